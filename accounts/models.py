@@ -1,0 +1,130 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        PROBATION = "PROBATION", "Probation"
+        POLICE_PPU = "POLICE_PPU", "Police public-protection unit"
+        MAPPA = "MAPPA", "MAPPA"
+        PRISON = "PRISON", "Prison"
+        YOUTH_JUSTICE = "YOUTH_JUSTICE", "Youth justice"
+        OTHER = "OTHER", "Other"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="agency_unique_name_region"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.region})" if self.region else self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", User.Role.MANAGER)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. The role decides the start page and what may be granted."""
+
+    class Role(models.TextChoices):
+        COORDINATOR = "COORDINATOR", "Coordinator"
+        VOLUNTEER = "VOLUNTEER", "Volunteer"
+        LIAISON = "LIAISON", "Liaison"
+        MANAGER = "MANAGER", "Manager"
+
+    email = models.EmailField("e-mail address", unique=True)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="Required for liaisons: the agency they work for.",
+    )
+    phone = models.CharField(max_length=30, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="May log in to the admin site (managers only)."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="LIAISON") | Q(agency__isnull=False),
+                name="user_liaison_has_agency",
+                violation_error_message="A liaison must belong to an agency.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name
+
+    @property
+    def is_manager(self):
+        return self.role == self.Role.MANAGER
+
+    @property
+    def is_coordinator(self):
+        return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_volunteer(self):
+        return self.role == self.Role.VOLUNTEER
+
+    @property
+    def is_liaison(self):
+        return self.role == self.Role.LIAISON

@@ -1,0 +1,30 @@
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+
+ROLE_START_PAGES = {
+    User.Role.COORDINATOR: "circles:index",
+    User.Role.VOLUNTEER: "volunteers:index",
+    User.Role.LIAISON: "core_members:index",
+    User.Role.MANAGER: "reports:index",
+}
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """The login form, labelled for e-mail. Its errors never say whether an account exists."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "E-mail address"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+
+@require_GET
+def home(request):
+    """Send each role to its own start page."""
+    target = ROLE_START_PAGES.get(request.user.role)
+    if target is None:
+        return render(request, "accounts/no_role.html", status=403)
+    return redirect(target)

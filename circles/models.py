@@ -1,0 +1,533 @@
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "WEEKLY", "Weekly"
+    FORTNIGHTLY = "FORTNIGHTLY", "Fortnightly"
+    MONTHLY = "MONTHLY", "Monthly"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class CircleQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status=Circle.Status.ENDED)
+
+    def for_list(self):
+        return self.select_related("core_member", "coordinator")
+
+
+class Circle(models.Model):
+    class Kind(models.TextChoices):
+        COMMUNITY = "COMMUNITY", "Community"
+        THROUGH_THE_GATE = "THROUGH_THE_GATE", "Through the gate"
+        YOUNG_PERSON = "YOUNG_PERSON", "Young person"
+        ADAPTED = "ADAPTED", "Adapted"
+
+    class Status(models.TextChoices):
+        FORMING = "FORMING", "Forming"
+        ACTIVE = "ACTIVE", "Active"
+        STEP_DOWN = "STEP_DOWN", "Stepping down"
+        ENDED = "ENDED", "Ended"
+
+    class EndReason(models.TextChoices):
+        COMPLETED = "COMPLETED", "Completed"
+        WITHDREW = "WITHDREW", "Core Member withdrew"
+        RECALLED = "RECALLED", "Recalled to prison"
+        RECONVICTED = "RECONVICTED", "Reconvicted"
+        OTHER = "OTHER", "Other"
+
+    TRANSITIONS = {
+        Status.FORMING: {Status.ACTIVE, Status.ENDED},
+        Status.ACTIVE: {Status.STEP_DOWN, Status.ENDED},
+        Status.STEP_DOWN: {Status.ACTIVE, Status.ENDED},
+        Status.ENDED: set(),
+    }
+
+    core_member = models.ForeignKey(
+        "core_members.CoreMember", on_delete=models.PROTECT, related_name="circles"
+    )
+    referral = models.ForeignKey(
+        "core_members.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coordinated_circles"
+    )
+    name = models.CharField(max_length=100, help_text="A neutral name, e.g. 'Thursday circle'.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMUNITY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FORMING)
+    # Meeting pattern, in local (Europe/London) time.
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.THURSDAY)
+    meeting_time = models.TimeField(default=datetime.time(18, 30))
+    venue = models.CharField(max_length=200, blank=True)
+    frequency = models.CharField(max_length=12, choices=Frequency.choices, default=Frequency.WEEKLY)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+    pattern_starts_on = models.DateField(
+        null=True, blank=True, help_text="First date of the current meeting pattern."
+    )
+    launched_on = models.DateField(null=True, blank=True)
+    planned_end_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
+    outcome_notes = models.TextField(blank=True)
+    volunteer_group = models.OneToOneField(
+        "auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="circle"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CircleQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("view_briefing", "View the Core Member briefing of this circle")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["core_member"],
+                condition=~Q(status="ENDED"),
+                name="circle_one_open_per_core_member",
+                violation_error_message="This Core Member already has an open circle.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ENDED") | (Q(ended_on__isnull=False) & ~Q(end_reason="")),
+                name="circle_ended_has_date_and_reason",
+                violation_error_message="An ended circle needs an end date and a reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="FORMING") | Q(status="ENDED") | Q(launched_on__isnull=False),
+                name="circle_launched_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0) & Q(weekday__lte=6), name="circle_weekday_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.core_member.reference})"
+
+    @property
+    def is_open(self):
+        return self.status != self.Status.ENDED
+
+    @property
+    def length_months(self):
+        return 18 if self.kind == self.Kind.THROUGH_THE_GATE else 12
+
+    def planned_end_for(self, launched_on):
+        return launched_on + relativedelta(months=self.length_months)
+
+
+class CircleMembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_on__isnull=True)
+
+
+class CircleMembership(models.Model):
+    class Role(models.TextChoices):
+        VOLUNTEER = "VOLUNTEER", "Volunteer"
+        PRIMARY = "PRIMARY", "Primary volunteer"
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="memberships")
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VOLUNTEER)
+    joined_on = models.DateField(default=datetime.date.today)
+    left_on = models.DateField(null=True, blank=True)
+    leaving_reason = models.CharField(max_length=300, blank=True)
+
+    objects = CircleMembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["joined_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "volunteer"],
+                condition=Q(left_on__isnull=True),
+                name="membership_one_current_per_volunteer",
+                violation_error_message="This volunteer is already in this circle.",
+            ),
+            models.UniqueConstraint(
+                fields=["circle"],
+                condition=Q(left_on__isnull=True, role="PRIMARY"),
+                name="membership_one_primary_per_circle",
+                violation_error_message="This circle already has a primary volunteer.",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+                violation_error_message="A volunteer cannot leave before joining.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer} in {self.circle}"
+
+
+class Covenant(models.Model):
+    """The circle agreement, re-agreed (a new version) whenever the frequency changes."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="covenants")
+    version = models.PositiveIntegerField()
+    goals = models.TextField()
+    frequency = models.CharField(max_length=12, choices=Frequency.choices)
+    agreed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "version"], name="covenant_unique_version"),
+        ]
+
+    def __str__(self):
+        return f"Covenant v{self.version} of {self.circle.name}"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def upcoming(self):
+        return self.filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now())
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        GROUP = "GROUP", "Group meeting"
+        ONE_TO_ONE = "ONE_TO_ONE", "One-to-one contact"
+        PHONE = "PHONE", "Phone contact"
+        EMERGENCY = "EMERGENCY", "Emergency meeting"
+        REVIEW = "REVIEW", "Review meeting"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "SCHEDULED", "Scheduled"
+        HELD = "HELD", "Held"
+        CANCELLED = "CANCELLED", "Cancelled"
+        MISSED = "MISSED", "Missed"
+
+    TRANSITIONS = {
+        Status.SCHEDULED: {Status.HELD, Status.CANCELLED, Status.MISSED},
+        Status.HELD: set(),
+        Status.CANCELLED: {Status.SCHEDULED},
+        Status.MISSED: set(),
+    }
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField(help_text="Stored in UTC, shown in Europe/London.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    venue = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.GROUP)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancelled_reason = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = MeetingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "starts_at", "kind"], name="meeting_unique_slot_per_circle"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CANCELLED") | ~Q(cancelled_reason=""),
+                name="meeting_cancelled_has_reason",
+                violation_error_message="A cancelled meeting needs a reason.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"], name="meeting_status_starts")]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at)
+        return f"{self.get_kind_display()} {local:%a %d %b %Y %H:%M}"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def minutes_due_at(self):
+        return self.ends_at + datetime.timedelta(hours=settings.COSA_MINUTES_DUE_HOURS)
+
+
+# The dynamic-risk indicators (DESIGN §3), each rated 0–3.
+RISK_FIELDS = (
+    "risk_mood",
+    "risk_isolation",
+    "risk_relationships",
+    "risk_sexual_preoccupation",
+    "risk_emotional_regulation",
+    "risk_substance_use",
+    "risk_compliance",
+)
+
+
+def _risk_field(label):
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(3)],
+        help_text="0 none, 1 some, 2 marked, 3 serious concern.",
+    )
+
+
+class MeetingNote(models.Model):
+    """The minutes of one meeting. Editable by its author until reviewed; history kept."""
+
+    class Attendance(models.TextChoices):
+        YES = "YES", "Attended"
+        LATE = "LATE", "Attended late"
+        NO = "NO", "Did not attend"
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        SUBMITTED = "SUBMITTED", "Submitted"
+        REVIEWED = "REVIEWED", "Reviewed"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.REVIEWED},
+        Status.REVIEWED: set(),
+    }
+    RISK_FIELDS = RISK_FIELDS
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meeting_notes"
+    )
+    attendance = models.CharField(max_length=4, choices=Attendance.choices)
+    absence_reason = models.CharField(max_length=300, blank=True)
+    volunteers_present = models.ManyToManyField(
+        "volunteers.Volunteer", related_name="+", blank=True
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(480)]
+    )
+    summary = models.TextField()
+    risk_mood = _risk_field("low mood")
+    risk_isolation = _risk_field("isolation")
+    risk_relationships = _risk_field("relationship difficulties")
+    risk_sexual_preoccupation = _risk_field("sexual preoccupation")
+    risk_emotional_regulation = _risk_field("poor emotional regulation")
+    risk_substance_use = _risk_field("substance use")
+    risk_compliance = _risk_field("non-compliance")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    history = HistoricalRecords(m2m_fields=[volunteers_present])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting"], name="meeting_note_one_per_meeting"),
+            models.CheckConstraint(
+                condition=~Q(attendance="NO") | ~Q(absence_reason=""),
+                name="meeting_note_absence_has_reason",
+                violation_error_message="Say why the Core Member did not attend.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="DRAFT") | Q(submitted_at__isnull=False),
+                name="meeting_note_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="REVIEWED")
+                | (Q(reviewed_at__isnull=False) & Q(reviewed_by__isnull=False)),
+                name="meeting_note_reviewed_has_reviewer",
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": 3}),
+                    name=f"meeting_note_{name}_0_to_3",
+                )
+                for name in RISK_FIELDS
+            ],
+        ]
+
+    def __str__(self):
+        return f"Minutes of {self.meeting}"
+
+    @property
+    def is_editable(self):
+        return self.status != self.Status.REVIEWED
+
+
+class MeetingObservation(models.Model):
+    """Another volunteer's own observation added to the minutes."""
+
+    note = models.ForeignKey(MeetingNote, on_delete=models.CASCADE, related_name="observations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Observation by {self.author}"
+
+
+class Concern(models.Model):
+    class Category(models.TextChoices):
+        RISK_BEHAVIOUR = "RISK_BEHAVIOUR", "Risk behaviour"
+        COMPLIANCE = "COMPLIANCE", "Licence, SHPO or registration compliance"
+        WELLBEING = "WELLBEING", "Wellbeing or self-harm"
+        CHANGE_OF_CIRCUMSTANCES = "CHANGE_OF_CIRCUMSTANCES", "Change of circumstances"
+        OTHER = "OTHER", "Other"
+
+    class Severity(models.TextChoices):
+        AMBER = "AMBER", "Amber"
+        RED = "RED", "Red"
+
+    class Status(models.TextChoices):
+        RAISED = "RAISED", "Raised"
+        TRIAGED = "TRIAGED", "Triaged"
+        SHARED = "SHARED", "Shared with the outer circle"
+        CLOSED = "CLOSED", "Closed"
+
+    TRANSITIONS = {
+        Status.RAISED: {Status.TRIAGED, Status.CLOSED},
+        Status.TRIAGED: {Status.SHARED, Status.CLOSED},
+        Status.SHARED: set(),
+        Status.CLOSED: set(),
+    }
+
+    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="concerns")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="raised_concerns"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    category = models.CharField(max_length=30, choices=Category.choices)
+    severity = models.CharField(max_length=5, choices=Severity.choices)
+    imminent_risk = models.BooleanField(default=False)
+    description = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RAISED)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triage_notes = models.TextField(blank=True)
+    closed_reason = models.TextField(blank=True)
+    shared_record = models.ForeignKey(
+        "core_members.InformationSharingRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="CLOSED") | ~Q(closed_reason=""),
+                name="concern_closed_has_reason",
+                violation_error_message="Closing a concern needs a reason.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="SHARED") | Q(shared_record__isnull=False),
+                name="concern_shared_has_record",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "severity"], name="concern_status_severity")]
+
+    def __str__(self):
+        return f"{self.get_severity_display()} concern ({self.get_category_display()})"
+
+    @property
+    def needs_immediate_attention(self):
+        return self.severity == self.Severity.RED or self.imminent_risk
+
+
+class ReviewMilestone(models.Model):
+    class Kind(models.TextChoices):
+        MONTH_3 = "M3", "3-month review"
+        MONTH_6 = "M6", "6-month review"
+        MONTH_9 = "M9", "9-month review"
+        MONTH_12 = "M12", "12-month review"
+        MONTH_15 = "M15", "15-month review"
+        MONTH_18 = "M18", "18-month review"
+        END = "END", "End-of-circle review"
+
+    class Decision(models.TextChoices):
+        CONTINUE = "CONTINUE", "Continue"
+        STEP_DOWN = "STEP_DOWN", "Step down"
+        END = "END", "End the circle"
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    due_on = models.DateField()
+    completed_on = models.DateField(null=True, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    attendees = models.TextField(blank=True)
+    progress_notes = models.TextField(blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "kind"], name="milestone_unique_kind_per_circle"
+            ),
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True) | ~Q(decision=""),
+                name="milestone_completed_has_decision",
+                violation_error_message="A completed review needs a decision.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} due {self.due_on}"
+
+
+# Direct-foreign-key guardian permission tables (DESIGN §4).
+class CircleUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Circle, on_delete=models.CASCADE)
+
+
+class CircleGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Circle, on_delete=models.CASCADE)

@@ -1,0 +1,566 @@
+"""Writes for circles: forming, matching, covenant, launch, meetings, minutes, concerns."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.access import circle_group, grant, revoke
+from accounts.models import User
+from circles import scheduling
+from circles.models import (
+    Circle,
+    CircleMembership,
+    Concern,
+    Covenant,
+    Meeting,
+    MeetingNote,
+    MeetingObservation,
+    ReviewMilestone,
+)
+from coreMembers.models import CoreMember, Referral
+from coreMembers.services import core_member_assign_coordinator
+from cosa.services import transition, validated_save
+from volunteers.models import DBSCheck, TrainingRecord, Volunteer
+
+COORDINATOR_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
+VOLUNTEER_CIRCLE_PERMS = ("view_circle", "view_briefing")
+MIN_VOLUNTEERS_TO_LAUNCH = 3
+MAX_VOLUNTEERS = 6
+MEETINGS_AHEAD_DAYS = 35
+
+
+def _require_coordinator(user, field="coordinator"):
+    if user is None or user.role != User.Role.COORDINATOR or not user.is_active:
+        raise ValidationError({field: "Choose an active coordinator."})
+
+
+# Forming and staffing -----------------------------------------------------------------
+
+
+@transaction.atomic
+def circle_form(
+    *,
+    referral: Referral,
+    coordinator: User,
+    name: str,
+    kind: str = Circle.Kind.COMMUNITY,
+    acting_user: User | None = None,
+    **pattern,
+) -> Circle:
+    """Form a circle from an accepted referral."""
+    if referral.status != Referral.Status.ACCEPTED:
+        raise ValidationError({"referral": "A circle is formed only from an accepted referral."})
+    _require_coordinator(coordinator)
+    circle = Circle(
+        core_member=referral.core_member,
+        referral=referral,
+        coordinator=coordinator,
+        name=name,
+        kind=kind,
+        **pattern,
+    )
+    validated_save(circle, exclude=["volunteer_group"])
+    circle_group(circle)
+    grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
+    if referral.core_member.coordinator_id != coordinator.pk:
+        core_member_assign_coordinator(
+            core_member=referral.core_member, coordinator=coordinator, acting_user=acting_user
+        )
+    return circle
+
+
+@transaction.atomic
+def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
+    _require_coordinator(coordinator)
+    previous = circle.coordinator
+    if previous != coordinator:
+        revoke(previous, circle, *COORDINATOR_CIRCLE_PERMS)
+    circle.coordinator = coordinator
+    circle.save(update_fields=["coordinator"])
+    grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
+    core_member_assign_coordinator(
+        core_member=circle.core_member, coordinator=coordinator, acting_user=acting_user
+    )
+    return circle
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    circle: Circle,
+    volunteer: Volunteer,
+    role: str = CircleMembership.Role.VOLUNTEER,
+    joined_on: datetime.date | None = None,
+    acting_user: User | None = None,
+) -> CircleMembership:
+    if not circle.is_open:
+        raise ValidationError({"circle": "This circle has ended."})
+    if volunteer.status != Volunteer.Status.ACTIVE:
+        raise ValidationError({"volunteer": "Only an active volunteer can join a circle."})
+    if circle.memberships.current().count() >= MAX_VOLUNTEERS:
+        raise ValidationError({"volunteer": f"A circle has at most {MAX_VOLUNTEERS} volunteers."})
+    membership = validated_save(
+        CircleMembership(
+            circle=circle,
+            volunteer=volunteer,
+            role=role,
+            joined_on=joined_on or timezone.localdate(),
+        )
+    )
+    circle_group(circle).user_set.add(volunteer.user)
+    grant(circle.volunteer_group, circle, *VOLUNTEER_CIRCLE_PERMS)
+    return membership
+
+
+@transaction.atomic
+def membership_end(
+    *,
+    membership: CircleMembership,
+    acting_user: User | None = None,
+    left_on: datetime.date | None = None,
+    reason: str = "",
+) -> CircleMembership:
+    """A volunteer leaves a circle and loses access to it on the next request."""
+    if membership.left_on is not None:
+        raise ValidationError({"left_on": "This volunteer has already left the circle."})
+    membership.left_on = left_on or timezone.localdate()
+    membership.leaving_reason = reason
+    validated_save(membership, update_fields=["left_on", "leaving_reason"])
+    group = circle_group(membership.circle)
+    group.user_set.remove(membership.volunteer.user)
+    return membership
+
+
+@transaction.atomic
+def covenant_agree(
+    *,
+    circle: Circle,
+    goals: str,
+    frequency: str,
+    agreed_on: datetime.date | None = None,
+    acting_user: User | None = None,
+) -> Covenant:
+    """Record a new covenant version. A change of frequency reschedules future meetings."""
+    if not goals.strip():
+        raise ValidationError({"goals": "Write the circle's goals."})
+    last = circle.covenants.order_by("-version").first()
+    covenant = validated_save(
+        Covenant(
+            circle=circle,
+            version=(last.version + 1) if last else 1,
+            goals=goals.strip(),
+            frequency=frequency,
+            agreed_on=agreed_on or timezone.localdate(),
+            recorded_by=acting_user,
+        )
+    )
+    if circle.frequency != frequency:
+        circle_set_pattern(
+            circle=circle, frequency=frequency, acting_user=acting_user, from_date=agreed_on
+        )
+    return covenant
+
+
+@transaction.atomic
+def circle_set_pattern(
+    *, circle: Circle, acting_user: User | None = None, from_date=None, **pattern
+) -> Circle:
+    """Change weekday, time, venue, frequency or duration; only future unheld meetings move."""
+    allowed = {"weekday", "meeting_time", "venue", "frequency", "duration_minutes"}
+    unknown = set(pattern) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown pattern fields: {', '.join(sorted(unknown))}.")
+    for field, value in pattern.items():
+        setattr(circle, field, value)
+    circle.pattern_starts_on = max(from_date or timezone.localdate(), timezone.localdate())
+    validated_save(circle)
+    if circle.status in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
+        circle.meetings.filter(
+            kind=Meeting.Kind.GROUP,
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gte=timezone.now(),
+            notes__isnull=True,
+        ).delete()
+        meetings_generate(circle=circle)
+    return circle
+
+
+# Launch and lifecycle -------------------------------------------------------------------
+
+
+def volunteers_ready_to_launch(circle: Circle, on=None):
+    """Current members with a current DBS check and completed initial training."""
+    on = on or timezone.localdate()
+    current_dbs = DBSCheck.objects.filter(
+        volunteer=OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
+    )
+    trained = TrainingRecord.objects.filter(
+        volunteer=OuterRef("pk"), course=TrainingRecord.Course.INITIAL
+    )
+    return (
+        Volunteer.objects.filter(memberships__circle=circle, memberships__left_on__isnull=True)
+        .filter(Exists(current_dbs), Exists(trained))
+        .distinct()
+    )
+
+
+def circle_launch_blockers(circle: Circle, on=None) -> list[str]:
+    """Every unmet launch condition, named so the coordinator knows what to do."""
+    blockers = []
+    if circle.status != Circle.Status.FORMING:
+        blockers.append("Only a forming circle can be launched.")
+    if not circle.core_member.sharing_agreements.current(on).exists():
+        blockers.append("The Core Member has no current information-sharing agreement.")
+    ready = volunteers_ready_to_launch(circle, on).count()
+    if ready < MIN_VOLUNTEERS_TO_LAUNCH:
+        blockers.append(
+            f"At least {MIN_VOLUNTEERS_TO_LAUNCH} matched volunteers need a current DBS check "
+            f"and completed training; {ready} do."
+        )
+    if not circle.covenants.exists():
+        blockers.append("No covenant has been agreed.")
+    if not circle.venue:
+        blockers.append("The meeting pattern has no venue.")
+    return blockers
+
+
+@transaction.atomic
+def circle_launch(
+    *, circle: Circle, acting_user: User, launched_on: datetime.date | None = None
+) -> Circle:
+    """Launch: schedule meetings ahead and the review milestones (3/6/9/12, or to 18)."""
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    launched_on = launched_on or timezone.localdate()
+    blockers = circle_launch_blockers(circle, launched_on)
+    if blockers:
+        raise ValidationError(blockers, code="launch_blocked")
+    transition(circle, Circle.Status.ACTIVE)
+    circle.launched_on = launched_on
+    circle.pattern_starts_on = launched_on
+    circle.planned_end_on = circle.planned_end_for(launched_on)
+    validated_save(circle)
+    core_member = circle.core_member
+    transition(core_member, CoreMember.Status.IN_CIRCLE)
+    core_member.save(update_fields=["status"])
+    for months, due_on in scheduling.review_due_dates(launched_on, circle.length_months):
+        ReviewMilestone.objects.create(circle=circle, kind=f"M{months}", due_on=due_on)
+    meetings_generate(circle=circle)
+    return circle
+
+
+@transaction.atomic
+def circle_step_down(*, circle: Circle, acting_user: User) -> Circle:
+    transition(circle, Circle.Status.STEP_DOWN)
+    circle.save(update_fields=["status"])
+    return circle
+
+
+@transaction.atomic
+def circle_resume(*, circle: Circle, acting_user: User) -> Circle:
+    """Back from stepping down to full activity."""
+    if circle.status != Circle.Status.STEP_DOWN:
+        raise ValidationError({"status": "Only a stepping-down circle can resume."})
+    transition(circle, Circle.Status.ACTIVE)
+    circle.save(update_fields=["status"])
+    return circle
+
+
+@transaction.atomic
+def circle_end(
+    *,
+    circle: Circle,
+    reason: str,
+    acting_user: User,
+    outcome_notes: str = "",
+    ended_on: datetime.date | None = None,
+) -> Circle:
+    """End with a reason and an outcome; future meetings are cancelled, members leave."""
+    if reason not in Circle.EndReason.values:
+        raise ValidationError({"end_reason": "Choose why the circle ended."})
+    ended_on = ended_on or timezone.localdate()
+    transition(circle, Circle.Status.ENDED)
+    circle.ended_on = ended_on
+    circle.end_reason = reason
+    circle.outcome_notes = outcome_notes
+    validated_save(circle)
+    circle.meetings.filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now()).update(
+        status=Meeting.Status.CANCELLED, cancelled_reason="Circle ended"
+    )
+    for membership in circle.memberships.current():
+        membership_end(membership=membership, acting_user=acting_user, left_on=ended_on)
+    core_member = circle.core_member
+    if core_member.status == CoreMember.Status.IN_CIRCLE:
+        transition(core_member, CoreMember.Status.ENDED)
+        core_member.save(update_fields=["status"])
+    return circle
+
+
+# Meetings --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meetings_generate(*, circle: Circle, until: datetime.date | None = None) -> int:
+    """Create the circle's group meetings ahead; existing slots (even cancelled) stay."""
+    if circle.status not in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
+        return 0
+    today = timezone.localdate()
+    until = until or today + datetime.timedelta(days=MEETINGS_AHEAD_DAYS)
+    if circle.planned_end_on:
+        until = min(until, circle.planned_end_on)
+    anchor = max(circle.pattern_starts_on or circle.launched_on, today)
+    now = timezone.now()
+    wanted = [
+        starts_at
+        for starts_at in scheduling.slots(
+            anchor=anchor,
+            weekday=circle.weekday,
+            at=circle.meeting_time,
+            frequency=circle.frequency,
+            until=until,
+        )
+        if starts_at >= now
+    ]
+    existing = set(
+        circle.meetings.filter(kind=Meeting.Kind.GROUP, starts_at__in=wanted).values_list(
+            "starts_at", flat=True
+        )
+    )
+    new = [
+        Meeting(
+            circle=circle,
+            starts_at=starts_at,
+            duration_minutes=circle.duration_minutes,
+            venue=circle.venue,
+        )
+        for starts_at in wanted
+        if starts_at not in existing
+    ]
+    Meeting.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: User) -> Meeting:
+    if not reason.strip():
+        raise ValidationError({"cancelled_reason": "Give a reason for cancelling."})
+    transition(meeting, Meeting.Status.CANCELLED)
+    meeting.cancelled_reason = reason.strip()
+    return validated_save(meeting, update_fields=["status", "cancelled_reason"])
+
+
+@transaction.atomic
+def meeting_mark(*, meeting: Meeting, status: str, acting_user: User) -> Meeting:
+    if (
+        status in (Meeting.Status.HELD, Meeting.Status.MISSED)
+        and meeting.starts_at > timezone.now()
+    ):
+        raise ValidationError({"status": "A meeting in the future cannot be held or missed yet."})
+    transition(meeting, status)
+    meeting.save(update_fields=["status"])
+    return meeting
+
+
+@transaction.atomic
+def meeting_log_contact(
+    *,
+    circle: Circle,
+    kind: str,
+    starts_at: datetime.datetime,
+    acting_user: User,
+    duration_minutes: int = 30,
+    venue: str = "",
+) -> Meeting:
+    """Record an unscheduled one-to-one, phone contact or emergency meeting request."""
+    if kind == Meeting.Kind.GROUP:
+        raise ValidationError({"kind": "Group meetings come from the circle's pattern."})
+    status = Meeting.Status.SCHEDULED if starts_at > timezone.now() else Meeting.Status.HELD
+    return validated_save(
+        Meeting(
+            circle=circle,
+            kind=kind,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            venue=venue,
+            status=status,
+            requested_by=acting_user,
+        )
+    )
+
+
+# Minutes ---------------------------------------------------------------------------------
+
+NOTE_FIELDS = (
+    "attendance",
+    "absence_reason",
+    "duration_minutes",
+    "summary",
+    *MeetingNote.RISK_FIELDS,
+)
+
+
+def _check_note_writer(note, acting_user):
+    if note.author_id != acting_user.pk:
+        raise ValidationError("Only the author can change these minutes.")
+    if not note.is_editable:
+        raise ValidationError("Reviewed minutes are read-only.")
+
+
+@transaction.atomic
+def note_save(
+    *,
+    meeting: Meeting,
+    acting_user: User,
+    volunteers_present=(),
+    submit: bool = False,
+    **fields,
+) -> MeetingNote:
+    """Create or update the one set of minutes for a meeting; optionally submit it."""
+    unknown = set(fields) - set(NOTE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    if meeting.starts_at > timezone.now():
+        raise ValidationError("Minutes can be written once the meeting has started.")
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled.")
+    note = MeetingNote.objects.select_for_update().filter(meeting=meeting).first()
+    if note is None:
+        note = MeetingNote(meeting=meeting, author=acting_user)
+    else:
+        _check_note_writer(note, acting_user)
+    for field, value in fields.items():
+        setattr(note, field, value)
+    if note.attendance != MeetingNote.Attendance.NO:
+        note.absence_reason = ""
+    if submit and note.status == MeetingNote.Status.DRAFT:
+        transition(note, MeetingNote.Status.SUBMITTED)
+        note.submitted_at = timezone.now()
+    validated_save(note)
+    present = list(volunteers_present)
+    members = set(
+        meeting.circle.memberships.filter(volunteer__in=present).values_list(
+            "volunteer_id", flat=True
+        )
+    )
+    strangers = [v for v in present if v.pk not in members]
+    if strangers:
+        raise ValidationError(
+            {"volunteers_present": "Only the circle's volunteers can be present."}
+        )
+    note.volunteers_present.set(present)
+    if meeting.status == Meeting.Status.SCHEDULED:
+        meeting.status = Meeting.Status.HELD if note.attendance != "NO" else Meeting.Status.MISSED
+        meeting.save(update_fields=["status"])
+    return note
+
+
+@transaction.atomic
+def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> MeetingNote:
+    if acting_user.role not in (User.Role.COORDINATOR, User.Role.MANAGER):
+        raise ValidationError("Only a coordinator reviews minutes.")
+    transition(note, MeetingNote.Status.REVIEWED)
+    note.reviewed_by = acting_user
+    note.reviewed_at = timezone.now()
+    note.review_comment = comment.strip()
+    return validated_save(
+        note, update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"]
+    )
+
+
+@transaction.atomic
+def observation_add(*, note: MeetingNote, acting_user: User, text: str) -> MeetingObservation:
+    if not text.strip():
+        raise ValidationError({"text": "Write your observation."})
+    return validated_save(MeetingObservation(note=note, author=acting_user, text=text.strip()))
+
+
+# Concerns --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    circle: Circle,
+    acting_user: User,
+    category: str,
+    severity: str,
+    description: str,
+    imminent_risk: bool = False,
+    meeting: Meeting | None = None,
+) -> Concern:
+    if meeting is not None and meeting.circle_id != circle.pk:
+        raise ValidationError({"meeting": "That meeting belongs to another circle."})
+    return validated_save(
+        Concern(
+            circle=circle,
+            meeting=meeting,
+            raised_by=acting_user,
+            category=category,
+            severity=severity,
+            imminent_risk=imminent_risk,
+            description=description,
+        )
+    )
+
+
+@transaction.atomic
+def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> Concern:
+    transition(concern, Concern.Status.TRIAGED)
+    concern.triaged_by = acting_user
+    concern.triaged_at = timezone.now()
+    concern.triage_notes = notes.strip()
+    return validated_save(
+        concern, update_fields=["status", "triaged_by", "triaged_at", "triage_notes"]
+    )
+
+
+@transaction.atomic
+def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concern:
+    if not reason.strip():
+        raise ValidationError({"closed_reason": "Give a reason for closing the concern."})
+    transition(concern, Concern.Status.CLOSED)
+    concern.closed_reason = reason.strip()
+    if concern.triaged_at is None:
+        concern.triaged_by = acting_user
+        concern.triaged_at = timezone.now()
+    return validated_save(concern)
+
+
+@transaction.atomic
+def concern_mark_shared(*, concern: Concern, record, acting_user: User) -> Concern:
+    if not record.is_shared:
+        raise ValidationError({"shared_record": "The record has not been shared yet."})
+    transition(concern, Concern.Status.SHARED)
+    concern.shared_record = record
+    return validated_save(concern, update_fields=["status", "shared_record"])
+
+
+# Reviews -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_record(
+    *,
+    milestone: ReviewMilestone,
+    decision: str,
+    attendees: str,
+    progress_notes: str,
+    acting_user: User,
+    completed_on: datetime.date | None = None,
+) -> ReviewMilestone:
+    if milestone.completed_on is not None:
+        raise ValidationError({"completed_on": "This review has already been recorded."})
+    if decision not in ReviewMilestone.Decision.values:
+        raise ValidationError({"decision": "Choose continue, step down or end."})
+    milestone.decision = decision
+    milestone.attendees = attendees
+    milestone.progress_notes = progress_notes
+    milestone.completed_on = completed_on or timezone.localdate()
+    milestone.completed_by = acting_user
+    validated_save(milestone)
+    circle = milestone.circle
+    if decision == ReviewMilestone.Decision.STEP_DOWN and circle.status == Circle.Status.ACTIVE:
+        circle_step_down(circle=circle, acting_user=acting_user)
+    return milestone

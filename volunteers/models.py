@@ -1,0 +1,209 @@
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+DBS_RECHECK_YEARS = 3
+
+
+class VolunteerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Volunteer.Status.ACTIVE)
+
+    def for_list(self):
+        return self.select_related("user")
+
+
+class Volunteer(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "APPLIED", "Applied"
+        VETTING = "VETTING", "Vetting"
+        TRAINING = "TRAINING", "Training"
+        ACTIVE = "ACTIVE", "Active"
+        PAUSED = "PAUSED", "Paused"
+        LEFT = "LEFT", "Left"
+
+    # Legal moves of the volunteer path; LEFT can be reached from anywhere.
+    TRANSITIONS = {
+        Status.APPLIED: {Status.VETTING, Status.LEFT},
+        Status.VETTING: {Status.TRAINING, Status.LEFT},
+        Status.TRAINING: {Status.ACTIVE, Status.LEFT},
+        Status.ACTIVE: {Status.PAUSED, Status.LEFT},
+        Status.PAUSED: {Status.ACTIVE, Status.LEFT},
+        Status.LEFT: set(),
+    }
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
+    applied_on = models.DateField(default=datetime.date.today)
+    started_on = models.DateField(null=True, blank=True, help_text="Date first active.")
+    left_on = models.DateField(null=True, blank=True)
+    exit_reason = models.TextField(blank=True)
+    postcode_area = models.CharField(max_length=8, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = VolunteerQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="LEFT") | Q(left_on__isnull=False),
+                name="volunteer_left_has_date",
+                violation_error_message="A volunteer who has left needs a leaving date.",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class DBSCheck(models.Model):
+    class Level(models.TextChoices):
+        ENHANCED = "ENHANCED", "Enhanced"
+        ENHANCED_BARRED = "ENHANCED_BARRED", "Enhanced with barred lists"
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="dbs_checks")
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.ENHANCED)
+    certificate_number = models.CharField(max_length=12)
+    issued_on = models.DateField()
+    update_service = models.BooleanField("on the Update Service", default=False)
+    recheck_due_on = models.DateField(editable=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_on"]
+        verbose_name = "DBS check"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate_number"], name="dbs_unique_certificate_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(recheck_due_on__gt=models.F("issued_on")),
+                name="dbs_recheck_after_issue",
+            ),
+        ]
+
+    def __str__(self):
+        return f"DBS {self.certificate_number} ({self.issued_on})"
+
+    def save(self, *args, **kwargs):
+        self.recheck_due_on = self.issued_on + relativedelta(years=DBS_RECHECK_YEARS)
+        super().save(*args, **kwargs)
+
+    def is_current(self, on=None):
+        on = on or timezone.localdate()
+        return self.issued_on <= on < self.recheck_due_on
+
+
+class Reference(models.Model):
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="references")
+    referee_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100)
+    requested_on = models.DateField()
+    received_on = models.DateField(null=True, blank=True)
+    satisfactory = models.BooleanField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["requested_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True)
+                | Q(received_on__gte=models.F("requested_on")),
+                name="reference_received_after_requested",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reference from {self.referee_name}"
+
+
+class TrainingRecord(models.Model):
+    class Course(models.TextChoices):
+        INITIAL = "INITIAL", "Initial CoSA training"
+        SAFEGUARDING = "SAFEGUARDING", "Safeguarding"
+        REFRESHER = "REFRESHER", "Refresher"
+        OTHER = "OTHER", "Other"
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="training")
+    course = models.CharField(max_length=20, choices=Course.choices)
+    completed_on = models.DateField()
+    notes = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-completed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "course", "completed_on"], name="training_unique_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_course_display()} ({self.completed_on})"
+
+
+class SupervisionSession(models.Model):
+    """Coordinator-only notes from supervising a volunteer."""
+
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="supervision_sessions"
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField()
+    notes = models.TextField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"Supervision {self.held_on}"
+
+
+class VolunteerHours(models.Model):
+    class Kind(models.TextChoices):
+        MEETING = "MEETING", "Meetings"
+        TRAVEL = "TRAVEL", "Travel"
+        OTHER = "OTHER", "Other"
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="hours")
+    circle = models.ForeignKey(
+        "circles.Circle", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    worked_on = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-worked_on"]
+        verbose_name_plural = "volunteer hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24),
+                name="volunteer_hours_between_0_and_24",
+                violation_error_message="Hours must be more than 0 and at most 24.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.hours} h {self.get_kind_display()} on {self.worked_on}"
