@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, User
+from .models import AccessLog, Agency, User
 
 
 @admin.register(Agency)
@@ -43,3 +43,23 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     ]
     readonly_fields = ["last_login", "date_joined", "deactivated_at"]
     filter_horizontal = []
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the access log cannot be changed or deleted, even by a manager."""
+
+    list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "object_id", "path"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

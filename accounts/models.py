@@ -128,3 +128,68 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_liaison(self):
         return self.role == self.Role.LIAISON
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only.")
+
+    def for_object(self, obj):
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+class AccessLog(models.Model):
+    """Append-only record of every read of sensitive data, every export and refusal.
+
+    The application cannot change or delete rows: save() refuses updates, the
+    queryset refuses bulk update/delete, the admin is read-only, and on
+    PostgreSQL a trigger refuses UPDATE and DELETE.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "VIEW", "Viewed"
+        LIST = "LIST", "Listed"
+        SEARCH = "SEARCH", "Searched"
+        EXPORT = "EXPORT", "Exported"
+        REFUSED = "REFUSED", "Refused"
+        SHARE = "SHARE", "Shared"
+        ACKNOWLEDGE = "ACKNOWLEDGE", "Acknowledged"
+        LOGIN = "LOGIN", "Logged in"
+        LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
+        LOGOUT = "LOGOUT", "Logged out"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="access_logs"
+    )
+    action = models.CharField(max_length=15, choices=Action.choices)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    # The Core Member the data belongs to, so a record's whole trail can be listed.
+    core_member_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="accesslog_object"),
+            models.Index(fields=["core_member_id", "at"], name="accesslog_core_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")

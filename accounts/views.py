@@ -7,7 +7,7 @@ from accounts.models import User
 ROLE_START_PAGES = {
     User.Role.COORDINATOR: "circles:index",
     User.Role.VOLUNTEER: "volunteers:index",
-    User.Role.LIAISON: "core_members:index",
+    User.Role.LIAISON: "core_members:records",
     User.Role.MANAGER: "reports:index",
 }
 

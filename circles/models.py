@@ -193,7 +193,7 @@ class Covenant(models.Model):
     frequency = models.CharField(max_length=12, choices=Frequency.choices)
     agreed_on = models.DateField()
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     history = HistoricalRecords()

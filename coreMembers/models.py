@@ -121,7 +121,7 @@ class MappaRecord(models.Model):
     level = models.PositiveSmallIntegerField(choices=MappaLevel.choices)
     effective_from = models.DateField()
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
@@ -211,7 +211,7 @@ class ReferralDocument(models.Model):
     file = models.FileField(upload_to="referrals/%Y/%m/")
     uploaded_at = models.DateTimeField(default=timezone.now)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     history = HistoricalRecords()
@@ -246,7 +246,7 @@ class RiskAssessment(models.Model):
     assessed_on = models.DateField()
     agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     history = HistoricalRecords()
@@ -284,7 +284,7 @@ class SharingAgreement(models.Model):
     withdrawn_on = models.DateField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     objects = SharingAgreementQuerySet.as_manager()

@@ -6,4 +6,6 @@ app_name = "volunteers"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.csv", views.export, name="export"),
+    path("<int:pk>/", views.detail, name="detail"),
 ]

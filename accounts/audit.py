@@ -1,0 +1,35 @@
+"""Writing the access log: one call per read of sensitive data, export or refusal."""
+
+from accounts.models import AccessLog
+
+
+def client_ip(request):
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a proxy is trusted.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_access(request, action, obj=None, *, core_member_id=None, detail=""):
+    user = request.user if request.user.is_authenticated else None
+    if core_member_id is None and obj is not None:
+        core_member_id = _core_member_id(obj)
+    return AccessLog.objects.create(
+        user=user,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        core_member_id=core_member_id,
+        detail=detail[:300],
+        path=request.get_full_path()[:500],
+        ip_address=client_ip(request),
+    )
+
+
+def _core_member_id(obj):
+    if obj._meta.label_lower == "core_members.coremember":
+        return obj.pk
+    if hasattr(obj, "core_member_id"):
+        return obj.core_member_id
+    circle = getattr(obj, "circle", None)
+    if circle is None and hasattr(obj, "meeting"):
+        circle = obj.meeting.circle
+    return circle.core_member_id if circle is not None else None

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Circle,
+    CircleMembership,
+    Concern,
+    Covenant,
+    Meeting,
+    MeetingNote,
+    MeetingObservation,
+    ReviewMilestone,
+)
+
+
+@admin.register(Circle)
+class CircleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "core_member", "coordinator", "kind", "status", "launched_on"]
+    list_filter = ["status", "kind", "frequency"]
+    search_fields = ["name", "core_member__reference"]
+    list_select_related = ["core_member", "coordinator"]
+    raw_id_fields = ["core_member", "referral", "coordinator", "volunteer_group"]
+    # State, coordinator and grants change only through services.
+    readonly_fields = ["status", "coordinator", "volunteer_group", "launched_on", "ended_on"]
+
+
+@admin.register(CircleMembership)
+class CircleMembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["circle", "volunteer", "role", "joined_on", "left_on"]
+    list_select_related = ["circle__core_member", "volunteer__user"]
+    raw_id_fields = ["circle", "volunteer"]
+    readonly_fields = ["circle", "volunteer", "joined_on", "left_on"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Covenant)
+class CovenantAdmin(SimpleHistoryAdmin):
+    list_display = ["circle", "version", "frequency", "agreed_on"]
+    list_select_related = ["circle__core_member"]
+    raw_id_fields = ["circle", "recorded_by"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["circle", "starts_at", "kind", "status"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["circle__core_member"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["circle", "requested_by"]
+
+
+@admin.register(MeetingNote)
+class MeetingNoteAdmin(SimpleHistoryAdmin):
+    list_display = ["meeting", "author", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["status"]
+    list_select_related = ["meeting__circle__core_member", "author"]
+    raw_id_fields = ["meeting", "author", "reviewed_by"]
+    filter_horizontal = ["volunteers_present"]
+
+
+@admin.register(MeetingObservation)
+class MeetingObservationAdmin(SimpleHistoryAdmin):
+    list_display = ["note", "author", "created_at"]
+    raw_id_fields = ["note", "author"]
+
+
+@admin.register(Concern)
+class ConcernAdmin(SimpleHistoryAdmin):
+    list_display = ["circle", "severity", "category", "imminent_risk", "status", "raised_at"]
+    list_filter = ["status", "severity", "category", "imminent_risk"]
+    list_select_related = ["circle__core_member"]
+    raw_id_fields = ["circle", "meeting", "raised_by", "triaged_by", "shared_record"]
+
+
+@admin.register(ReviewMilestone)
+class ReviewMilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["circle", "kind", "due_on", "completed_on", "decision"]
+    list_filter = ["kind", "decision"]
+    list_select_related = ["circle__core_member"]
+    raw_id_fields = ["circle", "completed_by"]

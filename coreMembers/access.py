@@ -1,0 +1,106 @@
+"""Who may see which Core Member and which shared record (DESIGN §4).
+
+Three levels of a Core Member: the full record (coordinator who owns it,
+managers), identity plus shared records (assigned liaisons), and the briefing
+(volunteers, reached through their circle: see circles.access). Shared records:
+managers read all, the owning coordinator reads their Core Members' records,
+liaisons read and acknowledge what was sent to them.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+
+from accounts.models import User
+from coreMembers.models import (
+    CoreMember,
+    CoreMemberUserObjectPermission,
+    InformationSharingRecord,
+    InformationSharingRecordUserObjectPermission,
+)
+
+FULL = "view_coremember"
+CHANGE = "change_coremember"
+IDENTITY = "view_identity"
+
+
+def _core_member_granted(user, codename):
+    return Exists(
+        CoreMemberUserObjectPermission.objects.filter(
+            user=user, permission__codename=codename, content_object=OuterRef("pk")
+        )
+    )
+
+
+def core_members_visible_to(user, perm=IDENTITY):
+    """Core Members the user may see at ``perm`` level (identity, full, change)."""
+    if not user.is_authenticated or not user.is_active:
+        return CoreMember.objects.none()
+    if user.role == User.Role.MANAGER:
+        return CoreMember.objects.all()
+    if user.role == User.Role.COORDINATOR:
+        return CoreMember.objects.filter(_core_member_granted(user, perm))
+    if user.role == User.Role.LIAISON and perm == IDENTITY:
+        return CoreMember.objects.filter(_core_member_granted(user, IDENTITY))
+    return CoreMember.objects.none()
+
+
+def sees_full_record(user):
+    return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
+
+
+def core_member_for_user(user, pk, perm=IDENTITY):
+    """The Core Member, or 404 when unseen; 403 when seen but ``perm`` is not held."""
+    core_member = core_members_visible_to(user).filter(pk=pk).select_related("coordinator").first()
+    if core_member is None:
+        raise Http404("No such Core Member.")
+    if perm != IDENTITY and not core_members_visible_to(user, perm).filter(pk=pk).exists():
+        raise PermissionDenied("You may not do that with this Core Member.")
+    return core_member
+
+
+def records_visible_to(user):
+    """Shared records the user may read."""
+    if not user.is_authenticated or not user.is_active:
+        return InformationSharingRecord.objects.none()
+    records = InformationSharingRecord.objects.all()
+    if user.role == User.Role.MANAGER:
+        return records
+    if user.role == User.Role.COORDINATOR:
+        return records.filter(_record_core_member_granted(user))
+    if user.role == User.Role.LIAISON:
+        # Only what was shared with them, never drafts.
+        return records.shared().filter(
+            Exists(
+                InformationSharingRecordUserObjectPermission.objects.filter(
+                    user=user,
+                    permission__codename="view_informationsharingrecord",
+                    content_object=OuterRef("pk"),
+                )
+            )
+        )
+    return records.none()
+
+
+def _record_core_member_granted(user):
+    return Exists(
+        CoreMemberUserObjectPermission.objects.filter(
+            user=user, permission__codename=FULL, content_object=OuterRef("core_member_id")
+        )
+    )
+
+
+def record_for_user(user, pk, perm="view"):
+    record = (
+        records_visible_to(user)
+        .filter(pk=pk)
+        .select_related("core_member", "created_by", "shared_by", "approved_by")
+        .first()
+    )
+    if record is None:
+        raise Http404("No such record.")
+    if perm == "acknowledge" and not record.recipients.filter(liaison=user).exists():
+        raise PermissionDenied("Only a recipient acknowledges a record.")
+    if perm == "change" and user.role not in (User.Role.MANAGER, User.Role.COORDINATOR):
+        raise PermissionDenied("You may read this record but not change it.")
+    return record

@@ -1,0 +1,38 @@
+"""Who may see which volunteer record (DESIGN §4).
+
+Coordinators and managers see the whole pool (they match from it); a volunteer
+sees only their own profile; liaisons never see volunteers' identities.
+Supervision notes: managers all, a coordinator the sessions they held.
+"""
+
+from django.http import Http404
+
+from accounts.models import User
+from volunteers.models import SupervisionSession, Volunteer
+
+
+def volunteers_visible_to(user):
+    if not user.is_authenticated or not user.is_active:
+        return Volunteer.objects.none()
+    if user.role in (User.Role.MANAGER, User.Role.COORDINATOR):
+        return Volunteer.objects.all()
+    if user.role == User.Role.VOLUNTEER:
+        return Volunteer.objects.filter(user=user)
+    return Volunteer.objects.none()
+
+
+def volunteer_for_user(user, pk):
+    volunteer = volunteers_visible_to(user).filter(pk=pk).select_related("user").first()
+    if volunteer is None:
+        raise Http404("No such volunteer.")
+    return volunteer
+
+
+def supervision_visible_to(user):
+    if not user.is_authenticated or not user.is_active:
+        return SupervisionSession.objects.none()
+    if user.role == User.Role.MANAGER:
+        return SupervisionSession.objects.all()
+    if user.role == User.Role.COORDINATOR:
+        return SupervisionSession.objects.filter(coordinator=user)
+    return SupervisionSession.objects.none()
