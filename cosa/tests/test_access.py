@@ -2,7 +2,6 @@
 the next request, the access log is written and cannot be changed, and list
 pages' query counts do not grow with what the user can see."""
 
-
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError

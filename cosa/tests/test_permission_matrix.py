@@ -9,119 +9,15 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.tests.matrix import ROWS as ACCOUNTS
+from circles.tests.matrix import ROWS as CIRCLES
+from coreMembers.tests.matrix import ROWS as CORE_MEMBERS
+from cosa.tests.matrix_support import ACTORS, LOGGED_OUT
 from cosa.tests.urlwalk import all_url_names, all_url_patterns
+from reports.tests.matrix import ROWS as REPORTS
+from volunteers.tests.matrix import ROWS as VOLUNTEERS
 
-ACTORS = (
-    "anonymous",
-    "deactivated",
-    "manager",
-    "owner",
-    "other_coordinator",
-    "volunteer_in_circle",
-    "volunteer_other_circle",
-    "volunteer_left",
-    "liaison_assigned",
-    "liaison_unassigned",
-)
-STAFF = ("manager", "owner", "other_coordinator")
-VOLUNTEERS = ("volunteer_in_circle", "volunteer_other_circle", "volunteer_left")
-LIAISONS = ("liaison_assigned", "liaison_unassigned")
-LOGGED_OUT = ("anonymous", "deactivated")
-LOGGED_IN = STAFF + VOLUNTEERS + LIAISONS
-
-
-def expect(get=None, post=None, **overrides):
-    """Build {actor: (GET status, POST status)}.
-
-    ``get``/``post`` give each logged-in actor's default; logged-out actors are
-    sent to the login page (302) unless overridden; ``overrides`` name actors:
-    ``owner=(200, 405)``.
-    """
-    table = dict.fromkeys(LOGGED_OUT, (302, 302))
-    for actor in LOGGED_IN:
-        table[actor] = (get, post)
-    for actor, statuses in overrides.items():
-        table[actor] = statuses
-    missing = [actor for actor, (g, p) in table.items() if g is None or p is None]
-    assert not missing, f"unclassified actors: {missing}"
-    return table
-
-
-def only(actors, ok, refused, post=405, **overrides):
-    """``ok`` for the named actors, ``refused`` for the other logged-in ones."""
-    return expect(refused, post, **dict.fromkeys(actors, (ok, post)), **overrides)
-
-
-# For each URL name: how to build its kwargs from the world, and the expectations.
-MATRIX = {
-    "accounts:home": (lambda w: {}, expect(302, 405)),
-    "accounts:login": (
-        lambda w: {},
-        # Anonymous visitors see the form; a POST without credentials re-shows it.
-        expect(302, 302, anonymous=(200, 200), deactivated=(200, 200)),
-    ),
-    "accounts:logout": (lambda w: {}, expect(405, 302)),
-    "circles:index": (lambda w: {}, only(STAFF + VOLUNTEERS, 200, 403)),
-    "circles:export": (lambda w: {}, only(STAFF, 200, 403)),
-    "circles:detail": (
-        lambda w: {"pk": w.objects["circle"].pk},
-        only(("manager", "owner", "volunteer_in_circle"), 200, 404),
-    ),
-    "circles:note_detail": (
-        lambda w: {"pk": w.objects["circle"].pk, "meeting_pk": w.objects["meeting"].pk},
-        only(("manager", "owner", "volunteer_in_circle"), 200, 404),
-    ),
-    "circles:concern_detail": (
-        lambda w: {"pk": w.objects["circle"].pk, "concern_pk": w.objects["concern"].pk},
-        only(("manager", "owner", "volunteer_in_circle"), 200, 404),
-    ),
-    "circles:membership_end": (
-        lambda w: {"pk": w.objects["circle"].pk, "membership_pk": w.objects["membership"].pk},
-        expect(
-            405,
-            404,
-            manager=(405, 302),
-            owner=(405, 302),
-            # Sees the circle, may not change it.
-            volunteer_in_circle=(405, 403),
-        ),
-    ),
-    "core_members:index": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
-    "core_members:export": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
-    "core_members:detail": (
-        lambda w: {"pk": w.objects["core_member"].pk},
-        only(("manager", "owner", "liaison_assigned"), 200, 404),
-    ),
-    "core_members:audit": (
-        lambda w: {"pk": w.objects["core_member"].pk},
-        # The assigned liaison may see the Core Member but not the trail.
-        only(("manager", "owner"), 200, 404, liaison_assigned=(403, 405)),
-    ),
-    "core_members:records": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
-    "core_members:record_detail": (
-        lambda w: {"pk": w.objects["record"].pk},
-        only(("manager", "owner", "liaison_assigned"), 200, 404),
-    ),
-    "core_members:record_acknowledge": (
-        lambda w: {"pk": w.objects["record"].pk},
-        expect(
-            405,
-            404,
-            # Readers who are not recipients may see the record but not acknowledge it.
-            manager=(405, 403),
-            owner=(405, 403),
-            liaison_assigned=(405, 302),
-        ),
-    ),
-    "volunteers:index": (lambda w: {}, only(STAFF + VOLUNTEERS, 200, 403)),
-    "volunteers:export": (lambda w: {}, only(STAFF, 200, 403)),
-    "volunteers:detail": (
-        lambda w: {"pk": w.objects["volunteer"].pk},
-        # The whole pool for staff; a volunteer sees only their own profile.
-        only(STAFF + ("volunteer_in_circle",), 200, 404),
-    ),
-    "reports:index": (lambda w: {}, only(STAFF, 200, 403)),
-}
+MATRIX = {**ACCOUNTS, **CIRCLES, **CORE_MEMBERS, **VOLUNTEERS, **REPORTS}
 
 
 # The admin's own login page is the only admin page a non-manager is shown; it
