@@ -48,3 +48,12 @@ def csv_response(filename, header, rows):
     for row in rows:
         writer.writerow([csv_safe(cell) for cell in row])
     return response
+
+
+def add_service_errors(form, error):
+    """Show a service's ValidationError on the form: on the field it names, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
