@@ -17,6 +17,38 @@ class VolunteerQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("user")
 
+    def with_readiness(self, on=None):
+        """Annotate what matching needs: current DBS, initial training, circles held.
+
+        ``dbs_current`` and ``trained`` are booleans, ``dbs_recheck_due_on`` the
+        latest check's recheck date, ``circle_count`` the circles held now. One
+        query whatever the number of volunteers.
+        """
+        on = on or timezone.localdate()
+        return self.annotate(
+            dbs_current=models.Exists(
+                DBSCheck.objects.filter(
+                    volunteer=models.OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
+                )
+            ),
+            trained=models.Exists(
+                TrainingRecord.objects.filter(
+                    volunteer=models.OuterRef("pk"), course=TrainingRecord.Course.INITIAL
+                )
+            ),
+            dbs_recheck_due_on=models.Subquery(
+                DBSCheck.objects.filter(volunteer=models.OuterRef("pk"))
+                .order_by("-issued_on")
+                .values("recheck_due_on")[:1]
+            ),
+            circle_count=models.Count(
+                "memberships", filter=Q(memberships__left_on__isnull=True), distinct=True
+            ),
+        )
+
+    def ready_to_match(self, on=None):
+        return self.active().with_readiness(on).filter(dbs_current=True, trained=True)
+
 
 class Volunteer(models.Model):
     class Status(models.TextChoices):
