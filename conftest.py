@@ -1,6 +1,15 @@
-"""Project-wide pytest set-up: say which database the suite runs on."""
+"""Project-wide pytest set-up: the database banner and the fixtures every app shares."""
 
+import contextlib
+import datetime
 import os
+import zoneinfo
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
 def pytest_report_header(config):
@@ -8,3 +17,100 @@ def pytest_report_header(config):
     engine = "PostgreSQL" if url.startswith(("postgres", "postgresql")) else "SQLite"
     broker = "Redis" if os.environ.get("REDIS_URL") else "in-memory"
     return [f"cosa database: {engine}; celery broker: {broker}"]
+
+
+# People --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def coordinator(db):
+    from accounts.tests.factories import CoordinatorFactory
+
+    return CoordinatorFactory(first_name="Alice", last_name="Ashdown")
+
+
+@pytest.fixture
+def other_coordinator(db):
+    from accounts.tests.factories import CoordinatorFactory
+
+    return CoordinatorFactory(first_name="Bob", last_name="Brindle")
+
+
+@pytest.fixture
+def manager(db):
+    from accounts.tests.factories import ManagerFactory
+
+    return ManagerFactory(first_name="Morag", last_name="Mansell")
+
+
+@pytest.fixture
+def agency(db):
+    from accounts.models import Agency
+    from accounts.tests.factories import AgencyFactory
+
+    return AgencyFactory(name="Northshire Probation", kind=Agency.Kind.PROBATION)
+
+
+@pytest.fixture
+def liaison(agency):
+    from accounts.tests.factories import LiaisonFactory
+
+    return LiaisonFactory(first_name="Lena", last_name="Lockwood", agency=agency)
+
+
+# Time -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def freeze_time(monkeypatch):
+    """``freeze_time(datetime)`` stops the clock the services read.
+
+    Services call ``timezone.now()`` / ``timezone.localdate()`` through the
+    ``django.utils.timezone`` module, and ``localdate()`` calls ``now()``
+    internally, so patching the module attribute freezes both. A naive datetime
+    is read as Europe/London wall-clock time. Returns the frozen aware datetime.
+    """
+
+    def freeze(moment):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=LONDON)
+        moment = moment.astimezone(datetime.UTC)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        return moment
+
+    return freeze
+
+
+# Database constraints ---------------------------------------------------------------------
+
+
+def _constraint_named(name):
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if constraint.name == name:
+                return constraint
+    raise LookupError(f"No model declares a constraint named {name!r}.")
+
+
+@pytest.fixture
+def db_refuses(db):
+    """``with db_refuses("constraint_name"): Model.objects.create(...)``.
+
+    Asserts the database itself raised IntegrityError for that named constraint.
+    The write runs in its own savepoint so PostgreSQL can carry on afterwards.
+    PostgreSQL and SQLite name a CHECK constraint in the error; SQLite names the
+    columns, not the index, of a failed UNIQUE constraint.
+    """
+
+    @contextlib.contextmanager
+    def refuses(name):
+        constraint = _constraint_named(name)
+        with pytest.raises(IntegrityError) as caught, transaction.atomic():
+            yield
+        message = str(caught.value)
+        if connection.vendor == "sqlite" and isinstance(constraint, models.UniqueConstraint):
+            assert "UNIQUE constraint failed" in message, message
+        else:
+            assert name in message, message
+
+    return refuses

@@ -22,7 +22,6 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Agency, User
@@ -46,13 +45,11 @@ from coreMembers.models import (
     LiaisonAssignment,
     MappaCategory,
     MappaLevel,
-    RecordRecipient,
-    Referral,
     RiskAssessment,
 )
 from cosa.services import validated_save
 from volunteers import services as volunteer_services
-from volunteers.models import DBSCheck, TrainingRecord, Volunteer, VolunteerHours
+from volunteers.models import TrainingRecord, Volunteer, VolunteerHours
 
 DEMO_DOMAIN = "example.org"
 # A published demo password: demo_logins prints it. 12+ characters, not a common one.
@@ -91,9 +88,7 @@ def demo_logins(*, volunteers: int = 3) -> list[dict]:
     rows = []
     for user in users.filter(role=User.Role.MANAGER).order_by("email"):
         rows.append(_login_row(user, "Service manager; sees everything"))
-    coordinators = users.filter(role=User.Role.COORDINATOR).prefetch_related(
-        "coordinated_circles"
-    )
+    coordinators = users.filter(role=User.Role.COORDINATOR).prefetch_related("coordinated_circles")
     for user in coordinators.order_by("last_name", "first_name"):
         circles = [c.name for c in user.coordinated_circles.all() if c.is_open]
         rows.append(_login_row(user, ", ".join(sorted(circles)) or "No open circle"))
@@ -104,7 +99,8 @@ def demo_logins(*, volunteers: int = 3) -> list[dict]:
             circle__status__in=[Circle.Status.ACTIVE, Circle.Status.STEP_DOWN],
         )
         .select_related("volunteer__user", "circle")
-        .order_by("-role", "circle__name", "volunteer__user__last_name")
+        # PRIMARY sorts before VOLUNTEER: primary volunteers first.
+        .order_by("role", "circle__weekday", "volunteer__user__last_name")
     )
     seen = set()
     for membership in memberships:
@@ -433,17 +429,14 @@ class _DemoBuilder:
 
     def _finish_volunteer_paths(self):
         """Lionel left four months ago; Maeve paused once her circle ended."""
-        lionel = self.volunteers["lionel"]
-        left_on = self.days_ago(120)
-        # volunteer_move(LEFT) ends memberships dated today, so end it first, on the day.
-        for membership in lionel.memberships.current():
-            circle_services.membership_end(
-                membership=membership,
-                left_on=left_on,
-                reason="Moved out of the area",
-                acting_user=membership.circle.coordinator,
-            )
-        self._move(lionel, Volunteer.Status.LEFT, on=left_on, reason="Moved out of the area.")
+        # His membership was ended on the day in _launch_circle: volunteer_move(LEFT)
+        # would end it dated today.
+        self._move(
+            self.volunteers["lionel"],
+            Volunteer.Status.LEFT,
+            on=self.days_ago(120),
+            reason="Moved out of the area.",
+        )
         self._move(self.volunteers["maeve"], Volunteer.Status.PAUSED)
 
     # Referrals and Core Members --------------------------------------------------------------
@@ -503,7 +496,9 @@ class _DemoBuilder:
         )
         self._backdate(record, recorded_at=self.at(record.effective_from, 12))
 
-    def _agreement(self, key, *, signed_days_ago, months, agencies=("probation", "police", "mappa")):
+    def _agreement(
+        self, key, *, signed_days_ago, months, agencies=("probation", "police", "mappa")
+    ):
         signed_on = self.days_ago(signed_days_ago)
         return cm_services.sharing_agreement_record(
             core_member=self.core_members[key],
@@ -638,8 +633,7 @@ class _DemoBuilder:
             self.referrals["gary"],
             "withdraw",
             days_ago=38,
-            reason="Consent to information sharing withdrawn; a circle cannot go ahead "
-            "without it.",
+            reason="Consent to information sharing withdrawn; a circle cannot go ahead without it.",
         )
         # The four Core Members whose circles have a year of history.
         self._referral(
@@ -726,15 +720,19 @@ class _DemoBuilder:
         self._mappa("neil", MappaLevel.LEVEL_1, 405)
         self._mappa("ryan", MappaLevel.LEVEL_2, 395)
         self._mappa("colin", MappaLevel.LEVEL_1, 530)
-        # Sharing agreements: current for Del and Ryan; Neil's v1 expired and was
-        # renewed; Colin's expired after his circle ended.
+        # Sharing agreements: Neil's v1 expired and was renewed (v2); the others are
+        # current. circle_launch checks for a current agreement today, even when the
+        # launch date is backdated, so every launched circle's Core Member needs one now.
         self._agreement("derek", signed_days_ago=371, months=24)
-        self._agreement("neil", signed_days_ago=360, months=12)
+        self._agreement("neil", signed_days_ago=375, months=12)
         self._agreement("neil", signed_days_ago=30, months=12)
         self._agreement(
-            "ryan", signed_days_ago=360, months=24, agencies=("probation", "police", "mappa", "prison")
+            "ryan",
+            signed_days_ago=360,
+            months=24,
+            agencies=("probation", "police", "mappa", "prison"),
         )
-        self._agreement("colin", signed_days_ago=500, months=15)
+        self._agreement("colin", signed_days_ago=500, months=24)
         for key, days in (("derek", 400), ("neil", 395), ("ryan", 380), ("colin", 520)):
             self._assign_liaisons(key, days)
         for key, days in (("derek", 380), ("neil", 370), ("ryan", 365), ("colin", 495)):
@@ -744,56 +742,57 @@ class _DemoBuilder:
 
     def _build_circles(self):
         specs = [
-            dict(
-                key="A",
-                core_member="derek",
-                coordinator="tomasz",
-                name="Tuesday circle",
-                weekday=Weekday.TUESDAY,
-                venue="St Anselm's Community Hall, Room 2",
-                launched=350,
-                members=["alys", "bernard", "carys", "desmond"],
-                goals="Build a week with structure and people in it; be open about risky "
+            {
+                "key": "A",
+                "core_member": "derek",
+                "coordinator": "tomasz",
+                "name": "Tuesday circle",
+                "weekday": Weekday.TUESDAY,
+                "venue": "St Anselm's Community Hall, Room 2",
+                "launched": 350,
+                "members": ["alys", "bernard", "carys", "desmond"],
+                "goals": "Build a week with structure and people in it; be open about risky "
                 "situations before they happen; keep to the licence and SHPO.",
-            ),
-            dict(
-                key="B",
-                core_member="neil",
-                coordinator="ruth",
-                name="Wednesday circle",
-                weekday=Weekday.WEDNESDAY,
-                venue="Larkrise Community Centre, Meeting Room B",
-                launched=340,
-                members=["esther", "fergus", "gwen", "lionel"],
-                goals="Find work or volunteering; rebuild contact with his brother; plan for "
+            },
+            {
+                "key": "B",
+                "core_member": "neil",
+                "coordinator": "ruth",
+                "name": "Wednesday circle",
+                "weekday": Weekday.WEDNESDAY,
+                "venue": "Larkrise Community Centre, Meeting Room B",
+                "launched": 340,
+                "members": ["esther", "fergus", "gwen", "lionel"],
+                "leavers": {"lionel": (120, "Moved out of the area")},
+                "goals": "Find work or volunteering; rebuild contact with his brother; plan for "
                 "life after the licence ends.",
-            ),
-            dict(
-                key="C",
-                core_member="ryan",
-                coordinator="dylan",
-                name="Thursday circle",
-                kind=Circle.Kind.THROUGH_THE_GATE,
-                weekday=Weekday.THURSDAY,
-                venue="Brookfield Methodist Church Hall",
-                launched=330,
-                members=["hamid", "bernard", "imogen", "jonah"],
-                goals="A safe first year out: housing, no alcohol, honest talk about "
+            },
+            {
+                "key": "C",
+                "core_member": "ryan",
+                "coordinator": "dylan",
+                "name": "Thursday circle",
+                "kind": Circle.Kind.THROUGH_THE_GATE,
+                "weekday": Weekday.THURSDAY,
+                "venue": "Brookfield Methodist Church Hall",
+                "launched": 330,
+                "members": ["hamid", "bernard", "imogen", "jonah"],
+                "goals": "A safe first year out: housing, no alcohol, honest talk about "
                 "relationships, and keeping every appointment.",
-            ),
-            dict(
-                key="D",
-                core_member="colin",
-                coordinator="tomasz",
-                name="Monday circle",
-                weekday=Weekday.MONDAY,
-                venue="Larkrise Community Centre, Meeting Room A",
-                launched=470,
-                ended=60,
-                members=["carys", "fergus", "imogen", "maeve"],
-                goals="Settle into his own flat; join at least one group; manage anxiety "
+            },
+            {
+                "key": "D",
+                "core_member": "colin",
+                "coordinator": "tomasz",
+                "name": "Monday circle",
+                "weekday": Weekday.MONDAY,
+                "venue": "Larkrise Community Centre, Meeting Room A",
+                "launched": 470,
+                "ended": 60,
+                "members": ["carys", "fergus", "imogen", "maeve"],
+                "goals": "Settle into his own flat; join at least one group; manage anxiety "
                 "without withdrawing.",
-            ),
+            },
         ]
         for spec in specs:
             self._launch_circle(**spec)
@@ -819,8 +818,20 @@ class _DemoBuilder:
         self.circles["E"] = circle
 
     def _launch_circle(
-        self, *, key, core_member, coordinator, name, weekday, venue, launched, members, goals,
-        kind=Circle.Kind.COMMUNITY, ended=None,
+        self,
+        *,
+        key,
+        core_member,
+        coordinator,
+        name,
+        weekday,
+        venue,
+        launched,
+        members,
+        goals,
+        kind=Circle.Kind.COMMUNITY,
+        ended=None,
+        leavers=None,
     ):
         coordinator = self.coordinators[coordinator]
         launched_on = self.days_ago(launched)
@@ -840,7 +851,9 @@ class _DemoBuilder:
             circle_services.membership_add(
                 circle=circle,
                 volunteer=self.volunteers[volunteer_key],
-                role=CircleMembership.Role.PRIMARY if index == 0 else CircleMembership.Role.VOLUNTEER,
+                role=CircleMembership.Role.PRIMARY
+                if index == 0
+                else CircleMembership.Role.VOLUNTEER,
                 joined_on=launched_on - datetime.timedelta(days=14),
                 acting_user=coordinator,
             )
@@ -860,7 +873,9 @@ class _DemoBuilder:
         step_down_on = None
         ended_on = self.days_ago(ended) if ended else None
         for milestone in circle.milestones.filter(due_on__lt=self.today).order_by("due_on"):
-            completed_on = min(milestone.due_on + datetime.timedelta(days=self.rng.randint(0, 6)), self.today)
+            completed_on = min(
+                milestone.due_on + datetime.timedelta(days=self.rng.randint(0, 6)), self.today
+            )
             if ended_on and milestone.kind == ReviewMilestone.Kind.MONTH_12:
                 decision = ReviewMilestone.Decision.END
             elif key == "B" and milestone.kind == ReviewMilestone.Kind.MONTH_9:
@@ -890,6 +905,16 @@ class _DemoBuilder:
                 acting_user=coordinator,
             )
 
+        for volunteer_key, (days, reason) in (leavers or {}).items():
+            circle_services.membership_end(
+                membership=circle.memberships.current().get(
+                    volunteer=self.volunteers[volunteer_key]
+                ),
+                left_on=self.days_ago(days),
+                reason=reason,
+                acting_user=coordinator,
+            )
+
         circle.refresh_from_db()
         self._past_meetings(key, circle, launched_on, ended_on, step_down_on)
         self._minutes(key, circle)
@@ -913,23 +938,37 @@ class _DemoBuilder:
         self.circles[key] = circle
 
     def _past_meetings(self, key, circle, launched_on, ended_on, step_down_on):
-        """Group meetings from launch to today (or the end); meetings_generate makes only future ones."""
+        """Group meetings from launch to today (or the end).
+
+        meetings_generate makes only future meetings, so the past year is made here.
+        """
         last_day = ended_on or self.today
-        segments = [(launched_on, (step_down_on or last_day) + datetime.timedelta(days=0), Frequency.WEEKLY)]
+        segments = [(launched_on, last_day, Frequency.WEEKLY)]
         if step_down_on:
+            # Line the fortnightly past up with the future meetings, which
+            # circle_set_pattern anchored on today.
+            fortnightly_from = scheduling.first_on_or_after(self.today, circle.weekday)
+            while fortnightly_from - datetime.timedelta(days=14) >= step_down_on:
+                fortnightly_from -= datetime.timedelta(days=14)
             segments = [
-                (launched_on, step_down_on - datetime.timedelta(days=1), Frequency.WEEKLY),
-                (step_down_on, last_day, Frequency.FORTNIGHTLY),
+                (launched_on, fortnightly_from - datetime.timedelta(days=1), Frequency.WEEKLY),
+                (fortnightly_from, last_day, Frequency.FORTNIGHTLY),
             ]
         release_on = launched_on + datetime.timedelta(weeks=10)
+        settled_from = launched_on + datetime.timedelta(weeks=3)
         meetings = []
         for anchor, until, frequency in segments:
             for starts_at in scheduling.slots(
-                anchor=anchor, weekday=circle.weekday, at=MEETING_TIME, frequency=frequency, until=until
+                anchor=anchor,
+                weekday=circle.weekday,
+                at=MEETING_TIME,
+                frequency=frequency,
+                until=until,
             ):
                 day = timezone.localtime(starts_at).date()
                 venue = circle.venue
-                if circle.kind == Circle.Kind.THROUGH_THE_GATE and day < release_on:
+                in_prison = circle.kind == Circle.Kind.THROUGH_THE_GATE and day < release_on
+                if in_prison:
                     # Before release the circle meets in the prison, in visiting hours.
                     starts_at = scheduling.local_to_utc(day, PRISON_VISIT_TIME)
                     venue = "HMP Ashcombe, chaplaincy centre"
@@ -941,12 +980,19 @@ class _DemoBuilder:
                     duration_minutes=circle.duration_minutes,
                     venue=venue,
                 )
-                if (day.month, day.day) >= (12, 24) or (day.month, day.day) <= (1, 1):
+                # A few cancellations, never in a circle's first weeks or the last 40 days.
+                christmas = (day.month, day.day) >= (12, 24) or (day.month, day.day) <= (1, 1)
+                chance = self.rng.random()
+                if day >= settled_from and christmas:
                     meeting.status = Meeting.Status.CANCELLED
                     meeting.cancelled_reason = "Christmas break; volunteers phoned him instead."
-                elif self.rng.random() < 0.03 and day < self.today - datetime.timedelta(days=40):
+                elif settled_from <= day < self.days_ago(40) and chance < 0.03:
                     meeting.status = Meeting.Status.CANCELLED
-                    meeting.cancelled_reason = "Venue closed at short notice."
+                    meeting.cancelled_reason = (
+                        "Prison regime curtailed; visit cancelled by the prison."
+                        if in_prison
+                        else "Venue closed at short notice."
+                    )
                 meetings.append(meeting)
         Meeting.objects.bulk_create(meetings)
 
@@ -966,7 +1012,9 @@ class _DemoBuilder:
             "C": {-1: MeetingNote.Status.DRAFT, -2: None, -3: None},
         }.get(key, {})
         plan = {count + offset: status for offset, status in newest.items()}
-        memberships = list(circle.memberships.select_related("volunteer__user").order_by("joined_on", "pk"))
+        memberships = list(
+            circle.memberships.select_related("volunteer__user").order_by("joined_on", "pk")
+        )
         story = RISK_STORIES[key]
         name = circle.core_member.preferred_name or circle.core_member.first_name
         self.held_meetings[key] = []
@@ -976,7 +1024,8 @@ class _DemoBuilder:
             present = [
                 m.volunteer
                 for m in memberships
-                if m.joined_on <= day and (m.left_on is None or m.left_on > day)
+                if m.joined_on <= day
+                and (m.left_on is None or m.left_on > day)
                 and self.rng.random() > 0.1
             ]
             if status is None:
@@ -984,12 +1033,19 @@ class _DemoBuilder:
                 continue
             t = index / max(count - 1, 1)
             attendance = self.rng.choices(
-                [MeetingNote.Attendance.YES, MeetingNote.Attendance.LATE, MeetingNote.Attendance.NO],
+                [
+                    MeetingNote.Attendance.YES,
+                    MeetingNote.Attendance.LATE,
+                    MeetingNote.Attendance.NO,
+                ],
                 weights=[90, 6, 4],
             )[0]
             if index >= count - 3 or self._is_concern_meeting(key, index, count):
                 attendance = MeetingNote.Attendance.YES
-            fields = {"attendance": attendance, "duration_minutes": self.rng.choice([75, 80, 85, 90, 90, 95])}
+            fields = {
+                "attendance": attendance,
+                "duration_minutes": self.rng.choice([75, 80, 85, 90, 90, 95]),
+            }
             if attendance == MeetingNote.Attendance.NO:
                 fields["absence_reason"] = self.rng.choice(ABSENCE_REASONS)
                 fields["summary"] = (
@@ -998,7 +1054,11 @@ class _DemoBuilder:
                 )
                 fields["duration_minutes"] = 30
             else:
-                late = " He arrived twenty minutes late." if attendance == MeetingNote.Attendance.LATE else ""
+                late = (
+                    " He arrived twenty minutes late."
+                    if attendance == MeetingNote.Attendance.LATE
+                    else ""
+                )
                 fields["summary"] = (
                     f"{name} talked about {self.rng.choice(TOPICS)}.{late} "
                     f"{self.rng.choice(OBSERVATIONS)} {self.rng.choice(ACTIONS)}"
@@ -1007,7 +1067,11 @@ class _DemoBuilder:
                     level = _interpolate(story.get(field, _LOW), t) + self.rng.gauss(0, 0.35)
                     fields[field] = max(0, min(3, round(level)))
             primary = next((v for v in present if memberships[0].volunteer == v), None)
-            author = primary if primary and self.rng.random() < 0.7 else (present or [memberships[0].volunteer])[0]
+            author = (
+                primary
+                if primary and self.rng.random() < 0.7
+                else (present or [memberships[0].volunteer])[0]
+            )
             note = circle_services.note_save(
                 meeting=meeting,
                 acting_user=author.user,
@@ -1015,13 +1079,17 @@ class _DemoBuilder:
                 submit=status != MeetingNote.Status.DRAFT,
                 **fields,
             )
-            written_at = self.not_after_now(meeting.ends_at + datetime.timedelta(hours=self.rng.uniform(1, 30)))
+            written_at = self.not_after_now(
+                meeting.ends_at + datetime.timedelta(hours=self.rng.uniform(1, 30))
+            )
             stamps = {"created_at": written_at}
             if status != MeetingNote.Status.DRAFT:
                 stamps["submitted_at"] = written_at
             if status == MeetingNote.Status.REVIEWED:
                 circle_services.note_review(
-                    note=note, acting_user=circle.coordinator, comment=self.rng.choice(REVIEW_COMMENTS)
+                    note=note,
+                    acting_user=circle.coordinator,
+                    comment=self.rng.choice(REVIEW_COMMENTS),
                 )
                 stamps["reviewed_at"] = self.not_after_now(
                     written_at + datetime.timedelta(hours=self.rng.uniform(4, 60))
@@ -1037,17 +1105,15 @@ class _DemoBuilder:
         return index == round(self.CONCERN_POINTS[key] * (count - 1))
 
     def _concern_meeting(self, key):
-        held = [item for item in self.held_meetings[key] if item[1] is not None]
-        count = len(held)
-        # held_meetings has one entry per non-cancelled meeting, like _minutes' list.
-        all_items = self.held_meetings[key]
-        index = round(self.CONCERN_POINTS[key] * (len(all_items) - 1))
-        meeting, note, present = all_items[index]
-        assert note is not None and count
+        """The meeting _minutes forced to "attended" for this circle's concern."""
+        # held_meetings has one entry per non-cancelled past meeting, like _minutes' list.
+        items = self.held_meetings[key]
+        meeting, _note, present = items[round(self.CONCERN_POINTS[key] * (len(items) - 1))]
         return meeting, present
 
-    def _concern(self, key, *, severity, category, description, imminent=False, meeting=None,
-                 raised_by=None):
+    def _concern(
+        self, key, *, severity, category, description, imminent=False, meeting=None, raised_by=None
+    ):
         circle = self.circles[key]
         present = []
         if meeting is None:
@@ -1106,7 +1172,9 @@ class _DemoBuilder:
         cm_services.record_share(record=record, recipients=[om, ppu], acting_user=coordinator)
         circle_services.concern_mark_shared(concern=concern, record=record, acting_user=coordinator)
         shared_at = triaged_at + datetime.timedelta(hours=2)
-        self._backdate(record, created_at=triaged_at + datetime.timedelta(hours=1), shared_at=shared_at)
+        self._backdate(
+            record, created_at=triaged_at + datetime.timedelta(hours=1), shared_at=shared_at
+        )
         cm_services.record_acknowledge(
             record=record,
             acting_user=om,
@@ -1119,27 +1187,31 @@ class _DemoBuilder:
                 stamps["acknowledged_at"] = shared_at + datetime.timedelta(hours=20)
             self._backdate(recipient, **stamps)
 
-        # Tuesday, today: RED with imminent risk, just raised after a phone call; untriaged.
+        # Tuesday, latest: RED with imminent risk, raised after a phone call; untriaged.
         alys = self.volunteers["alys"].user
+        called_at = self.at(self.today, 15, 10)
+        if called_at > self.now - datetime.timedelta(hours=1):
+            called_at = self.at(self.days_ago(1), 15, 10)
         phone_call = circle_services.meeting_log_contact(
             circle=circle_a,
             kind=Meeting.Kind.PHONE,
-            starts_at=self.now - datetime.timedelta(hours=3),
+            starts_at=called_at,
             duration_minutes=15,
             acting_user=alys,
         )
-        self._concern(
+        concern, _meeting = self._concern(
             "A",
             severity=Severity.RED,
             category=Category.RISK_BEHAVIOUR,
             imminent=True,
             meeting=phone_call,
             raised_by=alys,
-            description="Del phoned me this afternoon. He has been invited to a family "
-            "barbecue this weekend where his sister's grandchildren will be, and says he is "
-            "going 'whatever probation says'. He sounded low and angry. I told him I must pass "
-            "this on to the coordinator.",
+            description="Del phoned me at ten past three. He has been invited to a family "
+            "party at his sister's house on Saturday where her grandchildren will be, and "
+            "says he is going 'whatever probation says'. He sounded low and angry. I told him "
+            "I must pass this on to the coordinator.",
         )
+        self._backdate(concern, raised_at=called_at + datetime.timedelta(minutes=25))
 
         # Wednesday: AMBER wellbeing concern after losing his job; triaged, being watched.
         concern, meeting = self._concern(
@@ -1222,7 +1294,9 @@ class _DemoBuilder:
             response="Confirmed with Neil at supervision; address change noted.",
         )
         shared_at = meeting.ends_at + datetime.timedelta(hours=20)
-        self._backdate(record, created_at=shared_at - datetime.timedelta(hours=1), shared_at=shared_at)
+        self._backdate(
+            record, created_at=shared_at - datetime.timedelta(hours=1), shared_at=shared_at
+        )
         for recipient in record.recipients.all():
             self._backdate(
                 recipient,
@@ -1247,14 +1321,18 @@ class _DemoBuilder:
     # Volunteers' supervision and hours -----------------------------------------------------
 
     def _build_supervision_and_hours(self):
-        for key, volunteer in self.volunteers.items():
-            membership = volunteer.memberships.select_related("circle").order_by("joined_on").first()
+        for volunteer in self.volunteers.values():
+            membership = (
+                volunteer.memberships.select_related("circle").order_by("joined_on").first()
+            )
             if membership is None or volunteer.started_on is None:
                 continue
             coordinator = membership.circle.coordinator
             last_day = volunteer.left_on or self.today
             for quarter in range(4):
-                held_on = last_day - datetime.timedelta(days=20 + 91 * quarter + self.rng.randint(0, 10))
+                held_on = last_day - datetime.timedelta(
+                    days=20 + 91 * quarter + self.rng.randint(0, 10)
+                )
                 if held_on < volunteer.started_on:
                     break
                 volunteer_services.supervision_record(
@@ -1270,7 +1348,7 @@ class _DemoBuilder:
                 if note is None:
                     continue
                 day = timezone.localtime(meeting.starts_at).date()
-                for volunteer in note.volunteers_present.all():
+                for volunteer in present:
                     volunteer_services.hours_log(
                         volunteer=volunteer,
                         worked_on=day,
@@ -1289,8 +1367,19 @@ class _DemoBuilder:
                         )
 
 
-def _core_member(first, last, born, crn, *, reason, preferred_name="", needs="", indefinite=False,
-                 shpo=False, licence_end=None):
+def _core_member(
+    first,
+    last,
+    born,
+    crn,
+    *,
+    reason,
+    preferred_name="",
+    needs="",
+    indefinite=False,
+    shpo=False,
+    licence_end=None,
+):
     """Details for referral_create: every reference is invented (X9... CRNs, DEMO ViSOR)."""
     number = crn[-3:]
     details = {
@@ -1302,13 +1391,17 @@ def _core_member(first, last, born, crn, *, reason, preferred_name="", needs="",
         "probation_crn": crn,
         "pnc_reference": f"99/{number}000X",
         "visor_reference": f"DEMO{number}",
-        "notification_start": datetime.date(2019, 5, 1) if indefinite else datetime.date(2021, 3, 1),
+        "notification_start": datetime.date(2019, 5, 1)
+        if indefinite
+        else datetime.date(2021, 3, 1),
         "notification_end": None if indefinite else datetime.date(2031, 3, 1),
         "notification_indefinite": indefinite,
         "licence_end": licence_end,
         "has_shpo": shpo,
         "shpo_prohibitions": "No unsupervised contact with children under 16; must declare "
-        "any new relationship to his offender manager." if shpo else "",
+        "any new relationship to his offender manager."
+        if shpo
+        else "",
         "offence_summary": "Fictional demo record: contact sexual offence, sentenced at a "
         "crown court. (No real person or case.)",
         "needs_and_adaptations": needs,
