@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import urls_notifications, views
 
 app_name = "accounts"
 
@@ -18,3 +18,5 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
+
+urlpatterns += urls_notifications.urlpatterns

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_minutes, views
 
 app_name = "circles"
 
@@ -16,3 +16,5 @@ urlpatterns = [
         name="membership_end",
     ),
 ]
+
+urlpatterns += urls_minutes.urlpatterns

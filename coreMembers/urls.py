@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_sharing, views
 
 app_name = "core_members"
 
@@ -13,3 +13,5 @@ urlpatterns = [
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/acknowledge/", views.record_acknowledge, name="record_acknowledge"),
 ]
+
+urlpatterns += urls_sharing.urlpatterns

@@ -5,19 +5,40 @@ does not change what the next case sees. A URL pattern that is not classified
 here fails the test: a new page cannot ship without saying who may use it.
 """
 
+import importlib
+import pkgutil
+from pathlib import Path
+
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.tests.matrix import ROWS as ACCOUNTS
-from circles.tests.matrix import ROWS as CIRCLES
-from coreMembers.tests.matrix import ROWS as CORE_MEMBERS
 from cosa.tests.matrix_support import ACTORS, LOGGED_OUT
 from cosa.tests.urlwalk import all_url_names, all_url_patterns
-from reports.tests.matrix import ROWS as REPORTS
-from volunteers.tests.matrix import ROWS as VOLUNTEERS
 
-MATRIX = {**ACCOUNTS, **CIRCLES, **CORE_MEMBERS, **VOLUNTEERS, **REPORTS}
+
+def _collect_rows():
+    """Merge ROWS from every ``<app>/tests/matrix*.py`` of the project's apps."""
+    merged = {}
+    for config in apps.get_app_configs():
+        if Path(config.path).parent != Path(settings.BASE_DIR):
+            continue  # Django's and third-party apps
+        try:
+            tests = importlib.import_module(f"{config.name}.tests")
+        except ModuleNotFoundError:
+            continue
+        for module in pkgutil.iter_modules(tests.__path__):
+            if module.name.startswith("matrix"):
+                rows = importlib.import_module(f"{tests.__name__}.{module.name}").ROWS
+                clash = set(rows) & set(merged)
+                assert not clash, f"URL names classified twice: {sorted(clash)}"
+                merged.update(rows)
+    return merged
+
+
+MATRIX = _collect_rows()
 
 
 # The admin's own login page is the only admin page a non-manager is shown; it
