@@ -1,6 +1,6 @@
 """Permission-matrix rows for this app's URL patterns (see cosa/tests/matrix_support.py)."""
 
-from cosa.tests.matrix_support import LIAISONS, STAFF, expect, only
+from cosa.tests.matrix_support import LIAISONS, STAFF, only
 
 ROWS = {
     "core_members:index": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
@@ -13,21 +13,5 @@ ROWS = {
         lambda w: {"pk": w.objects["core_member"].pk},
         # The assigned liaison may see the Core Member but not the trail.
         only(("manager", "owner"), 200, 404, liaison_assigned=(403, 405)),
-    ),
-    "core_members:records": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
-    "core_members:record_detail": (
-        lambda w: {"pk": w.objects["record"].pk},
-        only(("manager", "owner", "liaison_assigned"), 200, 404),
-    ),
-    "core_members:record_acknowledge": (
-        lambda w: {"pk": w.objects["record"].pk},
-        expect(
-            405,
-            404,
-            # Readers who are not recipients may see the record but not acknowledge it.
-            manager=(405, 403),
-            owner=(405, 403),
-            liaison_assigned=(405, 302),
-        ),
     ),
 }
