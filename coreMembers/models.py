@@ -468,6 +468,42 @@ class InformationSharingRecord(models.Model):
         return self.status in (self.Status.SHARED, self.Status.ACKNOWLEDGED)
 
 
+class RecordRecipientQuerySet(models.QuerySet):
+    def waiting(self):
+        """Sent, not yet acknowledged, and the liaison can still acknowledge it (active and
+        still assigned to the Core Member)."""
+        still_assigned = LiaisonAssignment.objects.open().filter(
+            core_member=models.OuterRef("record__core_member"), liaison=models.OuterRef("liaison")
+        )
+        return self.filter(
+            models.Exists(still_assigned),
+            record__status__in=["SHARED", "ACKNOWLEDGED"],
+            acknowledged_at__isnull=True,
+            liaison__is_active=True,
+        )
+
+    def overdue(self, now=None):
+        """Not acknowledged by the time due for the record's urgency (set when shared)."""
+        return self.waiting().filter(acknowledge_due_at__lt=now or timezone.now())
+
+    def for_list(self):
+        return self.select_related("record__core_member", "liaison__agency")
+
+    def with_timings(self):
+        """For reports: concern raised to record shared, and shared to acknowledged."""
+        duration = models.DurationField()
+        return self.annotate(
+            concern_to_share=models.ExpressionWrapper(
+                models.F("record__shared_at") - models.F("record__source_concern__raised_at"),
+                output_field=duration,
+            ),
+            share_to_acknowledge=models.ExpressionWrapper(
+                models.F("acknowledged_at") - models.F("record__shared_at"),
+                output_field=duration,
+            ),
+        )
+
+
 class RecordRecipient(models.Model):
     record = models.ForeignKey(
         InformationSharingRecord, on_delete=models.CASCADE, related_name="recipients"
@@ -476,9 +512,12 @@ class RecordRecipient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="received_records"
     )
     notified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the record is shared, from the urgency (settings COSA_ACK_DUE_*).
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     response = models.TextField(blank=True)
 
+    objects = RecordRecipientQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
