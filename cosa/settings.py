@@ -177,3 +177,12 @@ LOGGING = {
 
 # Product settings (later issues add to these).
 COSA_MINUTES_DUE_HOURS = 48
+
+# --- Shared records: acknowledgement due times (issue 6) ------------------------------
+# Set on each recipient (RecordRecipient.acknowledge_due_at) when a record is shared;
+# RecordRecipient.objects.overdue() is what dashboards and reminders read.
+# PRIORITY counts working days (Monday to Friday; bank holidays are not known here).
+COSA_ACK_DUE_URGENT_HOURS = env_int("COSA_ACK_DUE_URGENT_HOURS", 4, minimum=1)
+COSA_ACK_DUE_PRIORITY_WORKING_DAYS = env_int("COSA_ACK_DUE_PRIORITY_WORKING_DAYS", 2, minimum=1)
+COSA_ACK_DUE_ROUTINE_DAYS = env_int("COSA_ACK_DUE_ROUTINE_DAYS", 7, minimum=1)
+# --- end of shared-record settings ----------------------------------------------------
