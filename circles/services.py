@@ -178,10 +178,12 @@ def circle_set_pattern(
     circle.pattern_starts_on = max(from_date or timezone.localdate(), timezone.localdate())
     validated_save(circle)
     if circle.status in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
+        # Meetings before the new pattern starts keep the old one.
+        pattern_starts_at = scheduling.local_to_utc(circle.pattern_starts_on, datetime.time.min)
         circle.meetings.filter(
             kind=Meeting.Kind.GROUP,
             status=Meeting.Status.SCHEDULED,
-            starts_at__gte=timezone.now(),
+            starts_at__gte=max(timezone.now(), pattern_starts_at),
             notes__isnull=True,
         ).delete()
         meetings_generate(circle=circle)
@@ -311,7 +313,9 @@ def meetings_generate(*, circle: Circle, until: datetime.date | None = None) -> 
     until = until or today + datetime.timedelta(days=MEETINGS_AHEAD_DAYS)
     if circle.planned_end_on:
         until = min(until, circle.planned_end_on)
-    anchor = max(circle.pattern_starts_on or circle.launched_on, today)
+    # The rhythm counts from the pattern's start, not from the day generation runs:
+    # a fortnightly circle keeps its fortnights whichever day the sweep runs on.
+    anchor = circle.pattern_starts_on or circle.launched_on
     now = timezone.now()
     wanted = [
         starts_at
