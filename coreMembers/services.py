@@ -4,17 +4,23 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.access import grant, revoke
 from accounts.models import Agency, User
+from accounts.notifications import notify
 from coreMembers.models import (
     CoreMember,
+    CoreMemberUserObjectPermission,
     InformationSharingRecord,
     LiaisonAssignment,
     MappaRecord,
     RecordRecipient,
     Referral,
+    ReferralDocument,
     RiskAssessment,
     SharingAgreement,
 )
@@ -62,9 +68,13 @@ def referral_create(
     referrer_email: str = "",
     received_on: datetime.date | None = None,
     coordinator: User | None = None,
+    documents=(),
     acting_user: User | None = None,
 ) -> Referral:
-    """Record a referral, creating the Core Member from ``core_member_details`` if new."""
+    """Record a referral, creating the Core Member from ``core_member_details`` if new.
+
+    ``documents`` is a sequence of ``(title, uploaded file)`` pairs stored with it.
+    """
     if core_member is None:
         details = dict(core_member_details or {})
         details.setdefault("reference", next_core_member_reference())
@@ -82,9 +92,79 @@ def referral_create(
         created_by=acting_user,
     )
     validated_save(referral)
+    for title, file in documents:
+        referral_document_add(referral=referral, title=title, file=file, acting_user=acting_user)
     if coordinator is not None:
         referral_assign(referral=referral, coordinator=coordinator, acting_user=acting_user)
     return referral
+
+
+@transaction.atomic
+def referral_document_add(
+    *, referral: Referral, title: str, file, acting_user: User | None = None
+) -> ReferralDocument:
+    """Attach a document (stored under MEDIA_ROOT, served only through an access check)."""
+    title = (title or "").strip() or getattr(file, "name", "") or "Document"
+    return validated_save(
+        ReferralDocument(referral=referral, title=title[:200], file=file, uploaded_by=acting_user)
+    )
+
+
+@transaction.atomic
+def coordinator_assign(
+    *, core_member: CoreMember, coordinator: User, acting_user: User | None = None
+) -> CoreMember:
+    """A manager hands a Core Member to another coordinator: the record, the open and
+    accepted referrals and the open circle move together, so nobody keeps half a case."""
+    from circles import services as circle_services  # circles imports this module
+
+    core_member_assign_coordinator(
+        core_member=core_member, coordinator=coordinator, acting_user=acting_user
+    )
+    core_member.referrals.filter(
+        status__in=[*Referral.OPEN_STATES, Referral.Status.ACCEPTED]
+    ).update(coordinator=coordinator)
+    circle = core_member.circles.open().select_related("coordinator").first()
+    if circle is not None and circle.coordinator_id != coordinator.pk:
+        circle_services.circle_change_coordinator(
+            circle=circle, coordinator=coordinator, acting_user=acting_user
+        )
+    return core_member
+
+
+CORE_MEMBER_EDITABLE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "probation_crn",
+        "pnc_reference",
+        "visor_reference",
+        "notification_start",
+        "notification_end",
+        "notification_indefinite",
+        "licence_end",
+        "has_shpo",
+        "shpo_end",
+        "shpo_prohibitions",
+        "offence_summary",
+        "needs_and_adaptations",
+    }
+)
+
+
+@transaction.atomic
+def core_member_update(
+    *, core_member: CoreMember, acting_user: User | None = None, **changes
+) -> CoreMember:
+    """Change the record's own fields. MAPPA, status and coordinator have their own services."""
+    unknown = set(changes) - CORE_MEMBER_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(core_member, name, value)
+    return validated_save(core_member, update_fields=sorted(changes))
 
 
 @transaction.atomic
@@ -291,27 +371,113 @@ def liaison_end(
 
 
 # Shared records ----------------------------------------------------------------------
+#
+# A record is composed as a draft with its intended recipients (RecordRecipient rows
+# that grant nothing until it is shared). On consent it is shared at once; under a
+# public-protection override it waits for a second person's approval, and approving
+# sends it. Once shared nothing about it changes except acknowledgements; corrections
+# are addenda, which are records of their own.
+
+RECORD_EDITABLE_FIELDS = ("category", "urgency", "summary", "details", "legal_basis")
 
 
 def eligible_recipients(core_member: CoreMember, on=None):
-    """Liaisons assigned to the Core Member whose agency the current agreement covers."""
+    """Liaisons assigned to the Core Member whose agency the current agreement covers.
+
+    Returns ``(eligible on consent, every assigned liaison)``: the second is who a
+    public-protection override may reach.
+    """
     agreement = core_member.sharing_agreements.current(on).first()
     assigned = User.objects.filter(
         is_active=True,
         role=User.Role.LIAISON,
         liaison_assignments__core_member=core_member,
         liaison_assignments__ended_on__isnull=True,
-    )
+    ).select_related("agency")
     if agreement is None:
-        return assigned.none(), assigned
+        return assigned.none(), assigned.distinct()
     return assigned.filter(agency__in=agreement.agencies.all()).distinct(), assigned.distinct()
 
 
 def _check_editable(record):
-    if record.is_shared:
+    if record.pk is not None:
+        # Decide on the stored state, not on what the caller's copy says.
+        stored = InformationSharingRecord.objects.filter(pk=record.pk).values("status").first()
+        status = stored["status"] if stored else record.status
+    else:
+        status = record.status
+    if status in (
+        InformationSharingRecord.Status.SHARED,
+        InformationSharingRecord.Status.ACKNOWLEDGED,
+    ):
         raise ValidationError(
             "A shared record cannot be changed; add an addendum instead.", code="immutable"
         )
+
+
+def _check_recipients(record, recipients):
+    """The recipients the legal basis allows, or a ValidationError naming who is refused."""
+    recipients = list(recipients)
+    if not recipients:
+        raise ValidationError({"recipients": "Choose at least one recipient."})
+    eligible, assigned = eligible_recipients(record.core_member)
+    if record.legal_basis == InformationSharingRecord.LegalBasis.CONSENT:
+        allowed = set(eligible.values_list("pk", flat=True))
+        if not allowed:
+            raise ValidationError(
+                {
+                    "legal_basis": "There is no current sharing agreement covering any assigned "
+                    "liaison: share only under a public-protection override."
+                }
+            )
+    else:
+        allowed = set(assigned.values_list("pk", flat=True))
+    refused = [user for user in recipients if user.pk not in allowed]
+    if refused:
+        names = ", ".join(user.get_full_name() or str(user) for user in refused)
+        raise ValidationError({"recipients": f"Cannot share with {names} on this legal basis."})
+    return recipients
+
+
+def _set_pending_recipients(record, recipients):
+    """Make the draft's recipient rows match ``recipients`` (nothing is granted yet)."""
+    wanted = {user.pk for user in recipients}
+    record.recipients.exclude(liaison_id__in=wanted).delete()
+    existing = set(record.recipients.values_list("liaison_id", flat=True))
+    RecordRecipient.objects.bulk_create(
+        RecordRecipient(record=record, liaison_id=pk) for pk in sorted(wanted - existing)
+    )
+
+
+def _source_checks(core_member, *, circle, source_meeting, source_concern, addendum_to):
+    from circles.models import Concern  # circles imports this module
+
+    errors = {}
+    if source_concern is not None:
+        if source_concern.circle.core_member_id != core_member.pk:
+            errors["source_concern"] = "That concern is about another Core Member."
+        elif source_concern.status not in (Concern.Status.RAISED, Concern.Status.TRIAGED):
+            errors["source_concern"] = "That concern has already been shared or closed."
+        circle = circle or source_concern.circle
+    if source_meeting is not None:
+        if source_meeting.circle.core_member_id != core_member.pk:
+            errors["source_meeting"] = "That meeting is about another Core Member."
+        circle = circle or source_meeting.circle
+    if addendum_to is not None:
+        if addendum_to.core_member_id != core_member.pk:
+            errors["addendum_to"] = "An addendum is about the same Core Member."
+        elif not addendum_to.is_shared:
+            errors["addendum_to"] = "Only a shared record can have an addendum."
+        circle = circle or addendum_to.circle
+    if circle is not None and circle.core_member_id != core_member.pk:
+        errors["circle"] = "That circle belongs to another Core Member."
+    if errors:
+        raise ValidationError(errors)
+    return circle or core_member.circles.order_by("-created_at").first()
+
+
+def _record_link(record):
+    return reverse("core_members:record_detail", args=[record.pk])
 
 
 @transaction.atomic
@@ -329,10 +495,20 @@ def record_create(
     addendum_to: InformationSharingRecord | None = None,
     legal_basis: str = InformationSharingRecord.LegalBasis.CONSENT,
     override_reason: str = "",
+    recipients=None,
 ) -> InformationSharingRecord:
-    if addendum_to is not None and not addendum_to.is_shared:
-        raise ValidationError({"addendum_to": "Only a shared record can have an addendum."})
-    return validated_save(
+    """A draft. ``recipients`` (optional) are kept with it for sending later."""
+    _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR)
+    circle = _source_checks(
+        core_member,
+        circle=circle,
+        source_meeting=source_meeting,
+        source_concern=source_concern,
+        addendum_to=addendum_to,
+    )
+    if legal_basis == InformationSharingRecord.LegalBasis.CONSENT:
+        override_reason = ""
+    record = validated_save(
         InformationSharingRecord(
             core_member=core_member,
             circle=circle,
@@ -341,62 +517,236 @@ def record_create(
             addendum_to=addendum_to,
             category=category,
             urgency=urgency,
-            summary=summary,
-            details=details,
+            summary=summary.strip(),
+            details=details.strip(),
             legal_basis=legal_basis,
-            override_reason=override_reason,
+            override_reason=override_reason.strip(),
             created_by=acting_user,
         )
     )
+    if recipients is not None:
+        _set_pending_recipients(record, list(recipients))
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *, record: InformationSharingRecord, acting_user: User, **changes
+) -> InformationSharingRecord:
+    """Change a draft (or a declined override). A shared record refuses every change."""
+    _check_editable(record)
+    _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR)
+    unknown = set(changes) - {*RECORD_EDITABLE_FIELDS, "override_reason", "recipients"}
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    recipients = changes.pop("recipients", None)
+    if changes.get("legal_basis") == InformationSharingRecord.LegalBasis.CONSENT:
+        changes["override_reason"] = ""
+    for name, value in changes.items():
+        setattr(record, name, value.strip() if isinstance(value, str) else value)
+    if record.status == InformationSharingRecord.Status.AWAITING_APPROVAL:
+        # What was put to the approver is no longer what would be sent.
+        transition(record, InformationSharingRecord.Status.DRAFT)
+        changes["status"] = record.status
+    record.approved_by = None
+    record.approved_at = None
+    validated_save(record, update_fields=[*changes, "approved_by", "approved_at"])
+    if recipients is not None:
+        _set_pending_recipients(record, list(recipients))
+    return record
+
+
+@transaction.atomic
+def record_send(
+    *, record: InformationSharingRecord, recipients, acting_user: User
+) -> InformationSharingRecord:
+    """Share on consent at once; put an override to a second person for approval."""
+    if record.legal_basis == InformationSharingRecord.LegalBasis.CONSENT:
+        return record_share(record=record, recipients=recipients, acting_user=acting_user)
+    return record_submit_for_approval(record=record, recipients=recipients, acting_user=acting_user)
+
+
+@transaction.atomic
+def record_compose(
+    *,
+    core_member: CoreMember,
+    acting_user: User,
+    category: str,
+    urgency: str,
+    summary: str,
+    details: str,
+    recipients,
+    legal_basis: str = InformationSharingRecord.LegalBasis.CONSENT,
+    override_reason: str = "",
+    circle=None,
+    source_meeting=None,
+    source_concern=None,
+    addendum_to: InformationSharingRecord | None = None,
+) -> InformationSharingRecord:
+    """Write a record and send it: shared at once on consent, else awaiting approval."""
+    recipients = list(recipients)
+    record = record_create(
+        core_member=core_member,
+        acting_user=acting_user,
+        category=category,
+        urgency=urgency,
+        summary=summary,
+        details=details,
+        legal_basis=legal_basis,
+        override_reason=override_reason,
+        circle=circle,
+        source_meeting=source_meeting,
+        source_concern=source_concern,
+        addendum_to=addendum_to,
+        recipients=recipients,
+    )
+    return record_send(record=record, recipients=recipients, acting_user=acting_user)
+
+
+def _approvers(record):
+    """Managers, and coordinators with the Core Member's full record, except the author."""
+    holders = CoreMemberUserObjectPermission.objects.filter(
+        content_object_id=record.core_member_id, permission__codename="view_coremember"
+    ).values("user_id")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(role=User.Role.MANAGER) | Q(role=User.Role.COORDINATOR, pk__in=holders),
+        )
+        .exclude(pk=record.created_by_id)
+    )
+
+
+@transaction.atomic
+def record_submit_for_approval(
+    *, record: InformationSharingRecord, recipients, acting_user: User
+) -> InformationSharingRecord:
+    """A public-protection override waits for a second person before anything is sent."""
+    _check_editable(record)
+    if record.legal_basis != InformationSharingRecord.LegalBasis.PUBLIC_PROTECTION:
+        raise ValidationError({"legal_basis": "Only an override needs approval."})
+    recipients = _check_recipients(record, recipients)
+    _set_pending_recipients(record, recipients)
+    transition(record, InformationSharingRecord.Status.AWAITING_APPROVAL)
+    record.approved_by = None
+    record.approved_at = None
+    validated_save(record, update_fields=["status", "approved_by", "approved_at"])
+    for approver in _approvers(record):
+        notify(
+            recipient=approver,
+            subject="CoSA: a public-protection override is waiting for your approval",
+            link=reverse("core_members:record_approvals"),
+            body="A coordinator wants to share a record without consent. "
+            "A second person must approve it before it is sent.",
+        )
+    return record
 
 
 @transaction.atomic
 def record_approve_override(
     *, record: InformationSharingRecord, acting_user: User
 ) -> InformationSharingRecord:
-    """A second person (manager or another coordinator) approves a public-protection override."""
+    """A second person (manager or another coordinator) approves an override: it is sent."""
+    record = InformationSharingRecord.objects.select_for_update().get(pk=record.pk)
     _check_editable(record)
     if record.legal_basis != InformationSharingRecord.LegalBasis.PUBLIC_PROTECTION:
         raise ValidationError({"legal_basis": "Only an override needs approval."})
+    if record.status != InformationSharingRecord.Status.AWAITING_APPROVAL:
+        raise ValidationError({"status": "This record is not waiting for approval."})
     _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR, field="approved_by")
     if acting_user.pk == record.created_by_id:
         raise ValidationError({"approved_by": "The override must be approved by a second person."})
     record.approved_by = acting_user
     record.approved_at = timezone.now()
-    return validated_save(record, update_fields=["approved_by", "approved_at"])
+    validated_save(record, update_fields=["approved_by", "approved_at"])
+    pending = [recipient.liaison for recipient in record.recipients.select_related("liaison")]
+    record = record_share(record=record, recipients=pending, acting_user=acting_user)
+    notify(
+        recipient=record.created_by,
+        subject="CoSA: your override was approved and the record sent",
+        link=_record_link(record),
+    )
+    return record
+
+
+@transaction.atomic
+def record_decline_override(
+    *, record: InformationSharingRecord, acting_user: User, reason: str
+) -> InformationSharingRecord:
+    """Refuse (or, for the author, withdraw) an override: it goes back to a draft."""
+    record = InformationSharingRecord.objects.select_for_update().get(pk=record.pk)
+    _check_editable(record)
+    if record.status != InformationSharingRecord.Status.AWAITING_APPROVAL:
+        raise ValidationError({"status": "This record is not waiting for approval."})
+    _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the override is declined."})
+    transition(record, InformationSharingRecord.Status.DRAFT)
+    # Kept in the record's history (simple-history's change reason).
+    record._change_reason = f"Override declined by {acting_user}: {reason.strip()}"[:100]
+    validated_save(record, update_fields=["status"])
+    if acting_user.pk != record.created_by_id:
+        notify(
+            recipient=record.created_by,
+            subject="CoSA: your public-protection override was declined",
+            link=_record_link(record),
+        )
+    return record
 
 
 @transaction.atomic
 def record_share(
     *, record: InformationSharingRecord, recipients, acting_user: User
 ) -> InformationSharingRecord:
-    """Send a draft to named liaisons. It can never be changed afterwards."""
+    """Send a record to named liaisons. It can never be changed afterwards.
+
+    Grants each recipient the record, sets when their acknowledgement is due, tells them
+    (a link only) and marks the concern it came from as shared.
+    """
     _check_editable(record)
-    recipients = list(recipients)
-    if not recipients:
-        raise ValidationError({"recipients": "Choose at least one recipient."})
-    eligible, assigned = eligible_recipients(record.core_member)
-    if record.legal_basis == InformationSharingRecord.LegalBasis.CONSENT:
-        allowed = set(eligible.values_list("pk", flat=True))
-        if not allowed:
-            raise ValidationError(
-                {"legal_basis": "There is no current sharing agreement covering any liaison."}
-            )
-    else:
-        if record.approved_by_id is None:
-            raise ValidationError({"approved_by": "The override needs a second approval first."})
-        allowed = set(assigned.values_list("pk", flat=True))
-    refused = [user for user in recipients if user.pk not in allowed]
-    if refused:
-        names = ", ".join(str(user) for user in refused)
-        raise ValidationError({"recipients": f"Cannot share with {names} on this legal basis."})
+    _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR)
+    if (
+        record.legal_basis == InformationSharingRecord.LegalBasis.PUBLIC_PROTECTION
+        and record.approved_by_id is None
+    ):
+        raise ValidationError({"approved_by": "The override needs a second approval first."})
+    recipients = _check_recipients(record, recipients)
     transition(record, InformationSharingRecord.Status.SHARED)
-    record.shared_at = timezone.now()
+    now = timezone.now()
+    record.shared_at = now
     record.shared_by = acting_user
     validated_save(record, update_fields=["status", "shared_at", "shared_by"])
+    _set_pending_recipients(record, recipients)
+    due = record.acknowledge_due_from(now)
+    record.recipients.update(notified_at=now, acknowledge_due_at=due)
+    urgency = {
+        InformationSharingRecord.Urgency.URGENT: "An urgent record",
+        InformationSharingRecord.Urgency.PRIORITY: "A priority record",
+    }.get(record.urgency, "A record")
+    due_text = date_format(timezone.localtime(due), "j F Y, H:i")
     for user in recipients:
-        RecordRecipient.objects.create(record=record, liaison=user)
         grant(user, record, "view_informationsharingrecord", "acknowledge_record")
+        # Nothing of the record's text: the page behind the link checks access itself.
+        notify(
+            recipient=user,
+            subject=f"CoSA: {urgency.lower()} is waiting for your acknowledgement",
+            link=_record_link(record),
+            body=f"{urgency} has been shared with you. "
+            f"Please read it and acknowledge it by {due_text}.",
+        )
+    concern = record.source_concern
+    if concern is not None:
+        from circles import services as circle_services
+        from circles.models import Concern
+
+        if concern.status == Concern.Status.RAISED:
+            circle_services.concern_triage(
+                concern=concern, acting_user=acting_user, notes="Shared with the outer circle."
+            )
+        if concern.status == Concern.Status.TRIAGED:
+            circle_services.concern_mark_shared(
+                concern=concern, record=record, acting_user=acting_user
+            )
     return record
 
 
@@ -406,6 +756,10 @@ def record_acknowledge(
 ) -> RecordRecipient:
     if not response.strip():
         raise ValidationError({"response": "Say what you did or will do with this information."})
+    # Lock the record so two recipients acknowledging at once both count.
+    record = InformationSharingRecord.objects.select_for_update().get(pk=record.pk)
+    if not record.is_shared:
+        raise ValidationError("This record has not been shared.")
     try:
         recipient = record.recipients.select_for_update().get(liaison=acting_user)
     except RecordRecipient.DoesNotExist:

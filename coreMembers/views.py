@@ -1,17 +1,44 @@
+import os
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
+from coreMembers import services
 from coreMembers.access import (
+    CHANGE,
     FULL,
     core_member_for_user,
     core_members_visible_to,
     records_visible_to,
     sees_full_record,
 )
-from cosa.views import csv_response, paginate, roles_required
+from coreMembers.forms import (
+    CoordinatorForm,
+    DocumentsForm,
+    IdentityForm,
+    LiaisonAssignForm,
+    LiaisonEndForm,
+    MappaForm,
+    ReferralDecisionForm,
+    ReferralFilterForm,
+    ReferralForm,
+    RiskAssessmentForm,
+    SharingAgreementForm,
+    StatutoryForm,
+    WithdrawAgreementForm,
+)
+from coreMembers.models import Referral
+from cosa.views import add_service_errors, csv_response, paginate, roles_required
 
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 READERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.LIAISON)
@@ -68,17 +95,31 @@ def export(request):
 def detail(request, pk):
     core_member = core_member_for_user(request.user, pk)
     log_access(request, AccessLog.Action.VIEW, core_member)
-    circle = core_member.circles.order_by("-created_at").first()
+    circle = core_member.circles.select_related("coordinator").order_by("-created_at").first()
     records = records_visible_to(request.user).filter(core_member=core_member)
     context = {"core_member": core_member, "circle": circle, "records": records[:50]}
     if sees_full_record(request.user):
+        agreements = list(core_member.sharing_agreements.prefetch_related("agencies"))
+        liaisons = list(
+            core_member.liaison_assignments.select_related("liaison__agency").order_by(
+                "ended_on", "-started_on"
+            )
+        )
         context.update(
             template="core_members/detail.html",
+            can_change=_can_change(request.user, core_member),
+            is_manager=request.user.role == User.Role.MANAGER,
             referrals=core_member.referrals.select_related("source_agency", "coordinator"),
             risk_assessments=core_member.risk_assessments.select_related("agency"),
-            mappa_history=core_member.mappa_history.all(),
-            agreements=core_member.sharing_agreements.prefetch_related("agencies"),
-            liaisons=core_member.liaison_assignments.select_related("liaison__agency"),
+            mappa_history=core_member.mappa_history.select_related("recorded_by"),
+            agreements=agreements,
+            current_agreement=next((a for a in agreements if a.is_current()), None),
+            open_liaisons=[a for a in liaisons if a.ended_on is None],
+            past_liaisons=[a for a in liaisons if a.ended_on is not None],
+            open_referral=next(
+                (r for r in core_member.referrals.all() if r.status in Referral.OPEN_STATES),
+                None,
+            ),
         )
     else:
         # Liaisons: identity, circle status, attendance counts, what was shared with them.
@@ -102,4 +143,614 @@ def audit_trail(request, pk):
         request,
         "core_members/audit.html",
         {"core_member": core_member, "page": paginate(request, entries), "changes": changes},
+    )
+
+
+# Access to referrals and to changing a record --------------------------------------------
+
+
+def _can_change(user, core_member):
+    return (
+        sees_full_record(user)
+        and core_members_visible_to(user, CHANGE).filter(pk=core_member.pk).exists()
+    )
+
+
+def _referrals_visible_to(user):
+    """Staff see the referrals of Core Members whose full record they hold; a liaison sees
+    the referrals they made. Unassigned referrals wait for a manager."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    if user.role == User.Role.MANAGER:
+        return Referral.objects.all()
+    if user.role == User.Role.COORDINATOR:
+        return Referral.objects.filter(
+            core_member__in=core_members_visible_to(user, FULL).values("pk")
+        )
+    if user.role == User.Role.LIAISON:
+        return Referral.objects.filter(created_by=user)
+    return Referral.objects.none()
+
+
+def _referral_for_user(user, pk, *, change=False):
+    """The referral, 404 when unseen; 403 when seen but ``change`` is not allowed."""
+    referral = (
+        _referrals_visible_to(user)
+        .filter(pk=pk)
+        .select_related("core_member", "source_agency", "coordinator", "decided_by", "created_by")
+        .first()
+    )
+    if referral is None:
+        raise Http404("No such referral.")
+    if change and not _can_change(user, referral.core_member):
+        raise PermissionDenied("You may read this referral but not decide it.")
+    return referral
+
+
+def _core_member_to_change(user, pk):
+    """The Core Member for an edit: 404 unseen, 403 for liaisons and read-only staff."""
+    core_member = core_member_for_user(user, pk)
+    if not _can_change(user, core_member):
+        raise PermissionDenied("You may not change this record.")
+    return core_member
+
+
+def _posted(request, *, files=False):
+    """Bind a form on every POST, even an empty one, so a missing field is an error."""
+    if request.method != "POST":
+        return None
+    return request.FILES if files else request.POST
+
+
+def _form_page(request, form, *, title, back_url, submit_label, core_member=None, **extra):
+    context = {
+        "form": form,
+        "title": title,
+        "back_url": back_url,
+        "submit_label": submit_label,
+        "core_member": core_member,
+        **extra,
+    }
+    return render(request, "core_members/form.html", context)
+
+
+def _detail_url(core_member, anchor=""):
+    url = reverse("core_members:detail", args=[core_member.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# Referrals -------------------------------------------------------------------------------
+
+
+@require_GET
+@roles_required(*READERS)
+def referral_list(request):
+    filters = ReferralFilterForm(request.GET or None)
+    referrals = _referrals_visible_to(request.user).select_related(
+        "core_member", "source_agency", "coordinator"
+    )
+    status = query = ""
+    if filters.is_valid():
+        status, query = filters.cleaned_data["status"], filters.cleaned_data["q"].strip()
+    if status == "open":
+        referrals = referrals.filter(status__in=Referral.OPEN_STATES)
+    elif status:
+        referrals = referrals.filter(status=status)
+    if query:
+        referrals = referrals.filter(
+            Q(core_member__reference__iexact=query)
+            | Q(core_member__last_name__icontains=query)
+            | Q(core_member__first_name__icontains=query)
+            | Q(referrer_name__icontains=query)
+        )
+    referrals = referrals.order_by("-received_on", "-pk")
+    log_access(
+        request,
+        AccessLog.Action.SEARCH if query else AccessLog.Action.LIST,
+        detail=f"referrals: state={status or 'all'} q={query}",
+    )
+    keep = {key: value for key, value in (("status", status), ("q", query)) if value}
+    return render(
+        request,
+        "core_members/referral_list.html",
+        {
+            "page": paginate(request, referrals),
+            "filters": filters,
+            "status": status,
+            "query": query,
+            "keep_query": urlencode(keep),
+            "may_create": True,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(*READERS)
+def referral_create(request):
+    core_member = None
+    if request.GET.get("core_member"):
+        # A re-referral of a Core Member already on the system (staff only).
+        try:
+            core_member_pk = int(request.GET["core_member"])
+        except ValueError:
+            raise Http404("No such Core Member.") from None
+        core_member = _core_member_to_change(request.user, core_member_pk)
+    form = ReferralForm(
+        _posted(request),
+        _posted(request, files=True),
+        acting_user=request.user,
+        core_member=core_member,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = request.user
+        if user.role == User.Role.LIAISON:
+            source = {
+                "source_agency": user.agency,
+                "referrer_name": user.get_full_name() or user.email,
+                "referrer_email": user.email,
+                "received_on": timezone.localdate(),
+            }
+        else:
+            source = {
+                name: data[name]
+                for name in ("source_agency", "referrer_name", "referrer_email", "received_on")
+            }
+        coordinator = user if user.role == User.Role.COORDINATOR else data.get("coordinator")
+        try:
+            referral = services.referral_create(
+                core_member=core_member,
+                core_member_details=form.core_member_details(),
+                reason=data["reason"],
+                coordinator=coordinator,
+                documents=[(doc.original_name, doc) for doc in data["documents"]],
+                acting_user=user,
+                **source,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Referral of {referral.core_member.reference} recorded.")
+            return redirect("core_members:referral_detail", pk=referral.pk)
+    title = f"New referral of {core_member.reference}" if core_member else "New referral"
+    return _form_page(
+        request,
+        form,
+        title=title,
+        back_url=reverse("core_members:referrals"),
+        submit_label="Record referral",
+        core_member=core_member,
+        intro=(
+            "Your agency and your name are recorded as the referrer. The service will "
+            "tell you the outcome."
+            if request.user.role == User.Role.LIAISON
+            else ""
+        ),
+    )
+
+
+@require_GET
+def referral_detail(request, pk):
+    referral = _referral_for_user(request.user, pk)
+    log_access(request, AccessLog.Action.VIEW, referral)
+    staff = sees_full_record(request.user)
+    can_change = staff and _can_change(request.user, referral.core_member)
+    allowed = Referral.TRANSITIONS.get(referral.status, set())
+    return render(
+        request,
+        "core_members/referral_detail.html",
+        {
+            "referral": referral,
+            "core_member": referral.core_member,
+            "documents": referral.documents.select_related("uploaded_by"),
+            "staff": staff,
+            "can_change": can_change,
+            "can_assess": can_change and Referral.Status.ASSESSING in allowed,
+            "can_accept": can_change and Referral.Status.ACCEPTED in allowed,
+            "can_decline": can_change and Referral.Status.DECLINED in allowed,
+            "can_withdraw": can_change and Referral.Status.WITHDRAWN in allowed,
+            "coordinator_form": (
+                CoordinatorForm(initial={"coordinator": referral.coordinator_id})
+                if request.user.role == User.Role.MANAGER
+                else None
+            ),
+        },
+    )
+
+
+REFERRAL_ACTIONS = {
+    # action: (service, reason required, reason label, button, success message, danger)
+    "assess": (
+        "referral_start_assessment",
+        None,
+        "",
+        "Start assessment",
+        "Assessment started.",
+        False,
+    ),
+    "accept": (
+        "referral_accept",
+        False,
+        "Note on the decision (optional)",
+        "Accept referral",
+        "Referral accepted. The Core Member now waits for a circle.",
+        False,
+    ),
+    "decline": (
+        "referral_decline",
+        True,
+        "Why the referral is declined",
+        "Decline referral",
+        "Referral declined.",
+        True,
+    ),
+    "withdraw": (
+        "referral_withdraw",
+        True,
+        "Why the referral is withdrawn",
+        "Withdraw referral",
+        "Referral withdrawn.",
+        True,
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def referral_decide(request, pk, action):
+    """Assess, accept, decline or withdraw: a confirmation page (GET), the change (POST)."""
+    referral = _referral_for_user(request.user, pk, change=True)
+    service_name, reason_required, label, button, done, danger = REFERRAL_ACTIONS[action]
+    form = ReferralDecisionForm(
+        _posted(request), reason_required=bool(reason_required), reason_label=label
+    )
+    if reason_required is None:
+        del form.fields["reason"]
+    if request.method == "POST" and form.is_valid():
+        kwargs = {"referral": referral, "acting_user": request.user}
+        if reason_required is not None:
+            kwargs["reason"] = form.cleaned_data["reason"]
+        try:
+            getattr(services, service_name)(**kwargs)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            referral.refresh_from_db()
+        else:
+            messages.success(request, done)
+            return redirect("core_members:referral_detail", pk=referral.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"{button}: {referral.core_member.reference}",
+        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        submit_label=button,
+        core_member=referral.core_member,
+        danger=danger,
+        referral=referral,
+    )
+
+
+def _referral_action(action):
+    def view(request, pk):
+        return referral_decide(request, pk, action)
+
+    view.__name__ = f"referral_{action}"
+    return view
+
+
+referral_assess = _referral_action("assess")
+referral_accept = _referral_action("accept")
+referral_decline = _referral_action("decline")
+referral_withdraw = _referral_action("withdraw")
+
+
+@require_POST
+def referral_assign(request, pk):
+    """A manager gives a referral (and its Core Member) to a coordinator."""
+    referral = _referral_for_user(request.user, pk)
+    if request.user.role != User.Role.MANAGER:
+        raise PermissionDenied("Only a manager assigns referrals.")
+    form = CoordinatorForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_assign(
+                referral=referral,
+                coordinator=form.cleaned_data["coordinator"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Assigned to {form.cleaned_data['coordinator']}.")
+            return redirect("core_members:referral_detail", pk=referral.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Assign the referral of {referral.core_member.reference}",
+        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        submit_label="Assign",
+        core_member=referral.core_member,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_document_add(request, pk):
+    referral = _referral_for_user(request.user, pk, change=True)
+    form = DocumentsForm(_posted(request), _posted(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                for document in form.cleaned_data["documents"]:
+                    services.referral_document_add(
+                        referral=referral,
+                        title=document.original_name,
+                        file=document,
+                        acting_user=request.user,
+                    )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            count = len(form.cleaned_data["documents"])
+            messages.success(request, f"{count} document{'s' if count != 1 else ''} added.")
+            return redirect("core_members:referral_detail", pk=referral.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Add documents to the referral of {referral.core_member.reference}",
+        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        submit_label="Upload",
+        core_member=referral.core_member,
+    )
+
+
+@require_GET
+def referral_document(request, pk, document_pk):
+    """Documents are served only through this check, never from a public media URL."""
+    referral = _referral_for_user(request.user, pk)
+    document = get_object_or_404(referral.documents, pk=document_pk)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("The file is missing from storage.") from None
+    log_access(
+        request,
+        AccessLog.Action.EXPORT,
+        document,
+        core_member_id=referral.core_member_id,
+        detail=f"referral document: {document.title}",
+    )
+    filename = os.path.basename(document.file.name)
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# The Core Member record: edits --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def _record_edit(request, pk, form_class, *, title, anchor, done):
+    core_member = _core_member_to_change(request.user, pk)
+    form = form_class(_posted(request), instance=core_member)
+    if request.method == "GET":
+        log_access(request, AccessLog.Action.VIEW, core_member, detail=f"edit form: {anchor}")
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changes:
+                services.core_member_update(
+                    core_member=core_member, acting_user=request.user, **changes
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done if changes else "Nothing was changed.")
+            return redirect(_detail_url(core_member, anchor))
+    return _form_page(
+        request,
+        form,
+        title=f"{title}: {core_member.reference}",
+        back_url=_detail_url(core_member, anchor),
+        submit_label="Save",
+        core_member=core_member,
+    )
+
+
+def identity_edit(request, pk):
+    return _record_edit(
+        request,
+        pk,
+        IdentityForm,
+        title="Identity and needs",
+        anchor="overview",
+        done="Identity and needs saved.",
+    )
+
+
+def statutory_edit(request, pk):
+    return _record_edit(
+        request,
+        pk,
+        StatutoryForm,
+        title="Statutory details",
+        anchor="statutory",
+        done="Statutory details saved.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def _record_add(request, pk, form_class, *, service, title, anchor, done, submit, **form_kwargs):
+    """A form page whose valid POST calls ``service(core_member=..., **cleaned_data)``."""
+    core_member = _core_member_to_change(request.user, pk)
+    form = form_class(_posted(request), **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(core_member=core_member, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(_detail_url(core_member, anchor))
+    return _form_page(
+        request,
+        form,
+        title=f"{title}: {core_member.reference}",
+        back_url=_detail_url(core_member, anchor),
+        submit_label=submit,
+        core_member=core_member,
+    )
+
+
+def mappa_add(request, pk):
+    return _record_add(
+        request,
+        pk,
+        MappaForm,
+        service=services.mappa_record,
+        title="MAPPA category and level",
+        anchor="statutory",
+        done="MAPPA change recorded.",
+        submit="Record MAPPA change",
+    )
+
+
+def risk_assessment_add(request, pk):
+    return _record_add(
+        request,
+        pk,
+        RiskAssessmentForm,
+        service=services.risk_assessment_record,
+        title="Risk assessment",
+        anchor="risk",
+        done="Risk assessment recorded.",
+        submit="Record assessment",
+    )
+
+
+def agreement_add(request, pk):
+    return _record_add(
+        request,
+        pk,
+        SharingAgreementForm,
+        service=services.sharing_agreement_record,
+        title="Sharing agreement",
+        anchor="agreements",
+        done="Sharing agreement recorded.",
+        submit="Record signed agreement",
+    )
+
+
+def liaison_add(request, pk):
+    def assign(*, core_member, acting_user, liaison, role, started_on):
+        return services.liaison_assign(
+            core_member=core_member,
+            liaison=liaison,
+            role=role,
+            started_on=started_on,
+            acting_user=acting_user,
+        )
+
+    return _record_add(
+        request,
+        pk,
+        LiaisonAssignForm,
+        service=assign,
+        title="Assign a liaison",
+        anchor="liaisons",
+        done="Liaison assigned. They can now see this Core Member's identity.",
+        submit="Assign liaison",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_withdraw(request, pk, agreement_pk):
+    core_member = _core_member_to_change(request.user, pk)
+    agreement = get_object_or_404(core_member.sharing_agreements, pk=agreement_pk)
+    form = WithdrawAgreementForm(_posted(request), agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sharing_agreement_withdraw(
+                agreement=agreement,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                reason=form.cleaned_data["withdrawal_reason"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, "Consent withdrawn. Nothing more can be shared on this agreement."
+            )
+            return redirect(_detail_url(core_member, "agreements"))
+    return _form_page(
+        request,
+        form,
+        title=f"Withdraw sharing agreement v{agreement.version}: {core_member.reference}",
+        back_url=_detail_url(core_member, "agreements"),
+        submit_label="Withdraw consent",
+        core_member=core_member,
+        danger=True,
+        intro="From this date nothing may be shared on consent; only a recorded "
+        "public-protection override remains.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def liaison_end(request, pk, assignment_pk):
+    core_member = _core_member_to_change(request.user, pk)
+    assignment = get_object_or_404(
+        core_member.liaison_assignments.select_related("liaison"), pk=assignment_pk
+    )
+    form = LiaisonEndForm(_posted(request), assignment=assignment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.liaison_end(
+                assignment=assignment,
+                ended_on=form.cleaned_data["ended_on"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{assignment.liaison} no longer covers this Core Member.")
+            return redirect(_detail_url(core_member, "liaisons"))
+    return _form_page(
+        request,
+        form,
+        title=f"End {assignment.liaison}'s assignment: {core_member.reference}",
+        back_url=_detail_url(core_member, "liaisons"),
+        submit_label="End assignment",
+        core_member=core_member,
+        danger=True,
+        intro="They lose this Core Member and every record shared with them about him.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def coordinator_assign(request, pk):
+    """Managers only: the record, open referrals and open circle move to the coordinator."""
+    core_member = core_member_for_user(request.user, pk)
+    if request.user.role != User.Role.MANAGER:
+        raise PermissionDenied("Only a manager assigns coordinators.")
+    form = CoordinatorForm(_posted(request), initial={"coordinator": core_member.coordinator_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.coordinator_assign(
+                core_member=core_member,
+                coordinator=form.cleaned_data["coordinator"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['coordinator']} now coordinates.")
+            return redirect(_detail_url(core_member))
+    return _form_page(
+        request,
+        form,
+        title=f"Coordinator of {core_member.reference}",
+        back_url=_detail_url(core_member),
+        submit_label="Assign coordinator",
+        core_member=core_member,
+        intro="The Core Member's record, open referral and open circle all move to the "
+        "coordinator you choose; the previous coordinator loses them.",
     )
