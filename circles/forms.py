@@ -1,11 +1,27 @@
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
 from circles.models import Circle, CircleMembership, Frequency, ReviewMilestone
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; its value must be ISO, whatever the locale's format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
+
+
+def not_in_future(day):
+    if day is not None and day > timezone.localdate():
+        raise forms.ValidationError("This date is in the future.")
+    return day
+
+
+def today():
+    return timezone.localdate()
 
 
 class TimeInput(forms.TimeInput):
@@ -36,7 +52,10 @@ class CircleFormForm(PatternForm):
 
     class Meta(PatternForm.Meta):
         fields = ["name", "kind", "coordinator", *PatternForm.Meta.fields]
-        help_texts = {"name": "A neutral name that does not identify the Core Member."}
+        help_texts = {
+            "name": "A neutral name that does not identify the Core Member.",
+            "kind": "Through-the-gate circles are planned for 18 months; the others for 12.",
+        }
 
     def __init__(self, *args, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,15 +79,36 @@ class CovenantForm(forms.Form):
         choices=Frequency.choices,
         help_text="Changing the frequency reschedules future meetings.",
     )
-    agreed_on = forms.DateField(widget=DateInput)
+    agreed_on = forms.DateField(widget=DateInput, initial=today)
+
+    def clean_agreed_on(self):
+        return not_in_future(self.cleaned_data["agreed_on"])
 
 
 class MatchFilterForm(forms.Form):
-    q = forms.CharField(label="Name", required=False, max_length=100)
+    SORTS = {
+        "circles": ("circle_count", "user__last_name", "user__first_name", "pk"),
+        "name": ("user__last_name", "user__first_name", "pk"),
+        "dbs": ("dbs_recheck_due_on", "user__last_name", "pk"),
+    }
+    # What an unfiltered first visit shows: who could join today.
+    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "sort": "circles"}
+
+    q = forms.CharField(label="Name or postcode area", required=False, max_length=100)
+    active = forms.BooleanField(label="Active volunteers only", required=False, initial=True)
     dbs_current = forms.BooleanField(label="DBS check current", required=False, initial=True)
     trained = forms.BooleanField(label="Initial training done", required=False, initial=True)
     max_circles = forms.IntegerField(
         label="Holding at most this many circles", required=False, min_value=0, max_value=10
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("circles", "Fewest circles first"),
+            ("name", "Surname"),
+            ("dbs", "DBS recheck due soonest"),
+        ],
     )
 
 
@@ -77,9 +117,13 @@ class MembershipAddForm(forms.Form):
     role = forms.ChoiceField(choices=CircleMembership.Role.choices)
 
 
+class MembershipEndForm(forms.Form):
+    reason = forms.CharField(label="Why the volunteer is leaving", required=False, max_length=300)
+
+
 class EndCircleForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "—"), *Circle.EndReason.choices], label="Why it ended")
-    ended_on = forms.DateField(widget=DateInput, label="End date")
+    ended_on = forms.DateField(widget=DateInput, label="End date", initial=today)
     outcome_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
@@ -87,9 +131,20 @@ class EndCircleForm(forms.Form):
         help_text="What was achieved, what happens next for the Core Member.",
     )
 
+    def __init__(self, *args, circle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.circle = circle
+
+    def clean_ended_on(self):
+        ended_on = not_in_future(self.cleaned_data["ended_on"])
+        launched_on = self.circle.launched_on if self.circle else None
+        if launched_on and ended_on < launched_on:
+            raise forms.ValidationError(f"The circle launched on {launched_on:%d %B %Y}.")
+        return ended_on
+
 
 class ReviewForm(forms.Form):
-    completed_on = forms.DateField(widget=DateInput, label="Review date")
+    completed_on = forms.DateField(widget=DateInput, label="Review date", initial=today)
     attendees = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, help_text="Who took part."
     )
@@ -99,3 +154,52 @@ class ReviewForm(forms.Form):
         label="Progress against the covenant goals",
     )
     decision = forms.ChoiceField(choices=[("", "—"), *ReviewMilestone.Decision.choices])
+
+    end_reason = forms.ChoiceField(
+        choices=[("", "—"), *Circle.EndReason.choices],
+        label="If ending: why",
+        required=False,
+    )
+    outcome_notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        label="If ending: the outcome",
+        required=False,
+        help_text="What was achieved, what happens next for the Core Member.",
+    )
+
+    def clean_completed_on(self):
+        return not_in_future(self.cleaned_data["completed_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == ReviewMilestone.Decision.END:
+            if not cleaned.get("end_reason"):
+                self.add_error("end_reason", "Say why the circle is ending.")
+            if not cleaned.get("outcome_notes", "").strip():
+                self.add_error("outcome_notes", "Record the outcome of the circle.")
+        return cleaned
+
+
+class LaunchForm(forms.Form):
+    launched_on = forms.DateField(
+        widget=DateInput,
+        label="Launch date",
+        initial=today,
+        help_text="The first meeting; reviews fall due 3, 6, 9 and 12 months after it.",
+    )
+
+    def clean_launched_on(self):
+        return not_in_future(self.cleaned_data["launched_on"])
+
+
+class MeetingCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the meeting is cancelled",
+        max_length=300,
+        help_text="The volunteers see this on the circle page.",
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A confirmation step with nothing to fill in (step down, resume)."""

@@ -2,6 +2,24 @@
 
 from cosa.tests.matrix_support import STAFF, VOLUNTEERS, expect, only
 
+
+def _circle(w):
+    return {"pk": w.objects["circle"].pk}
+
+
+def _change_page(post=200):
+    """A page that changes circle A: its coordinator and managers use it (an empty POST is a
+    form error, 200, unless said); its volunteer sees the circle but may not change it (403);
+    everyone else is told it does not exist (404)."""
+    return expect(
+        404,
+        404,
+        manager=(200, post),
+        owner=(200, post),
+        volunteer_in_circle=(403, 403),
+    )
+
+
 ROWS = {
     "circles:index": (lambda w: {}, only(STAFF + VOLUNTEERS, 200, 403)),
     "circles:export": (lambda w: {}, only(STAFF, 200, 403)),
@@ -17,15 +35,43 @@ ROWS = {
         lambda w: {"pk": w.objects["circle"].pk, "concern_pk": w.objects["concern"].pk},
         only(("manager", "owner", "volunteer_in_circle"), 200, 404),
     ),
+    # The confirmation page; an empty POST ends the membership (the reason is optional).
     "circles:membership_end": (
         lambda w: {"pk": w.objects["circle"].pk, "membership_pk": w.objects["membership"].pk},
+        _change_page(post=302),
+    ),
+    # World's Core Member already has an open circle: the page says so, and a POST too.
+    "circles:create": (
+        lambda w: {"core_member_pk": w.objects["core_member"].pk},
         expect(
-            405,
-            404,
-            manager=(405, 302),
-            owner=(405, 302),
-            # Sees the circle, may not change it.
-            volunteer_in_circle=(405, 403),
+            403,
+            403,
+            manager=(200, 200),
+            owner=(200, 200),
+            other_coordinator=(404, 404),
         ),
+    ),
+    "circles:match": (_circle, _change_page()),
+    "circles:covenant": (_circle, _change_page()),
+    "circles:pattern": (_circle, _change_page()),
+    # Circle A is already active: the launch page says so and a POST is refused on the form.
+    "circles:launch": (_circle, _change_page()),
+    "circles:step_down": (_circle, _change_page(post=302)),
+    # Not stepping down: the refusal is shown on the page.
+    "circles:resume": (_circle, _change_page()),
+    "circles:end": (_circle, _change_page()),
+    "circles:review": (
+        lambda w: {
+            "pk": w.objects["circle"].pk,
+            "milestone_pk": w.objects["circle"].milestones.order_by("due_on").first().pk,
+        },
+        _change_page(),
+    ),
+    "circles:meeting_cancel": (
+        lambda w: {
+            "pk": w.objects["circle"].pk,
+            "meeting_pk": w.objects["circle"].meetings.upcoming().first().pk,
+        },
+        _change_page(),
     ),
 }
