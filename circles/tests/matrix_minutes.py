@@ -1,0 +1,132 @@
+"""Permission-matrix rows for the minutes, concerns, dashboards and trend (issue 5).
+
+In the world, circle A's meeting has SUBMITTED minutes written by ``volunteer_in_circle``
+and a RED concern raised by them; an empty POST re-renders a form with errors (200).
+"""
+
+from cosa.tests.matrix_support import STAFF, expect, only
+
+IN_CIRCLE = ("manager", "owner", "volunteer_in_circle")
+
+
+def _meeting(w):
+    return {"pk": w.objects["circle"].pk, "meeting_pk": w.objects["meeting"].pk}
+
+
+def _concern(w):
+    return {"pk": w.objects["circle"].pk, "concern_pk": w.objects["concern"].pk}
+
+
+def _circle(w):
+    return {"pk": w.objects["circle"].pk}
+
+
+ROWS = {
+    # Volunteers only: their start page.
+    "circles:mine": (
+        lambda w: {},
+        only(("volunteer_in_circle", "volunteer_other_circle", "volunteer_left"), 200, 403),
+    ),
+    "circles:dashboard": (lambda w: {}, only(STAFF, 200, 403)),
+    "circles:risk_trend": (
+        lambda w: {"core_member_pk": w.objects["core_member"].pk},
+        expect(
+            403,
+            405,
+            manager=(200, 405),
+            owner=(200, 405),
+            other_coordinator=(404, 405),
+        ),
+    ),
+    # The minutes' author edits; the circle's coordinator and the manager may not (403).
+    "circles:note_write": (
+        _meeting,
+        expect(
+            404,
+            404,
+            manager=(403, 403),
+            owner=(403, 403),
+            volunteer_in_circle=(200, 200),
+        ),
+    ),
+    "circles:observation_add": (
+        _meeting,
+        expect(
+            405,
+            403,
+            manager=(405, 403),
+            owner=(405, 403),
+            other_coordinator=(405, 403),
+            volunteer_in_circle=(405, 200),
+            volunteer_other_circle=(405, 404),
+            volunteer_left=(405, 404),
+        ),
+    ),
+    "circles:note_review": (
+        _meeting,
+        expect(
+            405,
+            403,
+            manager=(405, 302),
+            owner=(405, 302),
+            other_coordinator=(405, 404),
+            volunteer_in_circle=(405, 403),
+            volunteer_other_circle=(405, 403),
+            volunteer_left=(405, 403),
+        ),
+    ),
+    "circles:contact_log": (
+        _circle,
+        expect(
+            404,
+            404,
+            manager=(403, 403),
+            owner=(200, 200),
+            volunteer_in_circle=(200, 200),
+        ),
+    ),
+    "circles:emergency_request": (
+        _circle,
+        expect(
+            403,
+            403,
+            volunteer_in_circle=(200, 200),
+            volunteer_other_circle=(404, 404),
+            volunteer_left=(404, 404),
+        ),
+    ),
+    "circles:concern_raise": (
+        _circle,
+        expect(
+            404,
+            404,
+            manager=(200, 200),
+            owner=(200, 200),
+            volunteer_in_circle=(200, 200),
+            liaison_assigned=(403, 403),
+            liaison_unassigned=(403, 403),
+        ),
+    ),
+    # The world's concern has been shared already: triage and close answer with the
+    # form and the service's refusal (200), never a 500.
+    "circles:concern_triage": (
+        _concern,
+        expect(
+            405,
+            403,
+            manager=(405, 200),
+            owner=(405, 200),
+            other_coordinator=(405, 404),
+        ),
+    ),
+    "circles:concern_close": (
+        _concern,
+        expect(
+            405,
+            403,
+            manager=(405, 200),
+            owner=(405, 200),
+            other_coordinator=(405, 404),
+        ),
+    ),
+}

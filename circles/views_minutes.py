@@ -1,0 +1,666 @@
+"""Minutes, observations, contacts and concerns (issue 5): the volunteer's start page, the
+minutes form, the coordinator's dashboard and review, concern triage, the risk trend.
+
+Access: every object is reached through ``circles.access`` (404 unseen, 403 read-only);
+services do every write; reads of minutes, concerns and a Core Member's trend are logged.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.audit import log_access
+from accounts.models import AccessLog, User
+from circles import services
+from circles.access import (
+    CHANGE,
+    can_change_circle,
+    circle_for_user,
+    circles_visible_to,
+    concern_for_user,
+    meeting_for_user,
+    note_for_user,
+)
+from circles.forms_minutes import (
+    RISK_SHORT_LABELS,
+    CloseConcernForm,
+    ConcernForm,
+    ContactForm,
+    EmergencyRequestForm,
+    NoteForm,
+    ObservationForm,
+    ReviewForm,
+    TriageForm,
+)
+from circles.models import CircleMembership, Concern, Meeting, MeetingNote
+from coreMembers.access import FULL, core_member_for_user
+from cosa.views import add_service_errors, roles_required
+
+STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
+WRITERS = (User.Role.VOLUNTEER, User.Role.COORDINATOR)
+LIST_LIMIT = 25
+RISE_WINDOW = datetime.timedelta(days=28)
+RISE_BY = 2
+TREND_DAYS = 365
+
+
+def _core_member_name(circle):
+    core_member = circle.core_member
+    return core_member.preferred_name or core_member.first_name
+
+
+def _minutes_outstanding(meetings):
+    """Meetings that have happened and still lack submitted minutes."""
+    submitted = MeetingNote.objects.filter(meeting=OuterRef("pk")).exclude(
+        status=MeetingNote.Status.DRAFT
+    )
+    return (
+        meetings.filter(
+            starts_at__lte=timezone.now(),
+            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
+        )
+        .exclude(Exists(submitted))
+        .annotate(due_at=services.minutes_due_expression())
+    )
+
+
+# Volunteer start page -------------------------------------------------------------------
+
+
+@require_GET
+@roles_required(User.Role.VOLUNTEER)
+def mine(request):
+    """My circles and their next meeting, minutes I owe, my recent minutes."""
+    user = request.user
+    now = timezone.now()
+    circles = circles_visible_to(user)
+    upcoming = Meeting.objects.filter(
+        circle=OuterRef("pk"), status=Meeting.Status.SCHEDULED, starts_at__gte=now
+    ).order_by("starts_at")
+    my_circles = (
+        circles.select_related("core_member")
+        .annotate(
+            next_meeting_at=Subquery(upcoming.values("starts_at")[:1]),
+            next_meeting_venue=Subquery(upcoming.values("venue")[:1]),
+            next_meeting_kind=Subquery(upcoming.values("kind")[:1]),
+        )
+        .order_by("name", "pk")
+    )
+    joined_on = CircleMembership.objects.current().filter(
+        circle=OuterRef("circle"), volunteer__user=user
+    )
+    others_note = MeetingNote.objects.filter(meeting=OuterRef("pk")).exclude(
+        author=user, status=MeetingNote.Status.DRAFT
+    )
+    owed = (
+        _minutes_outstanding(Meeting.objects.filter(circle__in=circles))
+        # Group meetings are anyone's to write up; a contact is its logger's.
+        .filter(Q(kind=Meeting.Kind.GROUP) | Q(requested_by=user))
+        .exclude(Exists(others_note))
+        .annotate(joined_on=Subquery(joined_on.values("joined_on")[:1]))
+        .filter(starts_at__date__gte=F("joined_on"))
+        .select_related("circle")
+        .prefetch_related("notes")
+        .order_by("starts_at")[:LIST_LIMIT]
+    )
+    recent = (
+        MeetingNote.objects.filter(author=user, meeting__circle__in=circles)
+        .select_related("meeting__circle")
+        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .order_by("-meeting__starts_at")[:10]
+    )
+    return render(
+        request,
+        "circles/minutes/mine.html",
+        {"circles": my_circles, "owed": owed, "recent": recent, "now": now},
+    )
+
+
+# Minutes ----------------------------------------------------------------------------------
+
+
+def _writable_meeting(request, pk, meeting_pk):
+    """The meeting, with its minutes if any, for a user who may write them; 404/403 else."""
+    user = request.user
+    if user.role not in WRITERS:
+        # Managers read minutes; they do not write them.
+        meeting_for_user(user, pk, meeting_pk)
+        raise PermissionDenied("Minutes are written by the circle's volunteers or coordinator.")
+    meeting = meeting_for_user(user, pk, meeting_pk, CHANGE if user.role in STAFF else "view")
+    note = MeetingNote.objects.filter(meeting=meeting).first()
+    if note is not None:
+        if note.author_id != user.pk:
+            raise PermissionDenied("Only the author can change these minutes.")
+        if not note.is_editable:
+            raise PermissionDenied("Reviewed minutes are read-only.")
+        note.meeting = meeting
+    return meeting, note
+
+
+@require_http_methods(["GET", "POST"])
+def note_write(request, pk, meeting_pk):
+    meeting, note = _writable_meeting(request, pk, meeting_pk)
+    circle = meeting.circle
+    if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at > timezone.now():
+        messages.error(request, "Minutes can be written once the meeting has taken place.")
+        return redirect("circles:detail", pk=circle.pk)
+    form_kwargs = {"circle": circle, "core_member_name": _core_member_name(circle)}
+    if request.method == "POST":
+        form = NoteForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            submit = request.POST.get("action") == "submit" or (
+                note is not None and note.status != MeetingNote.Status.DRAFT
+            )
+            concern = None
+            try:
+                with transaction.atomic():
+                    note = services.note_save(
+                        meeting=meeting,
+                        acting_user=request.user,
+                        volunteers_present=form.cleaned_data["volunteers_present"],
+                        submit=submit,
+                        **form.note_fields(),
+                    )
+                    if form.cleaned_data["concern"]:
+                        concern = services.concern_raise(
+                            circle=circle,
+                            meeting=meeting,
+                            acting_user=request.user,
+                            **form.cleaned_data["concern"],
+                        )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if note.status == MeetingNote.Status.SUBMITTED:
+                    messages.success(request, "Thank you: the minutes are with the coordinator.")
+                else:
+                    messages.success(request, "Draft saved. Submit it within 48 hours.")
+                if concern is not None:
+                    return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
+                return redirect("circles:note_detail", pk=circle.pk, meeting_pk=meeting.pk)
+    else:
+        if note is not None:
+            log_access(request, AccessLog.Action.VIEW, note)
+        form = NoteForm(initial=NoteForm.initial_from(note, meeting), **form_kwargs)
+    return render(
+        request,
+        "circles/minutes/note_form.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "circle": circle,
+            "note": note,
+            "core_member_name": _core_member_name(circle),
+            "concerns": meeting.concerns.filter(raised_by=request.user),
+        },
+    )
+
+
+def render_note_detail(request, note, *, observation_form=None, review_form=None, status=200):
+    """The minutes page; also re-rendered with a form's errors after a bad POST."""
+    user = request.user
+    circle = note.meeting.circle
+    staff = user.role in STAFF
+    can_review = (
+        staff and note.status == MeetingNote.Status.SUBMITTED and can_change_circle(user, circle)
+    )
+    is_member = user.role == User.Role.VOLUNTEER
+    context = {
+        "note": note,
+        "circle": circle,
+        "staff": staff,
+        "present": note.volunteers_present.select_related("user"),
+        "observations": note.observations.select_related("author"),
+        "risk_rows": [
+            (RISK_SHORT_LABELS[field], getattr(note, field)) for field in MeetingNote.RISK_FIELDS
+        ],
+        "can_edit": note.is_editable and note.author_id == user.pk,
+        "can_observe": is_member and note.is_editable,
+        "can_review": can_review,
+        "observation_form": observation_form or ObservationForm(),
+        "review_form": review_form or ReviewForm(),
+        "is_late": note.submitted_at is not None
+        and note.submitted_at > note.meeting.minutes_due_at,
+        "concerns": note.meeting.concerns.all() if staff else [],
+    }
+    return render(request, "circles/note_detail.html", context, status=status)
+
+
+@require_POST
+@roles_required(User.Role.VOLUNTEER)
+def observation_add(request, pk, meeting_pk):
+    note = note_for_user(request.user, pk, meeting_pk)
+    if not note.is_editable:
+        raise PermissionDenied("Reviewed minutes are read-only.")
+    form = ObservationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.observation_add(
+                note=note, acting_user=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your observation has been added.")
+            return redirect("circles:note_detail", pk=pk, meeting_pk=meeting_pk)
+    return render_note_detail(request, note, observation_form=form)
+
+
+@require_POST
+@roles_required(*STAFF)
+def note_review(request, pk, meeting_pk):
+    circle_for_user(request.user, pk, CHANGE)
+    note = note_for_user(request.user, pk, meeting_pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_review(
+                note=note, acting_user=request.user, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Minutes marked reviewed.")
+            return redirect("circles:dashboard")
+    return render_note_detail(request, note, review_form=form)
+
+
+# Contacts and emergency meetings ---------------------------------------------------------
+
+
+def _writable_circle(request, pk):
+    user = request.user
+    if user.role not in WRITERS:
+        circle_for_user(user, pk)
+        raise PermissionDenied("Contacts are logged by the circle's volunteers or coordinator.")
+    return circle_for_user(user, pk, CHANGE if user.role in STAFF else "view")
+
+
+@require_http_methods(["GET", "POST"])
+def contact_log(request, pk):
+    """A one-to-one or phone contact that happened; then its minutes."""
+    circle = _writable_circle(request, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_log_contact(
+                circle=circle,
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                duration_minutes=data["duration_minutes"],
+                venue=data["venue"].strip(),
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Contact logged. Now write down what was said.")
+            return redirect("circles:note_write", pk=circle.pk, meeting_pk=meeting.pk)
+    return render(request, "circles/minutes/contact_form.html", {"form": form, "circle": circle})
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(User.Role.VOLUNTEER)
+def emergency_request(request, pk):
+    """Ask for an emergency circle meeting; the coordinator is told at once."""
+    circle = circle_for_user(request.user, pk)
+    form = EmergencyRequestForm(request.POST or None, circle=circle)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        concern = None
+        try:
+            with transaction.atomic():
+                meeting = services.meeting_log_contact(
+                    circle=circle,
+                    kind=Meeting.Kind.EMERGENCY,
+                    starts_at=data["starts_at"],
+                    duration_minutes=circle.duration_minutes,
+                    venue=data["venue"].strip(),
+                    acting_user=request.user,
+                )
+                if data["concern"]:
+                    concern = services.concern_raise(
+                        circle=circle, meeting=meeting, acting_user=request.user, **data["concern"]
+                    )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, "Your coordinator has been told and will confirm the meeting."
+            )
+            if concern is not None:
+                return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
+            return redirect("circles:mine")
+    return render(request, "circles/minutes/emergency_form.html", {"form": form, "circle": circle})
+
+
+# Concerns -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(User.Role.VOLUNTEER, *STAFF)
+def concern_raise(request, pk):
+    circle = circle_for_user(request.user, pk)
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            concern = services.concern_raise(
+                circle=circle, acting_user=request.user, **form.cleaned_data["concern"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your concern has been recorded.")
+            return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
+    return render(request, "circles/minutes/concern_form.html", {"form": form, "circle": circle})
+
+
+def share_url(concern):
+    """The information-sharing compose page for this concern, once that page exists."""
+    for kwargs in ({}, {"pk": concern.circle.core_member_id}):
+        try:
+            return reverse("core_members:record_compose", kwargs=kwargs) + f"?concern={concern.pk}"
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def render_concern_detail(request, concern, *, triage_form=None, close_form=None, status=200):
+    user = request.user
+    circle = concern.circle
+    staff = user.role in STAFF
+    can_triage = staff and can_change_circle(user, circle)
+    context = {
+        "concern": concern,
+        "circle": circle,
+        "staff": staff,
+        "can_triage": can_triage and concern.status == Concern.Status.RAISED,
+        "can_close": can_triage
+        and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED),
+        "can_share": can_triage
+        and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED),
+        "share_available": share_url(concern) is not None,
+        "triage_form": triage_form or TriageForm(),
+        "close_form": close_form or CloseConcernForm(),
+        "show_emergency": concern.needs_immediate_attention and not staff,
+    }
+    return render(request, "circles/concern_detail.html", context, status=status)
+
+
+@require_POST
+@roles_required(*STAFF)
+def concern_triage(request, pk, concern_pk):
+    """Mark a concern triaged; with ``action=share`` go on to the sharing page."""
+    circle_for_user(request.user, pk, CHANGE)
+    concern = concern_for_user(request.user, pk, concern_pk)
+    form = TriageForm(request.POST)
+    share = request.POST.get("action") == "share"
+    if form.is_valid():
+        try:
+            if concern.status == Concern.Status.RAISED or not share:
+                services.concern_triage(
+                    concern=concern, acting_user=request.user, notes=form.cleaned_data["notes"]
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            target = share_url(concern) if share else None
+            if target:
+                return redirect(target)
+            messages.success(request, "Concern marked triaged.")
+            return redirect("circles:concern_detail", pk=pk, concern_pk=concern.pk)
+    return render_concern_detail(request, concern, triage_form=form)
+
+
+@require_POST
+@roles_required(*STAFF)
+def concern_close(request, pk, concern_pk):
+    circle_for_user(request.user, pk, CHANGE)
+    concern = concern_for_user(request.user, pk, concern_pk)
+    form = CloseConcernForm(request.POST)
+    if form.is_valid():
+        try:
+            services.concern_close(
+                concern=concern, acting_user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Concern closed.")
+            return redirect("circles:dashboard")
+    return render_concern_detail(request, concern, close_form=form)
+
+
+# Coordinator dashboard --------------------------------------------------------------------
+
+
+@require_GET
+@roles_required(*STAFF)
+def dashboard(request):
+    """The coordinator's start page: what needs them, most urgent first."""
+    user = request.user
+    circles = circles_visible_to(user, CHANGE)
+    now = timezone.now()
+    review_queue = (
+        MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
+        .select_related("meeting__circle__core_member", "author")
+        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .order_by("submitted_at", "pk")
+    )
+    concerns = (
+        Concern.objects.filter(status=Concern.Status.RAISED, circle__in=circles)
+        .select_related("circle__core_member", "raised_by")
+        .order_by("-severity", "-imminent_risk", "raised_at", "pk")
+    )
+    overdue = (
+        _minutes_outstanding(Meeting.objects.filter(circle__in=circles.open()))
+        .filter(due_at__lt=now)
+        .select_related("circle__core_member")
+        .order_by("starts_at", "pk")
+    )
+    emergencies = (
+        Meeting.objects.filter(
+            circle__in=circles,
+            kind=Meeting.Kind.EMERGENCY,
+            status=Meeting.Status.SCHEDULED,
+            starts_at__gte=now - datetime.timedelta(days=1),
+        )
+        .select_related("circle__core_member", "requested_by")
+        .order_by("starts_at")
+    )
+    rises = _recent_rises(circles, now)
+    return render(
+        request,
+        "circles/minutes/dashboard.html",
+        {
+            "review_queue": review_queue[:LIST_LIMIT],
+            "review_count": review_queue.count(),
+            "concerns": concerns[:LIST_LIMIT],
+            "concern_count": concerns.count(),
+            "overdue": overdue[:LIST_LIMIT],
+            "overdue_count": overdue.count(),
+            "emergencies": emergencies[:LIST_LIMIT],
+            "rises": rises,
+            "limit": LIST_LIMIT,
+            "now": now,
+        },
+    )
+
+
+# Dynamic-risk trend ------------------------------------------------------------------------
+
+
+def find_rises(points):
+    """Rises in a series of ``(date, value)`` (value 0–3 or None), oldest first.
+
+    A rise is a rating reaching 3, or a rating at least ``RISE_BY`` above the lowest
+    rating in the ``RISE_WINDOW`` before it. Returns ``{index: (from_value, reason)}``.
+    """
+    rises = {}
+    previous = None
+    for index, (when, value) in enumerate(points):
+        if value is None:
+            continue
+        window = [v for d, v in points[:index] if v is not None and when - RISE_WINDOW <= d < when]
+        if window and value - min(window) >= RISE_BY:
+            rises[index] = (min(window), f"up {value - min(window)} in 4 weeks")
+        elif value == 3 and (previous is None or previous < 3):
+            rises[index] = (previous, "reached 3")
+        previous = value
+    return rises
+
+
+def _trend_notes(notes):
+    return (
+        notes.exclude(status=MeetingNote.Status.DRAFT)
+        .select_related("meeting")
+        .order_by("meeting__starts_at", "pk")
+    )
+
+
+def _recent_rises(circles, now):
+    """Rises in the last four weeks across the user's open circles (one query)."""
+    since = now - RISE_WINDOW * 2
+    notes = _trend_notes(
+        MeetingNote.objects.filter(
+            meeting__circle__in=circles.open(), meeting__starts_at__gte=since
+        )
+    ).select_related("meeting__circle__core_member")
+    by_circle = {}
+    for note in notes:
+        by_circle.setdefault(note.meeting.circle, []).append(note)
+    found = []
+    for circle, circle_notes in by_circle.items():
+        for field in MeetingNote.RISK_FIELDS:
+            points = [(n.meeting.starts_at, getattr(n, field)) for n in circle_notes]
+            for index, (_start, reason) in find_rises(points).items():
+                if points[index][0] >= now - RISE_WINDOW:
+                    found.append(
+                        {
+                            "circle": circle,
+                            "label": RISK_SHORT_LABELS[field],
+                            "when": points[index][0],
+                            "value": points[index][1],
+                            "reason": reason,
+                        }
+                    )
+    return sorted(found, key=lambda rise: rise["when"], reverse=True)
+
+
+CHART_WIDTH = 600
+CHART_HEIGHT = 130
+CHART_PAD_LEFT = 28
+CHART_PAD_RIGHT = 12
+CHART_PAD_Y = 14
+
+
+def _chart(points, rises, start, end):
+    """Coordinates of one small line chart (a value 0–3 over time) for the SVG template."""
+    span = max((end - start).total_seconds(), 1)
+    inner_w = CHART_WIDTH - CHART_PAD_LEFT - CHART_PAD_RIGHT
+    inner_h = CHART_HEIGHT - 2 * CHART_PAD_Y
+
+    def x(when):
+        return round(CHART_PAD_LEFT + inner_w * (when - start).total_seconds() / span, 1)
+
+    def y(value):
+        return round(CHART_PAD_Y + inner_h * (3 - value) / 3, 1)
+
+    dots = [
+        {
+            "x": x(when),
+            "y": y(value),
+            "value": value,
+            "when": when,
+            "rise": index in rises,
+            "reason": rises.get(index, (None, ""))[1],
+        }
+        for index, (when, value) in enumerate(points)
+        if value is not None
+    ]
+    return {
+        "dots": dots,
+        "polyline": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
+        "grid": [{"value": v, "y": y(v)} for v in range(4)],
+    }
+
+
+@require_GET
+@roles_required(*STAFF)
+def risk_trend(request, core_member_pk):
+    """The dynamic-risk observations of one Core Member over the last year."""
+    core_member = core_member_for_user(request.user, core_member_pk, FULL)
+    log_access(request, AccessLog.Action.VIEW, core_member, detail="dynamic-risk trend")
+    now = timezone.now()
+    start = now - datetime.timedelta(days=TREND_DAYS)
+    notes = list(
+        _trend_notes(
+            MeetingNote.objects.filter(
+                meeting__circle__core_member=core_member, meeting__starts_at__gte=start
+            )
+        )
+    )
+    if notes:
+        start = min(start, notes[0].meeting.starts_at)
+        start = max(start, notes[0].meeting.starts_at - datetime.timedelta(days=7))
+    charts = []
+    all_rises = []
+    flagged = {}
+    for field in MeetingNote.RISK_FIELDS:
+        points = [(note.meeting.starts_at, getattr(note, field)) for note in notes]
+        rises = find_rises(points)
+        for index, (_from, reason) in rises.items():
+            flagged[(index, field)] = reason
+            all_rises.append(
+                {
+                    "label": RISK_SHORT_LABELS[field],
+                    "when": points[index][0],
+                    "value": points[index][1],
+                    "reason": reason,
+                }
+            )
+        charts.append(
+            {
+                "field": field,
+                "label": RISK_SHORT_LABELS[field],
+                "observed": sum(1 for _when, value in points if value is not None),
+                **_chart(points, rises, start, now),
+            }
+        )
+    rows = [
+        {
+            "note": note,
+            "cells": [
+                {"value": getattr(note, field), "rise": flagged.get((index, field), "")}
+                for field in MeetingNote.RISK_FIELDS
+            ],
+        }
+        for index, note in enumerate(notes)
+    ]
+    rows.reverse()  # newest first in the table
+    return render(
+        request,
+        "circles/minutes/risk_trend.html",
+        {
+            "core_member": core_member,
+            "charts": charts,
+            "rows": rows,
+            "rises": sorted(all_rises, key=lambda rise: rise["when"], reverse=True),
+            "labels": [RISK_SHORT_LABELS[field] for field in MeetingNote.RISK_FIELDS],
+            "start": start,
+            "end": now,
+            "width": CHART_WIDTH,
+            "mid": CHART_WIDTH // 2,
+            "height": CHART_HEIGHT,
+            "pad_left": CHART_PAD_LEFT,
+            "right": CHART_WIDTH - CHART_PAD_RIGHT,
+        },
+    )
