@@ -1,6 +1,7 @@
 """Writes for circles: forming, matching, covenant, launch, meetings, minutes, concerns."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,6 +36,11 @@ MEETINGS_AHEAD_DAYS = 35
 def _require_coordinator(user, field="coordinator"):
     if user is None or user.role != User.Role.COORDINATOR or not user.is_active:
         raise ValidationError({field: "Choose an active coordinator."})
+
+
+def _require_open(circle):
+    if not circle.is_open:
+        raise ValidationError("This circle has ended; it can no longer be changed.")
 
 
 # Forming and staffing -----------------------------------------------------------------
@@ -144,6 +150,7 @@ def covenant_agree(
     acting_user: User | None = None,
 ) -> Covenant:
     """Record a new covenant version. A change of frequency reschedules future meetings."""
+    _require_open(circle)
     if not goals.strip():
         raise ValidationError({"goals": "Write the circle's goals."})
     last = circle.covenants.order_by("-version").first()
@@ -214,19 +221,45 @@ def circle_launch_blockers(circle: Circle, on=None) -> list[str]:
     blockers = []
     if circle.status != Circle.Status.FORMING:
         blockers.append("Only a forming circle can be launched.")
-    if not circle.core_member.sharing_agreements.current(on).exists():
-        blockers.append("The Core Member has no current information-sharing agreement.")
-    ready = volunteers_ready_to_launch(circle, on).count()
-    if ready < MIN_VOLUNTEERS_TO_LAUNCH:
-        blockers.append(
-            f"At least {MIN_VOLUNTEERS_TO_LAUNCH} matched volunteers need a current DBS check "
-            f"and completed training; {ready} do."
-        )
-    if not circle.covenants.exists():
-        blockers.append("No covenant has been agreed.")
-    if not circle.venue:
-        blockers.append("The meeting pattern has no venue.")
+    blockers += [
+        condition.problem for condition in launch_checklist(circle, on) if not condition.met
+    ]
     return blockers
+
+
+@dataclass(frozen=True)
+class LaunchCondition:
+    label: str
+    met: bool
+    problem: str
+
+
+def launch_checklist(circle: Circle, on=None) -> list[LaunchCondition]:
+    """Each launch condition, met or not: the checklist on the circle page."""
+    on = on or timezone.localdate()
+    agreement = circle.core_member.sharing_agreements.current(on).exists()
+    ready = volunteers_ready_to_launch(circle, on).count()
+    covenant = circle.covenants.exists()
+    return [
+        LaunchCondition(
+            "The Core Member has a current information-sharing agreement",
+            agreement,
+            "The Core Member has no current information-sharing agreement.",
+        ),
+        LaunchCondition(
+            f"At least {MIN_VOLUNTEERS_TO_LAUNCH} matched volunteers have a current DBS check "
+            f"and completed training ({ready} now)",
+            ready >= MIN_VOLUNTEERS_TO_LAUNCH,
+            f"At least {MIN_VOLUNTEERS_TO_LAUNCH} matched volunteers need a current DBS check "
+            f"and completed training; {ready} do.",
+        ),
+        LaunchCondition("A covenant is agreed", covenant, "No covenant has been agreed."),
+        LaunchCondition(
+            "The meeting pattern has a venue",
+            bool(circle.venue),
+            "The meeting pattern has no venue.",
+        ),
+    ]
 
 
 @transaction.atomic
@@ -568,4 +601,73 @@ def review_record(
     circle = milestone.circle
     if decision == ReviewMilestone.Decision.STEP_DOWN and circle.status == Circle.Status.ACTIVE:
         circle_step_down(circle=circle, acting_user=acting_user)
+    return milestone
+
+
+# The coordinator's circle page ------------------------------------------------------------
+
+
+@transaction.atomic
+def circle_change_pattern(
+    *, circle: Circle, acting_user: User, **pattern
+) -> tuple[Circle, Covenant | None]:
+    """Change the meeting pattern from the circle page.
+
+    The covenant names the meeting frequency, and is re-agreed whenever the frequency
+    changes (DESIGN §1): a new frequency records a new covenant version with the same
+    goals, which the coordinator can then edit. Returns the circle and that new version.
+    """
+    _require_open(circle)
+    old_frequency = circle.frequency
+    circle_set_pattern(circle=circle, acting_user=acting_user, **pattern)
+    covenant = None
+    if circle.frequency != old_frequency:
+        last = circle.covenants.order_by("-version").first()
+        if last is not None:
+            covenant = covenant_agree(
+                circle=circle, goals=last.goals, frequency=circle.frequency, acting_user=acting_user
+            )
+    return circle, covenant
+
+
+@transaction.atomic
+def review_conclude(
+    *,
+    milestone: ReviewMilestone,
+    decision: str,
+    attendees: str,
+    progress_notes: str,
+    acting_user: User,
+    completed_on: datetime.date | None = None,
+    end_reason: str = "",
+    outcome_notes: str = "",
+) -> ReviewMilestone:
+    """Record a review and carry out its decision: continue, step down, or end the circle.
+
+    Ending needs the reason and the outcome that ``circle_end`` records; the circle ends
+    on the review date.
+    """
+    circle = milestone.circle
+    _require_open(circle)
+    if decision == ReviewMilestone.Decision.END:
+        if end_reason not in Circle.EndReason.values:
+            raise ValidationError({"end_reason": "Choose why the circle is ending."})
+        if not outcome_notes.strip():
+            raise ValidationError({"outcome_notes": "Record the outcome of the circle."})
+    milestone = review_record(
+        milestone=milestone,
+        decision=decision,
+        attendees=attendees.strip(),
+        progress_notes=progress_notes.strip(),
+        acting_user=acting_user,
+        completed_on=completed_on,
+    )
+    if decision == ReviewMilestone.Decision.END:
+        circle_end(
+            circle=circle,
+            reason=end_reason,
+            outcome_notes=outcome_notes.strip(),
+            ended_on=milestone.completed_on,
+            acting_user=acting_user,
+        )
     return milestone
