@@ -1,15 +1,35 @@
+"""Report pages, their CSV exports, the quarterly return and the end-of-circle report.
+
+Every page is for coordinators (their own caseload) and managers (everything,
+or one coordinator's caseload). Every export writes an EXPORT row to the access log.
+"""
+
 from django.db.models import Count
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.models import User
-from circles.access import circles_visible_to
+from accounts.audit import log_access
+from accounts.models import AccessLog, User
+from circles.access import CHANGE, circle_for_user, circles_visible_to
 from coreMembers.access import core_members_visible_to, records_visible_to
-from cosa.views import roles_required
+from cosa.views import csv_response, roles_required
+from reports import anonymise
+from reports.forms import QuarterForm, ReportFilterForm
+from reports.queries import REPORTS, Period, Scope, activity, build, safety
+
+STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
+
+
+def _scope_detail(form, period):
+    coordinator = form.coordinator
+    who = f" coordinator={coordinator.pk}" if coordinator is not None else ""
+    return f"{period.start}..{period.end}{who}"
 
 
 @require_GET
-@roles_required(User.Role.COORDINATOR, User.Role.MANAGER)
+@roles_required(*STAFF)
 def index(request):
     """The at-a-glance figures for the user's caseload (managers: everything)."""
     user = request.user
@@ -29,5 +49,163 @@ def index(request):
             "circles_by_status": circles_by_status,
             "core_members_by_status": core_members_by_status,
             "records_by_status": records_by_status,
+            "reports": [(slug, title) for slug, (title, _) in REPORTS.items()],
         },
+    )
+
+
+def _report_page(slug):
+    @require_GET
+    @roles_required(*STAFF)
+    def view(request):
+        form = ReportFilterForm(request.GET or None, user=request.user)
+        report = None
+        if not form.is_bound or form.is_valid():
+            scope = Scope.for_user(request.user, form.coordinator)
+            report = build(slug, scope, form.period)
+        context = {
+            "form": form,
+            "report": report,
+            "title": REPORTS[slug][0],
+            "slug": slug,
+            "reports": [(s, title) for s, (title, _) in REPORTS.items()],
+            "period": form.period if report else None,
+            "query": request.GET.urlencode(),
+            "coordinator": form.coordinator if report else None,
+        }
+        return render(request, "reports/report.html", context)
+
+    view.__name__ = f"{slug}_report"
+    return view
+
+
+caseload = _report_page("caseload")
+activity_report = _report_page("activity")
+safety_report = _report_page("safety")
+volunteers_report = _report_page("volunteers")
+outcomes_report = _report_page("outcomes")
+
+
+@require_GET
+@roles_required(*STAFF)
+def table_csv(request, report, table):
+    if report not in REPORTS:
+        raise Http404("No such report.")
+    form = ReportFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest("Check the dates and the coordinator of the report.")
+    period = form.period
+    built = build(report, Scope.for_user(request.user, form.coordinator), period)
+    chosen = built.table(table)
+    if chosen is None:
+        raise Http404("No such table.")
+    log_access(
+        request,
+        AccessLog.Action.EXPORT,
+        detail=f"report {report}/{table}.csv {_scope_detail(form, period)}",
+    )
+    filename = f"cosa-{report}-{table}-{period.start}-{period.end}.csv"
+    return csv_response(filename, chosen.columns, chosen.all_rows())
+
+
+def _quarterly(request):
+    form = QuarterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    scope = Scope.for_user(request.user, form.coordinator)
+    return form, anonymise.quarterly_return(scope, form.period)
+
+
+@require_GET
+@roles_required(*STAFF)
+def quarterly(request):
+    form, tables = _quarterly(request)
+    if tables is not None:
+        log_access(
+            request,
+            AccessLog.Action.EXPORT,
+            detail=f"quarterly return page {_scope_detail(form, form.period)}",
+        )
+    context = {
+        "form": form,
+        "tables": tables,
+        "label": form.label if tables is not None else "",
+        "query": request.GET.urlencode(),
+        "filtered": form.coordinator is not None if tables is not None else False,
+        "threshold": anonymise.THRESHOLD,
+    }
+    return render(request, "reports/quarterly.html", context)
+
+
+@require_GET
+@roles_required(*STAFF)
+def quarterly_csv(request):
+    form, tables = _quarterly(request)
+    if tables is None:
+        return HttpResponseBadRequest("Choose one of the quarters offered.")
+    period = form.period
+    log_access(
+        request,
+        AccessLog.Action.EXPORT,
+        detail=f"quarterly return csv {_scope_detail(form, period)}",
+    )
+    year, quarter = form.year_quarter
+    return csv_response(
+        f"cosa-quarterly-return-{year}-Q{quarter}.csv",
+        ["table", "row", "column", "value"],
+        anonymise.long_rows(tables),
+    )
+
+
+def _circle_report(request, pk):
+    circle = circle_for_user(request.user, pk, CHANGE)
+    today = timezone.localdate()
+    start = circle.launched_on or timezone.localdate(circle.created_at)
+    end = circle.ended_on or today
+    period = Period(min(start, end), end)
+    scope = Scope.for_circle(circle)
+    tables = [*activity(scope, period).tables, *safety(scope, period).tables]
+    memberships = circle.memberships.select_related("volunteer__user").order_by("joined_on", "pk")
+    return circle, period, tables, memberships
+
+
+@require_GET
+@roles_required(*STAFF)
+def circle_end(request, pk):
+    circle, period, tables, memberships = _circle_report(request, pk)
+    log_access(request, AccessLog.Action.EXPORT, circle, detail="end-of-circle report (page)")
+    context = {
+        "circle": circle,
+        "period": period,
+        "tables": tables,
+        "memberships": memberships,
+        "milestones": circle.milestones.order_by("due_on"),
+        "covenants": circle.covenants.order_by("version"),
+    }
+    return render(request, "reports/circle_end.html", context)
+
+
+@require_GET
+@roles_required(*STAFF)
+def circle_end_csv(request, pk):
+    circle, period, tables, memberships = _circle_report(request, pk)
+    log_access(request, AccessLog.Action.EXPORT, circle, detail="end-of-circle report csv")
+    header = [
+        ["Circle", "", "Name", circle.name],
+        ["Circle", "", "Core Member", circle.core_member.reference],
+        ["Circle", "", "Coordinator", circle.coordinator.get_full_name()],
+        ["Circle", "", "Launched", circle.launched_on or ""],
+        ["Circle", "", "Ended", circle.ended_on or ""],
+        ["Circle", "", "End reason", circle.get_end_reason_display()],
+        ["Circle", "", "Outcome notes", circle.outcome_notes],
+    ]
+    volunteers = []
+    for membership in memberships:
+        name = membership.volunteer.user.get_full_name()
+        volunteers.append(["Volunteers", name, "Joined", membership.joined_on])
+        volunteers.append(["Volunteers", name, "Left", membership.left_on or ""])
+    return csv_response(
+        f"cosa-circle-{circle.pk}-end-of-circle.csv",
+        ["table", "row", "column", "value"],
+        [*header, *volunteers, *anonymise.long_rows(tables)],
     )
