@@ -216,6 +216,7 @@ class ReferralDecisionForm(CrispyForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = self._helper()
         self.fields["reason"].required = reason_required
+        self.fields["reason"].error_messages["required"] = "Give a reason."
         self.fields["reason"].label = reason_label
 
     def clean_reason(self):
