@@ -5,8 +5,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 
 ROLE_START_PAGES = {
-    User.Role.COORDINATOR: "circles:index",
-    User.Role.VOLUNTEER: "volunteers:index",
+    User.Role.COORDINATOR: "circles:dashboard",
+    User.Role.VOLUNTEER: "circles:mine",
     User.Role.LIAISON: "core_members:records",
     User.Role.MANAGER: "reports:index",
 }

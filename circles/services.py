@@ -3,13 +3,25 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Value,
+)
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import circle_group, grant, revoke
 from accounts.models import User
+from accounts.notifications import notify
 from circles import scheduling
 from circles.models import (
     Circle,
@@ -411,11 +423,17 @@ def meeting_log_contact(
     duration_minutes: int = 30,
     venue: str = "",
 ) -> Meeting:
-    """Record an unscheduled one-to-one, phone contact or emergency meeting request."""
+    """Record an unscheduled one-to-one, phone contact or emergency meeting request.
+
+    An emergency meeting request tells the coordinator at once.
+    """
     if kind == Meeting.Kind.GROUP:
         raise ValidationError({"kind": "Group meetings come from the circle's pattern."})
+    _check_circle_writer(circle, acting_user)
+    if not circle.is_open:
+        raise ValidationError("This circle has ended.")
     status = Meeting.Status.SCHEDULED if starts_at > timezone.now() else Meeting.Status.HELD
-    return validated_save(
+    meeting = validated_save(
         Meeting(
             circle=circle,
             kind=kind,
@@ -426,6 +444,14 @@ def meeting_log_contact(
             requested_by=acting_user,
         )
     )
+    if kind == Meeting.Kind.EMERGENCY:
+        notify(
+            recipient=circle.coordinator,
+            subject="CoSA: an emergency meeting has been requested",
+            link=reverse("circles:dashboard"),
+            body="A volunteer has asked for an emergency circle meeting. Please look today.",
+        )
+    return meeting
 
 
 # Minutes ---------------------------------------------------------------------------------
@@ -437,6 +463,21 @@ NOTE_FIELDS = (
     "summary",
     *MeetingNote.RISK_FIELDS,
 )
+
+
+def _check_circle_writer(circle, acting_user):
+    """Minutes, observations and contacts come from the circle's current volunteers or its
+    coordinator; a volunteer who has left the circle writes nothing more to it."""
+    if not acting_user.is_active:
+        raise ValidationError("This account is deactivated.")
+    if acting_user.role == User.Role.COORDINATOR and circle.coordinator_id == acting_user.pk:
+        return
+    if (
+        acting_user.role == User.Role.VOLUNTEER
+        and circle.memberships.current().filter(volunteer__user=acting_user).exists()
+    ):
+        return
+    raise ValidationError("Only this circle's volunteers and coordinator can write here.")
 
 
 def _check_note_writer(note, acting_user):
@@ -463,6 +504,7 @@ def note_save(
         raise ValidationError("Minutes can be written once the meeting has started.")
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting was cancelled.")
+    _check_circle_writer(meeting.circle, acting_user)
     note = MeetingNote.objects.select_for_update().filter(meeting=meeting).first()
     if note is None:
         note = MeetingNote(meeting=meeting, author=acting_user)
@@ -496,8 +538,13 @@ def note_save(
 
 @transaction.atomic
 def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> MeetingNote:
-    if acting_user.role not in (User.Role.COORDINATOR, User.Role.MANAGER):
-        raise ValidationError("Only a coordinator reviews minutes.")
+    """Mark submitted minutes reviewed; the comment is shown to the circle's volunteers."""
+    circle = note.meeting.circle
+    if not (
+        acting_user.role == User.Role.MANAGER
+        or (acting_user.role == User.Role.COORDINATOR and circle.coordinator_id == acting_user.pk)
+    ):
+        raise ValidationError("Only the circle's coordinator reviews minutes.")
     transition(note, MeetingNote.Status.REVIEWED)
     note.reviewed_by = acting_user
     note.reviewed_at = timezone.now()
@@ -509,12 +556,57 @@ def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> M
 
 @transaction.atomic
 def observation_add(*, note: MeetingNote, acting_user: User, text: str) -> MeetingObservation:
+    """Another volunteer's own observation on the minutes, until they are reviewed."""
+    if acting_user.role != User.Role.VOLUNTEER:
+        raise ValidationError("Observations come from the circle's volunteers.")
+    _check_circle_writer(note.meeting.circle, acting_user)
+    if not note.is_editable:
+        raise ValidationError("Reviewed minutes are read-only.")
     if not text.strip():
         raise ValidationError({"text": "Write your observation."})
     return validated_save(MeetingObservation(note=note, author=acting_user, text=text.strip()))
 
 
+class _MinutesInterval(Func):
+    """An integer number of minutes as a duration, on PostgreSQL and SQLite."""
+
+    output_field = DurationField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps durations as integer microseconds.
+        return self.as_sql(compiler, connection, template="(%(expressions)s * 60000000)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="make_interval(mins => %(expressions)s)", **extra
+        )
+
+
+def minutes_due_expression(prefix=""):
+    """``Meeting.minutes_due_at`` (end + 48 h) as a database expression, for filters and
+    annotations; ``prefix`` reaches the meeting from another model, e.g. ``"meeting__"``."""
+    return ExpressionWrapper(
+        F(f"{prefix}starts_at")
+        + _MinutesInterval(F(f"{prefix}duration_minutes"))
+        + Value(datetime.timedelta(hours=settings.COSA_MINUTES_DUE_HOURS)),
+        output_field=DateTimeField(),
+    )
+
+
+def notes_submitted_late(notes):
+    """Minutes submitted after they were due (reports count these)."""
+    return notes.alias(due_at=minutes_due_expression("meeting__")).filter(
+        submitted_at__gt=F("due_at")
+    )
+
+
 # Concerns --------------------------------------------------------------------------------
+
+
+def _check_concern_raiser(circle, acting_user):
+    if acting_user.is_active and acting_user.role == User.Role.MANAGER:
+        return
+    _check_circle_writer(circle, acting_user)
 
 
 @transaction.atomic
@@ -528,9 +620,14 @@ def concern_raise(
     imminent_risk: bool = False,
     meeting: Meeting | None = None,
 ) -> Concern:
+    """Raise a concern. RED or imminent risk tells the circle's coordinator at once, by a
+    detail-free alert that only links to the concern."""
     if meeting is not None and meeting.circle_id != circle.pk:
         raise ValidationError({"meeting": "That meeting belongs to another circle."})
-    return validated_save(
+    _check_concern_raiser(circle, acting_user)
+    if not description.strip():
+        raise ValidationError({"description": "Say what worries you."})
+    concern = validated_save(
         Concern(
             circle=circle,
             meeting=meeting,
@@ -538,13 +635,31 @@ def concern_raise(
             category=category,
             severity=severity,
             imminent_risk=imminent_risk,
-            description=description,
+            description=description.strip(),
         )
     )
+    if concern.needs_immediate_attention and circle.coordinator_id != acting_user.pk:
+        notify(
+            recipient=circle.coordinator,
+            subject="CoSA: an urgent concern needs you now",
+            link=reverse("circles:concern_detail", args=[circle.pk, concern.pk]),
+            body="An urgent concern has been raised in one of your circles.",
+        )
+    return concern
+
+
+def _check_concern_triager(concern, acting_user):
+    if acting_user.role == User.Role.MANAGER or (
+        acting_user.role == User.Role.COORDINATOR
+        and concern.circle.coordinator_id == acting_user.pk
+    ):
+        return
+    raise ValidationError("Only the circle's coordinator triages concerns.")
 
 
 @transaction.atomic
 def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> Concern:
+    _check_concern_triager(concern, acting_user)
     transition(concern, Concern.Status.TRIAGED)
     concern.triaged_by = acting_user
     concern.triaged_at = timezone.now()
@@ -556,6 +671,7 @@ def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> C
 
 @transaction.atomic
 def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concern:
+    _check_concern_triager(concern, acting_user)
     if not reason.strip():
         raise ValidationError({"closed_reason": "Give a reason for closing the concern."})
     transition(concern, Concern.Status.CLOSED)

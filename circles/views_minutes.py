@@ -105,7 +105,8 @@ def mine(request):
         .filter(Q(kind=Meeting.Kind.GROUP) | Q(requested_by=user))
         .exclude(Exists(others_note))
         .annotate(joined_on=Subquery(joined_on.values("joined_on")[:1]))
-        .filter(starts_at__date__gte=F("joined_on"))
+        # Meetings before the volunteer joined are not theirs, unless they began the draft.
+        .filter(Q(starts_at__date__gte=F("joined_on")) | Q(notes__author=user))
         .select_related("circle")
         .prefetch_related("notes")
         .order_by("starts_at")[:LIST_LIMIT]
