@@ -193,3 +193,59 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def email_pending(self):
+        return self.filter(email_wanted=True, emailed_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An alert in the recipient's bell, and (optionally) the e-mail that carries it.
+
+    Subject and body hold nothing the recipient's role may not see; the link
+    leads to a page that checks access on its own.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.CharField(max_length=500, blank=True)
+    link = models.CharField(max_length=300, help_text="A path on this site.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_wanted=True, emailed_at__isnull=True),
+                name="notification_email_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient_id}"
+
+    @property
+    def is_read(self):
+        return self.read_at is not None

@@ -3,26 +3,158 @@
 The contract other apps rely on: ``notify(recipient=, subject=, link=, ...)``. The
 subject and body must hold nothing the recipient's role may not see, and never case
 details: the e-mail carries only a link to the page, which checks access on its own.
-The in-app bell (issue 7) builds on this same entry point.
+
+Each call leaves a ``Notification`` row for the recipient's bell, written in the
+caller's transaction (a rolled-back request alerts nobody). The e-mail goes through
+a Celery task enqueued after commit; the row remembers whether it was sent, so a
+task delivered twice sends once and an enqueue lost with the broker is picked up by
+the reminder sweep (DESIGN §5).
 """
 
+import datetime
+import logging
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+
+def email_text(body, link):
+    """The text of every alert e-mail: a detail-free sentence and a link."""
+    url = f"{settings.SITE_URL}{link}"
+    return f"{body}\n\nOpen it here (you will be asked to log in): {url}\n".lstrip()
+
+
+def notification_create(
+    *, recipient: User, subject: str, link: str, body: str = "", email_wanted: bool = False
+) -> Notification:
+    notification = Notification(
+        recipient=recipient,
+        subject=subject[:200],
+        body=body[:500],
+        link=link,
+        email_wanted=email_wanted,
+    )
+    if email_wanted:
+        # notify() enqueues the e-mail itself; the sweep steps in only if that is lost.
+        notification.email_claimed_at = notification.created_at
+    notification.full_clean()
+    notification.save()
+    return notification
 
 
 def notify(*, recipient, subject, link, body="", email=True):
-    """Alert ``recipient`` after the current transaction commits.
+    """Alert ``recipient``: a bell entry now, an e-mail after the transaction commits.
 
     ``link`` is a path on this site (``/circles/3/concerns/9/``); ``body`` is a short,
-    detail-free sentence.
+    detail-free sentence. Returns the Notification, or None for an inactive user.
     """
-    if not recipient.is_active or not email or not recipient.email:
-        return
-    url = f"{settings.SITE_URL}{link}"
-    text = f"{body}\n\nOpen it here (you will be asked to log in): {url}\n".lstrip()
+    if not recipient.is_active:
+        return None
+    notification = notification_create(
+        recipient=recipient,
+        subject=subject,
+        link=link,
+        body=body,
+        email_wanted=bool(email and recipient.email),
+    )
+    if notification.email_wanted:
+        transaction.on_commit(lambda: _enqueue_email(notification.pk))
+    return notification
 
-    def send():
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
 
-    transaction.on_commit(send)
+def _enqueue_email(notification_id):
+    from accounts.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:
+        # The broker is down: the row is committed, and the sweep re-enqueues it.
+        logger.warning("Could not enqueue e-mail for notification %s", notification_id)
+
+
+@transaction.atomic
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's e-mail unless it has been sent: True when this call sent it.
+
+    The row stays locked while the e-mail goes out, so a duplicate task waits, then
+    finds ``emailed_at`` set and sends nothing.
+    """
+    notification = (
+        Notification.objects.select_for_update()
+        .select_related("recipient")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or not notification.email_wanted or notification.emailed_at:
+        return False
+    recipient = notification.recipient
+    if not recipient.is_active:
+        notification.email_wanted = False
+        notification.save(update_fields=["email_wanted"])
+        return False
+    EmailMessage(
+        notification.subject,
+        email_text(notification.body, notification.link),
+        settings.DEFAULT_FROM_EMAIL,
+        [recipient.email],
+    ).send()
+    notification.emailed_at = timezone.now()
+    notification.email_attempts += 1
+    notification.save(update_fields=["emailed_at", "email_attempts"])
+    return True
+
+
+def notification_email_failed(*, notification_id: int, error: BaseException) -> None:
+    Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        email_attempts=F("email_attempts") + 1, email_error=repr(error)[:500]
+    )
+
+
+@transaction.atomic
+def notification_emails_claim(*, now=None, limit=None) -> list[int]:
+    """Claim e-mails whose enqueue was lost or whose worker died (the sweep calls this)."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS)
+    ids = list(
+        Notification.objects.email_pending()
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
+        .filter(email_attempts__lt=settings.COSA_REMINDER_MAX_ATTEMPTS)
+        .order_by("created_at")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[: limit or settings.COSA_SWEEP_BATCH]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(email_claimed_at=now)
+        transaction.on_commit(lambda: [_enqueue_email(pk) for pk in ids])
+    return ids
+
+
+# The bell ------------------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.for_user(user).unread().count()
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, acting_user: User) -> Notification:
+    if notification.recipient_id != acting_user.pk:
+        raise PermissionError("Only the recipient can mark a notification read.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, acting_user: User) -> int:
+    return Notification.objects.for_user(acting_user).unread().update(read_at=timezone.now())

@@ -531,3 +531,110 @@ class CircleUserObjectPermission(UserObjectPermissionBase):
 
 class CircleGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Circle, on_delete=models.CASCADE)
+
+
+# Reminders (DESIGN §5) -----------------------------------------------------------------
+
+
+class ReminderQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(sent_at__isnull=True)
+
+    def due(self, now=None):
+        return self.unsent().filter(due_at__lte=now or timezone.now())
+
+    def failing(self):
+        """Tried at least once and still not sent."""
+        return self.unsent().filter(attempts__gt=0)
+
+
+class Reminder(models.Model):
+    """One alert owed to one person about one object, at most once per period.
+
+    Due work lives here, not in the broker: the sweep creates rows for what has
+    come due, claims them and enqueues a send for each. The unique key (kind,
+    object, recipient, period) makes a duplicated sweep or task harmless.
+    ``period`` names the occasion: the stage of an escalation (``48h``), or the
+    date the reminder is about (a meeting's start, a DBS recheck date).
+    """
+
+    class Kind(models.TextChoices):
+        MEETING = "MEETING", "Meeting reminder"
+        MINUTES_OVERDUE = "MINUTES_OVERDUE", "Minutes overdue"
+        REVIEW_DUE = "REVIEW_DUE", "Review milestone"
+        RECORD_UNACKNOWLEDGED = "RECORD_UNACK", "Shared record not acknowledged"
+        CONCERN_UNTRIAGED = "CONCERN_UNTRIAGED", "Red concern not triaged"
+        DBS_RECHECK = "DBS_RECHECK", "DBS recheck due"
+
+    # What ``object_id`` points at, for each kind.
+    KIND_MODELS = {
+        Kind.MEETING: "circles.Meeting",
+        Kind.MINUTES_OVERDUE: "circles.Meeting",
+        Kind.REVIEW_DUE: "circles.ReviewMilestone",
+        Kind.RECORD_UNACKNOWLEDGED: "core_members.RecordRecipient",
+        Kind.CONCERN_UNTRIAGED: "circles.Concern",
+        Kind.DBS_RECHECK: "volunteers.DBSCheck",
+    }
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    period = models.CharField(max_length=40)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was sent, or found no longer needed."
+    )
+    skipped_reason = models.CharField(
+        max_length=200, blank=True, help_text="Set when nothing was sent: no longer due."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "recipient", "period"], name="reminder_unique_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(skipped_reason="") | Q(sent_at__isnull=False),
+                name="reminder_skipped_is_done",
+            ),
+        ]
+        indexes = [
+            # The sweep's claim and the operations page's backlog: unsent rows by due time.
+            models.Index(
+                fields=["due_at"], condition=Q(sent_at__isnull=True), name="reminder_unsent_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.object_id} to {self.recipient_id} ({self.period})"
+
+
+class SweepRun(models.Model):
+    """One run of the reminder sweep: the operations page's heartbeat."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0, help_text="Reminders newly due.")
+    enqueued = models.PositiveIntegerField(default=0, help_text="Sends claimed and enqueued.")
+    queries = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        return f"Sweep at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at if self.finished_at else None

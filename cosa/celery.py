@@ -3,8 +3,12 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cosa.settings")
+
+# How often beat runs the reminder sweep (the operations page shows it).
+SWEEP_INTERVAL_SECONDS = 5 * 60
 
 app = Celery("cosa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -22,7 +26,18 @@ app.conf.update(
     task_ignore_result=True,
     broker_connection_retry_on_startup=True,
     # One static schedule; the sweep finds due work in the database (DESIGN §5).
-    beat_schedule={},
+    beat_schedule={
+        "reminders-sweep": {
+            "task": "circles.tasks.sweep",
+            "schedule": float(SWEEP_INTERVAL_SECONDS),
+            # A sweep not started within the interval is dropped: the next one catches up.
+            "options": {"expires": SWEEP_INTERVAL_SECONDS},
+        },
+        "meetings-generate": {
+            "task": "circles.tasks.meetings_generate_all",
+            "schedule": crontab(hour=2, minute=15),  # UTC
+        },
+    },
 )
 
 # The filesystem broker (make run) needs its folders before the first message.

@@ -178,6 +178,34 @@ LOGGING = {
 # Product settings (later issues add to these).
 COSA_MINUTES_DUE_HOURS = 48
 
+# --- Reminders and notifications (issue 7, DESIGN §5) --------------------------------
+# The sweep runs every few minutes from the one beat entry in cosa/celery.py; these
+# say when each kind of reminder comes due. Times are stored in UTC; a date-only
+# reminder (reviews, DBS) comes due at COSA_REMINDER_DAY_TIME local time.
+COSA_REMINDER_MEETING_LEAD_HOURS = env_int("COSA_REMINDER_MEETING_LEAD_HOURS", 24, minimum=1)
+# Minutes overdue: to the minute-taker (or primary volunteer) at COSA_MINUTES_DUE_HOURS
+# after the meeting ends, then to the coordinator this many hours later.
+COSA_REMINDER_MINUTES_ESCALATE_HOURS = 24
+COSA_REMINDER_REVIEW_AHEAD_DAYS = 14
+COSA_REMINDER_DAY_TIME = "09:00"
+# A shared record not acknowledged by RecordRecipient.acknowledge_due_at (COSA_ACK_DUE_*):
+# the liaison is reminded then, the coordinator after the same time again (at most this).
+COSA_RECORD_ESCALATION_MAX_DAYS = 7
+COSA_RED_CONCERN_TRIAGE_HOURS = 4
+COSA_DBS_RECHECK_AHEAD_DAYS = 60
+# Reminders older than this when the sweep first finds them are not created (a meeting
+# reminder is never sent after the meeting has started, whatever this says).
+COSA_REMINDER_LOOKBACK_DAYS = 7
+# A claimed reminder not sent within this time (a worker died mid-send) is claimed again.
+COSA_REMINDER_CLAIM_TIMEOUT_SECONDS = 10 * 60
+COSA_REMINDER_MAX_ATTEMPTS = 8
+COSA_SWEEP_BATCH = 500
+# The operations page warns when the last sweep finished longer ago than this.
+COSA_SWEEP_LATE_AFTER_SECONDS = 15 * 60
+# Sweep history kept for the operations page.
+COSA_SWEEP_HISTORY_DAYS = 14
+# --- end of reminders settings --------------------------------------------------------
+
 # --- Shared records: acknowledgement due times (issue 6) ------------------------------
 # Set on each recipient (RecordRecipient.acknowledge_due_at) when a record is shared;
 # RecordRecipient.objects.overdue() is what dashboards and reminders read.

@@ -1,0 +1,746 @@
+"""Reminders that fire exactly once (DESIGN §5).
+
+The sweep, every few minutes:
+
+1. **finds** what has come due — one ``Due`` per (kind, object, recipient, period) —
+   and inserts a ``Reminder`` row for each that is new; the unique constraint makes
+   a second sweep, or two at once, insert nothing;
+2. **claims** due, unsent rows (``select_for_update(skip_locked=True)`` plus a
+   conditional update), commits, then enqueues one send task per row;
+3. rows claimed but not sent within the claim timeout (a worker died, the broker
+   lost the message) are claimed again by a later sweep.
+
+A send locks its row, checks the reminder is still needed (the meeting not
+cancelled, the volunteer still in the circle, the minutes still missing...), sends
+the e-mail and marks the row sent in the same transaction: a task delivered twice
+waits on the lock, then finds the row sent and does nothing.
+
+E-mails say no more than the recipient's role may see: volunteers get their own
+meeting's date, time and venue; everything else is a neutral sentence and a link.
+"""
+
+import dataclasses
+import datetime
+import logging
+import zoneinfo
+from collections import defaultdict
+from itertools import islice
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import email_text, notification_create, notification_emails_claim
+from circles.models import (
+    Circle,
+    CircleMembership,
+    Concern,
+    Meeting,
+    MeetingNote,
+    Reminder,
+    ReviewMilestone,
+    SweepRun,
+)
+from coreMembers.models import InformationSharingRecord, RecordRecipient
+from volunteers.models import DBSCheck, Volunteer
+
+logger = logging.getLogger(__name__)
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+Kind = Reminder.Kind
+OPEN_STATUSES = (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN)
+# Meetings of the whole circle: the ones volunteers are reminded of and minute.
+CIRCLE_MEETING_KINDS = (Meeting.Kind.GROUP, Meeting.Kind.REVIEW, Meeting.Kind.EMERGENCY)
+DONE_NOTE_STATUSES = (MeetingNote.Status.SUBMITTED, MeetingNote.Status.REVIEWED)
+
+# Period keys: the stage of an escalation (stable even if the lead times change).
+FIRST, ESCALATED = "first", "escalated"
+REVIEW_AHEAD, REVIEW_ON_DAY, REVIEW_OVERDUE = "ahead", "on-day", "overdue"
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    kind: str
+    object_id: int
+    recipient_id: int
+    period: str
+    due_at: datetime.datetime
+
+
+def _hours(n):
+    return datetime.timedelta(hours=n)
+
+
+def _lookback():
+    return datetime.timedelta(days=settings.COSA_REMINDER_LOOKBACK_DAYS)
+
+
+def day_time(day: datetime.date) -> datetime.datetime:
+    """A date-only reminder's moment: COSA_REMINDER_DAY_TIME, London time, as UTC."""
+    at = datetime.time.fromisoformat(settings.COSA_REMINDER_DAY_TIME)
+    return datetime.datetime.combine(day, at, tzinfo=LONDON).astimezone(datetime.UTC)
+
+
+def _active_managers():
+    return list(
+        User.objects.filter(role=User.Role.MANAGER, is_active=True).values_list("pk", flat=True)
+    )
+
+
+def _current_members(circle_ids):
+    """{circle id: {user id: membership role}} for active volunteers now in each circle."""
+    members = defaultdict(dict)
+    rows = CircleMembership.objects.current().filter(
+        circle_id__in=circle_ids,
+        volunteer__status=Volunteer.Status.ACTIVE,
+        volunteer__user__is_active=True,
+    )
+    for circle_id, user_id, role in rows.values_list("circle_id", "volunteer__user_id", "role"):
+        members[circle_id][user_id] = role
+    return members
+
+
+# Finding what is due ----------------------------------------------------------------------
+
+
+def wall_clock_before(moment, delta):
+    """``delta`` earlier on London clocks: a day before 18:30 is 18:30, even across a
+    clock change (when it is 23 or 25 hours)."""
+    local = timezone.localtime(moment, LONDON).replace(tzinfo=None) - delta
+    return local.replace(tzinfo=LONDON).astimezone(datetime.UTC)
+
+
+def meeting_reminder_due_at(starts_at):
+    return wall_clock_before(starts_at, _hours(settings.COSA_REMINDER_MEETING_LEAD_HOURS))
+
+
+def due_meeting_reminders(now):
+    """Each current volunteer, ``COSA_REMINDER_MEETING_LEAD_HOURS`` before the meeting."""
+    # One hour of slack: across a clock change the wall-clock lead is an hour longer.
+    window = _hours(settings.COSA_REMINDER_MEETING_LEAD_HOURS + 1)
+    meetings = [
+        (pk, circle_id, starts_at)
+        for pk, circle_id, starts_at in Meeting.objects.filter(
+            status=Meeting.Status.SCHEDULED,
+            kind__in=CIRCLE_MEETING_KINDS,
+            starts_at__gt=now,
+            starts_at__lte=now + window,
+            circle__status__in=OPEN_STATUSES,
+        ).values_list("pk", "circle_id", "starts_at")
+        if meeting_reminder_due_at(starts_at) <= now
+    ]
+    members = _current_members({circle_id for _, circle_id, _ in meetings})
+    return [
+        Due(Kind.MEETING, pk, user, meeting_period(starts_at), meeting_reminder_due_at(starts_at))
+        for pk, circle_id, starts_at in meetings
+        for user in members[circle_id]
+    ]
+
+
+def meeting_period(starts_at):
+    """The meeting's local start: a moved meeting is a new occasion."""
+    return timezone.localtime(starts_at, LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def due_minutes_overdue(now):
+    """Minutes not submitted 48 h after the meeting ended: the minute-taker, then the
+    coordinator a day later."""
+    first = _hours(settings.COSA_MINUTES_DUE_HOURS)
+    escalated = first + _hours(settings.COSA_REMINDER_MINUTES_ESCALATE_HOURS)
+    longest_meeting = datetime.timedelta(minutes=480)
+    done = MeetingNote.objects.filter(meeting=OuterRef("pk"), status__in=DONE_NOTE_STATUSES)
+    meetings = list(
+        Meeting.objects.filter(
+            status__in=(Meeting.Status.SCHEDULED, Meeting.Status.HELD),
+            kind__in=CIRCLE_MEETING_KINDS,
+            starts_at__lte=now - first,
+            starts_at__gte=now - escalated - _lookback() - longest_meeting,
+            circle__status__in=OPEN_STATUSES,
+        )
+        .filter(~Exists(done))
+        .values_list("pk", "circle_id", "starts_at", "duration_minutes", "circle__coordinator_id")
+    )
+    drafts = dict(
+        MeetingNote.objects.filter(meeting_id__in=[m[0] for m in meetings]).values_list(
+            "meeting_id", "author_id"
+        )
+    )
+    members = _current_members({m[1] for m in meetings})
+    found = []
+    oldest = now - _lookback()
+    for pk, circle_id, starts_at, minutes, coordinator_id in meetings:
+        ends_at = starts_at + datetime.timedelta(minutes=minutes)
+        if oldest <= ends_at + first <= now:
+            taker = drafts.get(pk)
+            if taker not in members[circle_id]:
+                taker = next(
+                    (u for u, role in members[circle_id].items() if role == "PRIMARY"), None
+                )
+            if taker is not None:
+                found.append(Due(Kind.MINUTES_OVERDUE, pk, taker, FIRST, ends_at + first))
+        if oldest <= ends_at + escalated <= now:
+            found.append(
+                Due(Kind.MINUTES_OVERDUE, pk, coordinator_id, ESCALATED, ends_at + escalated)
+            )
+    return found
+
+
+def due_review_milestones(now):
+    """14 days ahead and on the day to the coordinator; the day after, to the managers."""
+    ahead = datetime.timedelta(days=settings.COSA_REMINDER_REVIEW_AHEAD_DAYS)
+    today = timezone.localtime(now, LONDON).date()
+    milestones = ReviewMilestone.objects.filter(
+        completed_on__isnull=True,
+        circle__status__in=OPEN_STATUSES,
+        due_on__lte=today + ahead,
+        due_on__gte=today - _lookback() - datetime.timedelta(days=1),
+    ).values_list("pk", "due_on", "circle__coordinator_id")
+    managers = None
+    oldest = now - _lookback()
+    found = []
+    for pk, due_on, coordinator_id in milestones:
+        on_day = day_time(due_on)
+        if oldest <= on_day <= now:
+            found.append(Due(Kind.REVIEW_DUE, pk, coordinator_id, REVIEW_ON_DAY, on_day))
+        elif on_day > now and oldest <= day_time(due_on - ahead) <= now:
+            found.append(
+                Due(Kind.REVIEW_DUE, pk, coordinator_id, REVIEW_AHEAD, day_time(due_on - ahead))
+            )
+        overdue = day_time(due_on + datetime.timedelta(days=1))
+        if oldest <= overdue <= now:
+            managers = _active_managers() if managers is None else managers
+            found += [Due(Kind.REVIEW_DUE, pk, m, REVIEW_OVERDUE, overdue) for m in managers]
+    return found
+
+
+def due_unacknowledged_records(now):
+    """A recipient who has not acknowledged by the due time; later, the coordinator.
+
+    The due time is the sharing app's ``RecordRecipient.acknowledge_due_at`` (set from
+    the urgency when the record is shared; ``RecordRecipient.objects.overdue()``). The
+    coordinator hears after the same time again, and at least two hours later.
+    """
+    rows = (
+        RecordRecipient.objects.overdue(now)
+        .filter(
+            record__status=InformationSharingRecord.Status.SHARED,
+            acknowledge_due_at__gte=now
+            - _lookback()
+            - datetime.timedelta(days=settings.COSA_RECORD_ESCALATION_MAX_DAYS),
+        )
+        .values_list(
+            "pk",
+            "liaison_id",
+            "record__shared_at",
+            "acknowledge_due_at",
+            "record__circle__coordinator_id",
+            "record__core_member__coordinator_id",
+        )
+    )
+    oldest = now - _lookback()
+    found = []
+    for pk, liaison_id, shared_at, due_at, circle_coordinator, cm_coordinator in rows:
+        escalate_at = due_at + min(
+            max(due_at - shared_at, _hours(2)),
+            datetime.timedelta(days=settings.COSA_RECORD_ESCALATION_MAX_DAYS),
+        )
+        if oldest <= due_at <= now:
+            found.append(Due(Kind.RECORD_UNACKNOWLEDGED, pk, liaison_id, FIRST, due_at))
+        coordinator = circle_coordinator or cm_coordinator
+        if coordinator and oldest <= escalate_at <= now:
+            found.append(Due(Kind.RECORD_UNACKNOWLEDGED, pk, coordinator, ESCALATED, escalate_at))
+    return found
+
+
+def due_untriaged_concerns(now):
+    """A red (or imminent-risk) concern still untriaged after a few hours: the managers."""
+    within = _hours(settings.COSA_RED_CONCERN_TRIAGE_HOURS)
+    concerns = list(
+        Concern.objects.filter(
+            Q(severity=Concern.Severity.RED) | Q(imminent_risk=True),
+            status=Concern.Status.RAISED,
+            raised_at__lte=now - within,
+            raised_at__gte=now - within - _lookback(),
+        ).values_list("pk", "raised_at")
+    )
+    managers = _active_managers() if concerns else []
+    return [
+        Due(Kind.CONCERN_UNTRIAGED, pk, m, FIRST, raised_at + within)
+        for pk, raised_at in concerns
+        for m in managers
+    ]
+
+
+def due_dbs_rechecks(now):
+    """A volunteer's latest DBS check due for renewal within 60 days: the coordinators of
+    their circles (the managers when they are in none). Once per check and recipient."""
+    ahead = datetime.timedelta(days=settings.COSA_DBS_RECHECK_AHEAD_DAYS)
+    today = timezone.localtime(now, LONDON).date()
+    newer = DBSCheck.objects.filter(
+        volunteer=OuterRef("volunteer"), issued_on__gt=OuterRef("issued_on")
+    )
+    checks = list(
+        DBSCheck.objects.filter(
+            recheck_due_on__lte=today + ahead,
+            volunteer__status__in=(Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED),
+        )
+        .filter(~Exists(newer))
+        .values_list("pk", "volunteer_id", "recheck_due_on")
+    )
+    coordinators = defaultdict(set)
+    memberships = CircleMembership.objects.current().filter(
+        volunteer_id__in={c[1] for c in checks}, circle__status__in=OPEN_STATUSES
+    )
+    for volunteer_id, coordinator_id in memberships.values_list(
+        "volunteer_id", "circle__coordinator_id"
+    ):
+        coordinators[volunteer_id].add(coordinator_id)
+    managers = _active_managers() if checks else []
+    found = []
+    for pk, volunteer_id, recheck_due_on in checks:
+        due_at = day_time(recheck_due_on - ahead)
+        if due_at > now:
+            continue  # later today, at the reminder time of day
+        for recipient in sorted(coordinators[volunteer_id]) or managers:
+            found.append(Due(Kind.DBS_RECHECK, pk, recipient, recheck_due_on.isoformat(), due_at))
+    return found
+
+
+FINDERS = (
+    due_meeting_reminders,
+    due_minutes_overdue,
+    due_review_milestones,
+    due_unacknowledged_records,
+    due_untriaged_concerns,
+    due_dbs_rechecks,
+)
+
+
+def _chunks(items, size=900):
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def reminders_create(dues, *, now=None) -> int:
+    """Insert a row for each Due not yet recorded; returns how many were new.
+
+    Existing keys are read first so a routine sweep writes nothing; the unique
+    constraint (with ``ignore_conflicts``) settles a race between two sweeps.
+    """
+    now = now or timezone.now()
+    by_kind = defaultdict(list)
+    for due in dues:
+        by_kind[due.kind].append(due)
+    new = []
+    for kind, items in by_kind.items():
+        existing = set()
+        for ids in _chunks(sorted({d.object_id for d in items})):
+            existing.update(
+                Reminder.objects.filter(kind=kind, object_id__in=ids).values_list(
+                    "object_id", "recipient_id", "period"
+                )
+            )
+        new += [
+            Reminder(
+                kind=d.kind,
+                object_id=d.object_id,
+                recipient_id=d.recipient_id,
+                period=d.period,
+                due_at=d.due_at,
+                created_at=now,
+            )
+            for d in items
+            if (d.object_id, d.recipient_id, d.period) not in existing
+        ]
+    for chunk in _chunks(new, 500):
+        Reminder.objects.bulk_create(chunk, ignore_conflicts=True)
+    return len(new)
+
+
+def find_due(now=None) -> list[Due]:
+    now = now or timezone.now()
+    return [due for finder in FINDERS for due in finder(now)]
+
+
+# Claiming and sweeping --------------------------------------------------------------------
+
+
+@transaction.atomic
+def reminders_claim(*, now=None, limit=None) -> list[int]:
+    """Claim due, unsent rows (unclaimed, or claimed longer ago than the timeout).
+
+    Rows another sweep holds are skipped (``skip_locked``); the send tasks are
+    enqueued only after this transaction commits, so a worker always sees the claim.
+    """
+    from circles.tasks import send_reminder
+
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS)
+    claimable = (
+        Reminder.objects.due(now)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        .filter(attempts__lt=settings.COSA_REMINDER_MAX_ATTEMPTS)
+    )
+    ids = list(
+        claimable.order_by("due_at", "pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[: limit or settings.COSA_SWEEP_BATCH]
+    )
+    if not ids:
+        return []
+    # Conditional: a row claimed or sent meanwhile (SQLite has no row locks) is left alone.
+    claimable.filter(pk__in=ids).update(claimed_at=now)
+    claimed = list(Reminder.objects.filter(pk__in=ids, claimed_at=now).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _enqueue(send_reminder, claimed))
+    return claimed
+
+
+def _enqueue(task, ids):
+    for pk in ids:
+        try:
+            task.delay(pk)
+        except Exception:
+            # Broker down: the claim times out and a later sweep enqueues it again.
+            logger.warning("Could not enqueue %s(%s)", task.name, pk)
+            return
+
+
+class _QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def sweep(*, now=None) -> SweepRun:
+    """One sweep: record it, create what has come due, claim and enqueue sends."""
+    now = now or timezone.now()
+    run = SweepRun.objects.create(started_at=now)
+    counter = _QueryCounter()
+    try:
+        with connection.execute_wrapper(counter):
+            with transaction.atomic():
+                run.created = reminders_create(find_due(now), now=now)
+            run.enqueued = len(reminders_claim(now=now))
+            run.enqueued += len(notification_emails_claim(now=now))
+            SweepRun.objects.filter(
+                started_at__lt=now - datetime.timedelta(days=settings.COSA_SWEEP_HISTORY_DAYS)
+            ).delete()
+    except Exception as exc:
+        run.error = repr(exc)[:500]
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.queries = counter.count
+        run.save(update_fields=["created", "enqueued", "error", "finished_at", "queries"])
+    return run
+
+
+# Sending ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Message:
+    subject: str
+    body: str
+    link: str
+    attachments: list = dataclasses.field(default_factory=list)
+
+
+class NotNeeded(Exception):
+    """The reminder's occasion has passed: nothing is sent."""
+
+
+def _local(moment):
+    return timezone.localtime(moment, LONDON)
+
+
+def _when(moment):
+    local = _local(moment)
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def _is_current_member(circle, user):
+    return CircleMembership.objects.current().filter(circle=circle, volunteer__user=user).exists()
+
+
+def _compose_meeting(reminder, now):
+    meeting = Meeting.objects.select_related("circle").get(pk=reminder.object_id)
+    circle = meeting.circle
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise NotNeeded("meeting no longer scheduled")
+    if meeting.starts_at <= now:
+        raise NotNeeded("meeting has started")
+    if circle.status not in OPEN_STATUSES:
+        raise NotNeeded("circle not open")
+    if not _is_current_member(circle, reminder.recipient):
+        raise NotNeeded("recipient left the circle")
+    venue = meeting.venue or circle.venue
+    body = (
+        f"Your circle meets on {_when(meeting.starts_at)} (UK time)"
+        f"{f' at {venue}' if venue else ''}, for {meeting.duration_minutes} minutes. "
+        "The attached calendar entry has the details."
+    )
+    return Message(
+        subject=f"Reminder: {circle.name} meets {_when(meeting.starts_at)}",
+        body=body,
+        link=reverse("circles:detail", kwargs={"pk": circle.pk}),
+        attachments=[("meeting.ics", meeting_ics(meeting, now=now), "text/calendar")],
+    )
+
+
+def _compose_minutes(reminder, now):
+    meeting = Meeting.objects.select_related("circle").get(pk=reminder.object_id)
+    circle = meeting.circle
+    if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.HELD):
+        raise NotNeeded("meeting cancelled or missed")
+    if meeting.notes.filter(status__in=DONE_NOTE_STATUSES).exists():
+        raise NotNeeded("minutes submitted")
+    if circle.status not in OPEN_STATUSES:
+        raise NotNeeded("circle not open")
+    local = _local(meeting.starts_at)
+    day = f"{local:%A} {local.day} {local:%B}"
+    link = reverse("circles:note_detail", kwargs={"pk": circle.pk, "meeting_pk": meeting.pk})
+    if reminder.period == FIRST:
+        if not _is_current_member(circle, reminder.recipient):
+            raise NotNeeded("recipient left the circle")
+        return Message(
+            subject=f"Minutes due: your circle's meeting of {day}",
+            body="The minutes of this meeting were due within 48 hours. Please write them up.",
+            link=link,
+        )
+    return Message(
+        subject=f"Minutes overdue: {circle.name}, meeting of {day}",
+        body="No minutes have been submitted for this meeting.",
+        link=link,
+    )
+
+
+def _compose_review(reminder, now):
+    milestone = ReviewMilestone.objects.select_related("circle").get(pk=reminder.object_id)
+    circle = milestone.circle
+    if milestone.completed_on is not None:
+        raise NotNeeded("review recorded")
+    if circle.status not in OPEN_STATUSES:
+        raise NotNeeded("circle not open")
+    label = milestone.get_kind_display()
+    due = f"{milestone.due_on.day} {milestone.due_on:%B %Y}"
+    subject = {
+        REVIEW_AHEAD: f"Coming up: {label} of {circle.name}, due {due}",
+        REVIEW_ON_DAY: f"Due today: {label} of {circle.name}",
+        REVIEW_OVERDUE: f"Overdue: {label} of {circle.name}, due {due}",
+    }[reminder.period]
+    return Message(
+        subject=subject,
+        body="Record the review and its decision on the circle's page.",
+        link=reverse("circles:detail", kwargs={"pk": circle.pk}),
+    )
+
+
+def _compose_record(reminder, now):
+    recipient = RecordRecipient.objects.select_related("record", "liaison").get(
+        pk=reminder.object_id
+    )
+    if recipient.acknowledged_at is not None:
+        raise NotNeeded("acknowledged")
+    if not recipient.record.is_shared:
+        raise NotNeeded("record not shared")
+    if not recipient.liaison.is_active:
+        raise NotNeeded("liaison deactivated")
+    link = reverse("core_members:record_detail", kwargs={"pk": recipient.record_id})
+    urgency = recipient.record.get_urgency_display().split(" (")[0].lower()
+    if reminder.period == FIRST:
+        return Message(
+            subject=f"Awaiting your acknowledgement: a {urgency} shared record",
+            body="A record shared with you has not been acknowledged yet.",
+            link=link,
+        )
+    return Message(
+        subject=f"Not acknowledged: a {urgency} record shared with {recipient.liaison}",
+        body="The recipient has not acknowledged this shared record in time.",
+        link=link,
+    )
+
+
+def _compose_concern(reminder, now):
+    concern = Concern.objects.get(pk=reminder.object_id)
+    if concern.status != Concern.Status.RAISED:
+        raise NotNeeded("triaged")
+    return Message(
+        subject="A red concern has not been triaged",
+        body="A concern needing immediate attention is still waiting for triage.",
+        link=reverse(
+            "circles:concern_detail", kwargs={"pk": concern.circle_id, "concern_pk": concern.pk}
+        ),
+    )
+
+
+def _compose_dbs(reminder, now):
+    check = DBSCheck.objects.select_related("volunteer").get(pk=reminder.object_id)
+    if check.volunteer.status not in (Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED):
+        raise NotNeeded("volunteer not active")
+    if DBSCheck.objects.filter(volunteer=check.volunteer, issued_on__gt=check.issued_on).exists():
+        raise NotNeeded("renewed")
+    due = f"{check.recheck_due_on.day} {check.recheck_due_on:%B %Y}"
+    return Message(
+        subject=f"DBS recheck due on {due} for a volunteer",
+        body="A volunteer's enhanced DBS check needs renewing. Their record has the details.",
+        link=reverse("volunteers:detail", kwargs={"pk": check.volunteer_id}),
+    )
+
+
+COMPOSERS = {
+    Kind.MEETING: _compose_meeting,
+    Kind.MINUTES_OVERDUE: _compose_minutes,
+    Kind.REVIEW_DUE: _compose_review,
+    Kind.RECORD_UNACKNOWLEDGED: _compose_record,
+    Kind.CONCERN_UNTRIAGED: _compose_concern,
+    Kind.DBS_RECHECK: _compose_dbs,
+}
+
+
+def compose(reminder, now=None) -> Message:
+    """The message for a reminder, or NotNeeded when its occasion has passed."""
+    now = now or timezone.now()
+    if not reminder.recipient.is_active:
+        raise NotNeeded("recipient deactivated")
+    try:
+        return COMPOSERS[reminder.kind](reminder, now)
+    except (
+        Meeting.DoesNotExist,
+        ReviewMilestone.DoesNotExist,
+        RecordRecipient.DoesNotExist,
+        Concern.DoesNotExist,
+        DBSCheck.DoesNotExist,
+    ) as missing:
+        raise NotNeeded("object deleted") from missing
+
+
+@transaction.atomic
+def reminder_send(*, reminder_id: int, now=None) -> str:
+    """Send one reminder unless it has been sent: returns sent / skipped / already sent.
+
+    The row stays locked from the check to the commit that marks it sent, so a
+    duplicate task waits and then finds it sent. A failure rolls everything back
+    (no bell entry, no mark) and the task retries.
+    """
+    reminder = (
+        Reminder.objects.select_for_update()
+        .select_related("recipient")
+        .filter(pk=reminder_id)
+        .first()
+    )
+    if reminder is None:
+        return "missing"
+    if reminder.sent_at is not None:
+        return "already sent"
+    now = now or timezone.now()
+    try:
+        message = compose(reminder, now)
+    except NotNeeded as reason:
+        reminder.sent_at = now
+        reminder.skipped_reason = str(reason)[:200]
+        reminder.save(update_fields=["sent_at", "skipped_reason"])
+        return "skipped"
+    recipient = reminder.recipient
+    notification = notification_create(
+        recipient=recipient, subject=message.subject, link=message.link, body=message.body
+    )
+    if recipient.email:
+        email = EmailMessage(
+            message.subject,
+            email_text(message.body, message.link),
+            settings.DEFAULT_FROM_EMAIL,
+            [recipient.email],
+        )
+        for attachment in message.attachments:
+            email.attach(*attachment)
+        email.send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    reminder.sent_at = timezone.now()
+    reminder.attempts += 1
+    reminder.last_error = ""
+    reminder.save(update_fields=["sent_at", "attempts", "last_error"])
+    return "sent"
+
+
+def reminder_failed(*, reminder_id: int, error: BaseException) -> None:
+    """Count a failed attempt (outside the rolled-back send) for the operations page."""
+    Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
+        attempts=F("attempts") + 1, last_error=repr(error)[:500]
+    )
+
+
+# Calendar attachment ----------------------------------------------------------------------
+
+VTIMEZONE_LONDON = (
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/London",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0000",
+    "TZOFFSETTO:+0100",
+    "TZNAME:BST",
+    "DTSTART:19810329T010000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0000",
+    "TZNAME:GMT",
+    "DTSTART:19961027T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+)
+
+
+def _ics_text(value):
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_fold(line):
+    """Fold a content line at 75 octets (RFC 5545 §3.1)."""
+    data = line.encode()
+    parts = []
+    while len(data) > 75:
+        cut = 75 if not parts else 74
+        while cut and (data[cut] & 0xC0) == 0x80:  # never split a UTF-8 character
+            cut -= 1
+        parts.append(data[:cut].decode())
+        data = data[cut:]
+    parts.append(data.decode())
+    return "\r\n ".join(parts)
+
+
+def meeting_ics(meeting, *, now=None) -> str:
+    """An iCalendar event in Europe/London wall-clock time, with the zone's rules."""
+    now = now or timezone.now()
+    host = settings.SITE_URL.split("//")[-1].split("/")[0] or "cosa"
+    start, end = _local(meeting.starts_at), _local(meeting.ends_at)
+    venue = meeting.venue or meeting.circle.venue
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//CoSA case management//Meeting reminders//EN",
+        "METHOD:PUBLISH",
+        "CALSCALE:GREGORIAN",
+        *VTIMEZONE_LONDON,
+        "BEGIN:VEVENT",
+        f"UID:meeting-{meeting.pk}@{host}",
+        f"DTSTAMP:{now.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}",
+        f"DTSTART;TZID=Europe/London:{start:%Y%m%dT%H%M%S}",
+        f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
+        f"SUMMARY:{_ics_text(meeting.circle.name)} meeting",
+        *([f"LOCATION:{_ics_text(venue)}"] if venue else []),
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
