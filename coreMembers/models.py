@@ -467,6 +467,23 @@ class InformationSharingRecord(models.Model):
     def is_shared(self):
         return self.status in (self.Status.SHARED, self.Status.ACKNOWLEDGED)
 
+    def acknowledge_due_from(self, shared_at):
+        """When recipients must acknowledge, by urgency (settings COSA_ACK_DUE_*).
+
+        PRIORITY counts working days (Monday to Friday) in local time and keeps the
+        wall-clock time, so a record shared on Friday at 15:00 is due on Tuesday at 15:00.
+        """
+        if self.urgency == self.Urgency.URGENT:
+            return shared_at + datetime.timedelta(hours=settings.COSA_ACK_DUE_URGENT_HOURS)
+        if self.urgency == self.Urgency.PRIORITY:
+            local = timezone.localtime(shared_at)
+            day, counted = local.date(), 0
+            while counted < settings.COSA_ACK_DUE_PRIORITY_WORKING_DAYS:
+                day += datetime.timedelta(days=1)
+                counted += day.weekday() < 5
+            return datetime.datetime.combine(day, local.time(), tzinfo=local.tzinfo)
+        return shared_at + datetime.timedelta(days=settings.COSA_ACK_DUE_ROUTINE_DAYS)
+
 
 class RecordRecipientQuerySet(models.QuerySet):
     def waiting(self):

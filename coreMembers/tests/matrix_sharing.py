@@ -1,22 +1,54 @@
-"""Permission-matrix rows for the shared-record URL patterns (coreMembers/urls_sharing.py)."""
+"""Permission-matrix rows for the shared-record URL patterns (coreMembers/urls_sharing.py).
+
+The world's record is SHARED (URGENT) by ``owner`` to ``liaison_assigned``. POSTs carry
+no data, so a form page answers 200 with its errors; an action refused by its service
+(approving a record that is not awaiting approval) redirects with a message.
+"""
 
 from cosa.tests.matrix_support import LIAISONS, STAFF, expect, only
 
+READERS = ("manager", "owner", "liaison_assigned")
+
+
+def _record(w):
+    return {"pk": w.objects["record"].pk}
+
+
 ROWS = {
     "core_members:records": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
-    "core_members:record_detail": (
-        lambda w: {"pk": w.objects["record"].pk},
-        only(("manager", "owner", "liaison_assigned"), 200, 404),
-    ),
+    "core_members:record_approvals": (lambda w: {}, only(STAFF, 200, 403)),
+    "core_members:record_detail": (_record, only(READERS, 200, 404)),
+    "core_members:record_print": (_record, only(READERS, 200, 404)),
     "core_members:record_acknowledge": (
-        lambda w: {"pk": w.objects["record"].pk},
+        _record,
         expect(
             405,
             404,
             # Readers who are not recipients may see the record but not acknowledge it.
             manager=(405, 403),
             owner=(405, 403),
-            liaison_assigned=(405, 302),
+            liaison_assigned=(405, 200),
         ),
+    ),
+    "core_members:record_approve": (
+        _record,
+        expect(405, 404, manager=(405, 302), owner=(405, 302), liaison_assigned=(405, 403)),
+    ),
+    "core_members:record_decline": (
+        _record,
+        expect(405, 404, manager=(405, 200), owner=(405, 200), liaison_assigned=(405, 403)),
+    ),
+    # The world's record is shared: nobody may change it, staff included.
+    "core_members:record_edit": (
+        _record,
+        expect(404, 404, manager=(403, 403), owner=(403, 403), liaison_assigned=(403, 403)),
+    ),
+    "core_members:record_addendum": (
+        _record,
+        expect(404, 404, manager=(200, 200), owner=(200, 200), liaison_assigned=(403, 403)),
+    ),
+    "core_members:record_compose": (
+        lambda w: {"pk": w.objects["core_member"].pk},
+        expect(404, 404, manager=(200, 200), owner=(200, 200), liaison_assigned=(403, 403)),
     ),
 }
