@@ -127,6 +127,14 @@ class ReferralFilterForm(forms.Form):
     )
     q = forms.CharField(label="Reference or name", required=False, max_length=100)
 
+    def __init__(self, *args, acting_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if acting_user.role == User.Role.MANAGER:
+            # Referrals nobody has picked up yet (a liaison's, or left unassigned).
+            choices = list(self.fields["status"].choices)
+            choices.insert(2, ("unassigned", "Open and unassigned"))
+            self.fields["status"].choices = choices
+
 
 class ReferralForm(CrispyForm, forms.Form):
     """A new referral: the Core Member's identity (unless re-referred), then the referral."""
@@ -185,6 +193,18 @@ class ReferralForm(CrispyForm, forms.Form):
             self.fields["coordinator"].queryset = User.objects.filter(
                 role=User.Role.COORDINATOR, is_active=True
             ).order_by("first_name", "last_name")
+
+    def clean(self):
+        data = super().clean()
+        if self.core_member is not None and self.core_member.status not in (
+            CoreMember.Status.ENDED,
+            CoreMember.Status.NOT_ACCEPTED,
+        ):
+            raise forms.ValidationError(
+                f"{self.core_member.reference} is “{self.core_member.get_status_display()}”: "
+                "refer again only after a circle has ended or a referral was not accepted."
+            )
+        return data
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]

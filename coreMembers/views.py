@@ -37,10 +37,12 @@ from coreMembers.forms import (
     StatutoryForm,
     WithdrawAgreementForm,
 )
-from coreMembers.models import Referral
+from coreMembers.models import CoreMember, Referral
 from cosa.views import add_service_errors, csv_response, paginate, roles_required
 
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
+# A Core Member whose circle ended or who was not accepted may be referred again.
+REFERABLE_AGAIN = (CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED)
 READERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.LIAISON)
 
 
@@ -100,6 +102,7 @@ def detail(request, pk):
     context = {"core_member": core_member, "circle": circle, "records": records[:50]}
     if sees_full_record(request.user):
         agreements = list(core_member.sharing_agreements.prefetch_related("agencies"))
+        referrals = list(core_member.referrals.select_related("source_agency", "coordinator"))
         liaisons = list(
             core_member.liaison_assignments.select_related("liaison__agency").order_by(
                 "ended_on", "-started_on"
@@ -109,17 +112,15 @@ def detail(request, pk):
             template="core_members/detail.html",
             can_change=_can_change(request.user, core_member),
             is_manager=request.user.role == User.Role.MANAGER,
-            referrals=core_member.referrals.select_related("source_agency", "coordinator"),
+            referrals=referrals,
             risk_assessments=core_member.risk_assessments.select_related("agency"),
             mappa_history=core_member.mappa_history.select_related("recorded_by"),
             agreements=agreements,
             current_agreement=next((a for a in agreements if a.is_current()), None),
             open_liaisons=[a for a in liaisons if a.ended_on is None],
             past_liaisons=[a for a in liaisons if a.ended_on is not None],
-            open_referral=next(
-                (r for r in core_member.referrals.all() if r.status in Referral.OPEN_STATES),
-                None,
-            ),
+            open_referral=next((r for r in referrals if r.status in Referral.OPEN_STATES), None),
+            may_refer_again=core_member.status in REFERABLE_AGAIN,
         )
     else:
         # Liaisons: identity, circle status, attendance counts, what was shared with them.
@@ -225,7 +226,7 @@ def _detail_url(core_member, anchor=""):
 @require_GET
 @roles_required(*READERS)
 def referral_list(request):
-    filters = ReferralFilterForm(request.GET or None)
+    filters = ReferralFilterForm(request.GET or None, acting_user=request.user)
     referrals = _referrals_visible_to(request.user).select_related(
         "core_member", "source_agency", "coordinator"
     )
@@ -234,6 +235,8 @@ def referral_list(request):
         status, query = filters.cleaned_data["status"], filters.cleaned_data["q"].strip()
     if status == "open":
         referrals = referrals.filter(status__in=Referral.OPEN_STATES)
+    elif status == "unassigned":
+        referrals = referrals.filter(status__in=Referral.OPEN_STATES, coordinator__isnull=True)
     elif status:
         referrals = referrals.filter(status=status)
     if query:

@@ -123,6 +123,14 @@ def test_list_filters_by_state_newest_first_and_logs(client, agency, coordinator
 
 
 @pytest.mark.django_db
+def test_managers_filter_open_unassigned_referrals(client, agency, manager, referral, liaison):
+    waiting = make_referral(agency, last_name="Waiting", acting_user=liaison)
+    login(client, manager)
+    page = client.get(url("referrals"), {"status": "unassigned"}).context["page"]
+    assert [r.pk for r in page] == [waiting.pk]
+
+
+@pytest.mark.django_db
 def test_list_ignores_a_bad_state_filter(client, coordinator, referral):
     login(client, coordinator)
     response = client.get(url("referrals"), {"status": "NONSENSE"})
@@ -345,8 +353,26 @@ def test_a_second_open_referral_is_a_form_error(client, agency, coordinator, ref
     create = f"{url('referral_create')}?core_member={referral.core_member.pk}"
     response = client.post(create, new_referral_data(agency))
     assert response.status_code == 200
-    assert "already has an open referral" in str(response.context["form"].errors)
+    assert "refer again only after" in str(response.context["form"].errors)
     assert Referral.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_core_member_in_a_circle_cannot_be_referred_again(client, world):
+    core_member = world.objects["core_member"]
+    login(client, world.users["owner"])
+    create = f"{url('referral_create')}?core_member={core_member.pk}"
+    response = client.post(create, new_referral_data(core_member.referrals.get().source_agency))
+    assert response.status_code == 200
+    assert "In a circle" in str(response.context["form"].errors)
+    assert core_member.referrals.count() == 1
+
+
+@pytest.fixture
+def world(db):
+    from cosa.tests.world import build_world
+
+    return build_world()
 
 
 # Detail -----------------------------------------------------------------------------------
