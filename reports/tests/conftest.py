@@ -7,3 +7,14 @@ from cosa.tests.world import build_world
 def world(db):
     """The two-circle world the permission matrix uses (circle A: owner; B: other_coordinator)."""
     return build_world()
+
+
+@pytest.fixture
+def quarter(freeze_time):
+    """The clock stopped at noon on 30 June 2026; the period is April to June 2026."""
+    import datetime
+
+    from reports.queries import Period
+
+    freeze_time(datetime.datetime(2026, 6, 30, 12, 0))
+    return Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
