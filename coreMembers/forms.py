@@ -4,6 +4,7 @@ import datetime
 import os
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -193,6 +194,13 @@ class ReferralForm(CrispyForm, forms.Form):
             self.fields["coordinator"].queryset = User.objects.filter(
                 role=User.Role.COORDINATOR, is_active=True
             ).order_by("first_name", "last_name")
+        self.helper.layout = self._layout()
+
+    def _layout(self):
+        person = [name for name in self.IDENTITY_FIELDS if name in self.fields]
+        rest = [name for name in self.fields if name not in person]
+        parts = [Fieldset("The person referred", *person)] if person else []
+        return Layout(*parts, Fieldset("The referral", *rest))
 
     def clean(self):
         data = super().clean()

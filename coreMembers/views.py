@@ -203,11 +203,16 @@ def _posted(request, *, files=False):
     return request.FILES if files else request.POST
 
 
-def _form_page(request, form, *, title, back_url, submit_label, core_member=None, **extra):
+def _form_page(
+    request, form, *, title, back_url, submit_label, core_member=None, back_label="", **extra
+):
+    if not back_label:
+        back_label = f"Back to {core_member.reference}" if core_member else "Back"
     context = {
         "form": form,
         "title": title,
         "back_url": back_url,
+        "back_label": back_label,
         "submit_label": submit_label,
         "core_member": core_member,
         **extra,
@@ -321,6 +326,7 @@ def referral_create(request):
         form,
         title=title,
         back_url=reverse("core_members:referrals"),
+        back_label="Back to referrals",
         submit_label="Record referral",
         core_member=core_member,
         intro=(
@@ -425,6 +431,7 @@ def referral_decide(request, pk, action):
         form,
         title=f"{button}: {referral.core_member.reference}",
         back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        back_label="Back to the referral",
         submit_label=button,
         core_member=referral.core_member,
         danger=danger,
@@ -470,6 +477,7 @@ def referral_assign(request, pk):
         form,
         title=f"Assign the referral of {referral.core_member.reference}",
         back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        back_label="Back to the referral",
         submit_label="Assign",
         core_member=referral.core_member,
     )
@@ -500,6 +508,7 @@ def referral_document_add(request, pk):
         form,
         title=f"Add documents to the referral of {referral.core_member.reference}",
         back_url=reverse("core_members:referral_detail", args=[referral.pk]),
+        back_label="Back to the referral",
         submit_label="Upload",
         core_member=referral.core_member,
     )
