@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_create
 from cosa.services import transition, validated_save
 from volunteers.models import (
     DBSCheck,
@@ -29,6 +30,49 @@ def volunteer_apply(
 
 
 @transaction.atomic
+def volunteer_create(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str = "",
+    postcode_area: str = "",
+    applied_on: datetime.date | None = None,
+    acting_user: User | None = None,
+) -> Volunteer:
+    """A new applicant: their (volunteer) account and their place in the pool, APPLIED.
+
+    The account has no usable password until one is set through the password
+    reset e-mail, so nobody can log in as the applicant before they do.
+    """
+    user = user_create(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=User.Role.VOLUNTEER,
+        phone=phone,
+        acting_user=acting_user,
+    )
+    volunteer = Volunteer(
+        user=user,
+        applied_on=applied_on or timezone.localdate(),
+        postcode_area=postcode_area.strip().upper(),
+    )
+    return validated_save(volunteer)
+
+
+def activation_problems(volunteer: Volunteer, on: datetime.date | None = None) -> list[str]:
+    """What stops ``volunteer`` being ACTIVE on ``on``: each missing condition, named."""
+    on = on or timezone.localdate()
+    problems = []
+    if not volunteer.training.filter(course=TrainingRecord.Course.INITIAL).exists():
+        problems.append("Record the initial training before activating.")
+    if not volunteer.dbs_checks.filter(issued_on__lte=on, recheck_due_on__gt=on).exists():
+        problems.append("Record a current DBS check before activating.")
+    return problems
+
+
+@transaction.atomic
 def volunteer_move(
     *,
     volunteer: Volunteer,
@@ -37,20 +81,23 @@ def volunteer_move(
     on: datetime.date | None = None,
     reason: str = "",
 ) -> Volunteer:
-    """Move along applied → vetting → training → active ⇄ paused → left."""
+    """Move along applied → vetting → training → active ⇄ paused → left.
+
+    Becoming (or coming back) ACTIVE needs the initial training and a DBS check
+    current on the day; every missing condition is named in the refusal.
+    """
     on = on or timezone.localdate()
-    needs_training = to == Volunteer.Status.ACTIVE and volunteer.status == Volunteer.Status.TRAINING
-    if (
-        needs_training
-        and not volunteer.training.filter(course=TrainingRecord.Course.INITIAL).exists()
-    ):
-        raise ValidationError({"status": "Record the initial training before activating."})
+    legal = to in Volunteer.TRANSITIONS.get(volunteer.status, set())
+    if legal and to == Volunteer.Status.ACTIVE:
+        problems = activation_problems(volunteer, on)
+        if problems:
+            raise ValidationError({"status": problems})
+    if legal and to == Volunteer.Status.LEFT and not reason.strip():
+        raise ValidationError({"exit_reason": "Give a reason for leaving."})
     transition(volunteer, to)
     if to == Volunteer.Status.ACTIVE and volunteer.started_on is None:
         volunteer.started_on = on
     if to == Volunteer.Status.LEFT:
-        if not reason.strip():
-            raise ValidationError({"exit_reason": "Give a reason for leaving."})
         volunteer.left_on = on
         volunteer.exit_reason = reason.strip()
         from circles.services import membership_end
@@ -95,8 +142,11 @@ def reference_record(
     requested_on: datetime.date,
     received_on: datetime.date | None = None,
     satisfactory: bool | None = None,
+    notes: str = "",
     acting_user: User | None = None,
 ) -> Reference:
+    _check_reference_dates(requested_on=requested_on, received_on=received_on)
+    _check_reference_outcome(received_on=received_on, satisfactory=satisfactory)
     return validated_save(
         Reference(
             volunteer=volunteer,
@@ -105,18 +155,61 @@ def reference_record(
             requested_on=requested_on,
             received_on=received_on,
             satisfactory=satisfactory,
+            notes=notes,
         )
     )
 
 
 @transaction.atomic
+def reference_receive(
+    *,
+    reference: Reference,
+    received_on: datetime.date | None,
+    satisfactory: bool | None,
+    notes: str = "",
+    acting_user: User | None = None,
+) -> Reference:
+    """Record that a requested reference came back, and whether it was satisfactory."""
+    _check_reference_dates(requested_on=reference.requested_on, received_on=received_on)
+    _check_reference_outcome(received_on=received_on, satisfactory=satisfactory)
+    reference.received_on = received_on
+    reference.satisfactory = satisfactory
+    reference.notes = notes
+    return validated_save(reference, update_fields=["received_on", "satisfactory", "notes"])
+
+
+def _check_reference_dates(*, requested_on, received_on):
+    today = timezone.localdate()
+    if requested_on > today:
+        raise ValidationError({"requested_on": "A reference cannot be requested in the future."})
+    if received_on is not None and received_on > today:
+        raise ValidationError({"received_on": "A reference cannot be received in the future."})
+    if received_on is not None and received_on < requested_on:
+        raise ValidationError(
+            {"received_on": "A reference cannot come back before it was requested."}
+        )
+
+
+def _check_reference_outcome(*, received_on, satisfactory):
+    if satisfactory is not None and received_on is None:
+        raise ValidationError(
+            {"satisfactory": "Record when the reference came back before judging it."}
+        )
+
+
+@transaction.atomic
 def training_record(
-    *, volunteer: Volunteer, course: str, completed_on: datetime.date, acting_user=None
+    *,
+    volunteer: Volunteer,
+    course: str,
+    completed_on: datetime.date,
+    notes: str = "",
+    acting_user: User | None = None,
 ) -> TrainingRecord:
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": "Training cannot be completed in the future."})
     return validated_save(
-        TrainingRecord(volunteer=volunteer, course=course, completed_on=completed_on)
+        TrainingRecord(volunteer=volunteer, course=course, completed_on=completed_on, notes=notes)
     )
 
 
@@ -126,6 +219,8 @@ def supervision_record(
 ) -> SupervisionSession:
     if acting_user.role not in (User.Role.COORDINATOR, User.Role.MANAGER):
         raise ValidationError("Only a coordinator or manager records supervision.")
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "Supervision cannot be recorded for a future date."})
     return validated_save(
         SupervisionSession(
             volunteer=volunteer, coordinator=acting_user, held_on=held_on, notes=notes
@@ -146,6 +241,10 @@ def hours_log(
 ) -> VolunteerHours:
     if worked_on > timezone.localdate():
         raise ValidationError({"worked_on": "Hours cannot be logged for a future date."})
+    if circle is not None and not volunteer.memberships.filter(circle=circle).exists():
+        raise ValidationError({"circle": "Log hours only against a circle you are or were in."})
+    if volunteer.left_on is not None and worked_on > volunteer.left_on:
+        raise ValidationError({"worked_on": "Hours cannot be logged after leaving the pool."})
     return validated_save(
         VolunteerHours(
             volunteer=volunteer,

@@ -1,32 +1,109 @@
-from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The volunteer pool: list, profile, the volunteer path, vetting, supervision and hours.
+
+Coordinators and managers see and change the whole pool (they match from it). A
+volunteer sees their own profile (never supervision notes or references) and logs
+their own hours; any other volunteer's profile answers 404. Liaisons see nothing.
+"""
+
+import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.access import circles_visible_to
-from cosa.views import csv_response, paginate, roles_required
+from cosa.views import add_service_errors, csv_response, paginate, roles_required
+from volunteers import services
 from volunteers.access import supervision_visible_to, volunteer_for_user, volunteers_visible_to
-from volunteers.models import Volunteer
+from volunteers.forms import (
+    DBSCheckForm,
+    HoursForm,
+    LeaveForm,
+    MoveForm,
+    PoolFilterForm,
+    ReferenceForm,
+    ReferenceReceiveForm,
+    SupervisionForm,
+    TrainingForm,
+    VolunteerCreateForm,
+)
+from volunteers.models import Volunteer, VolunteerHours
 
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
+# How far ahead a DBS recheck counts as due (the dashboard uses the same window).
+RECHECK_WINDOW = datetime.timedelta(days=60)
+
+SORTS = {
+    "name": ("user__last_name", "user__first_name", "pk"),
+    "status": ("status", "user__last_name", "user__first_name", "pk"),
+    "started": (F("started_on").desc(nulls_last=True), "user__last_name", "pk"),
+    "recheck": (F("dbs_recheck_due_on").asc(nulls_last=True), "user__last_name", "pk"),
+    "circles": ("circle_count", "user__last_name", "user__first_name", "pk"),
+}
+
+# What the button for each move along the path says.
+MOVE_LABELS = {
+    Volunteer.Status.VETTING: "Start vetting",
+    Volunteer.Status.TRAINING: "Move to training",
+    Volunteer.Status.ACTIVE: "Activate",
+    Volunteer.Status.PAUSED: "Pause",
+}
 
 
-def _pool(user, query="", status=""):
-    volunteers = (
-        volunteers_visible_to(user)
-        .for_list()
-        .annotate(circle_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
-    )
-    if status in Volunteer.Status.values:
-        volunteers = volunteers.filter(status=status)
+def _is_staff(user):
+    return user.role in STAFF
+
+
+def _staff_volunteer_for_user(user, pk):
+    """The volunteer for a staff-only action: 404 if unseen, 403 for the volunteer themself."""
+    volunteer = volunteer_for_user(user, pk)
+    if not _is_staff(user):
+        raise PermissionDenied("Only a coordinator or manager changes a volunteer's record.")
+    return volunteer
+
+
+# The pool ---------------------------------------------------------------------------------
+
+
+def _pool(user, filters, today):
+    """The pool a user may see, with readiness annotations, filtered and sorted."""
+    volunteers = volunteers_visible_to(user).for_list().with_readiness(today)
+    if filters.get("status"):
+        volunteers = volunteers.filter(status=filters["status"])
+    dbs = filters.get("dbs")
+    if dbs == "current":
+        volunteers = volunteers.filter(dbs_current=True)
+    elif dbs == "due":
+        volunteers = volunteers.filter(
+            dbs_current=True, dbs_recheck_due_on__lte=today + RECHECK_WINDOW
+        )
+    elif dbs == "expired":
+        volunteers = volunteers.filter(dbs_current=False, dbs_recheck_due_on__isnull=False)
+    elif dbs == "none":
+        volunteers = volunteers.filter(dbs_recheck_due_on__isnull=True)
+    if filters.get("trained"):
+        volunteers = volunteers.filter(trained=filters["trained"] == "yes")
+    circles = filters.get("circles")
+    if circles in ("0", "1"):
+        volunteers = volunteers.filter(circle_count=int(circles))
+    elif circles == "2":
+        volunteers = volunteers.filter(circle_count__gte=2)
+    query = filters.get("q")
     if query:
         volunteers = volunteers.filter(
             Q(user__first_name__icontains=query)
             | Q(user__last_name__icontains=query)
-            | Q(user__email__iexact=query)
+            | Q(user__email__icontains=query)
         )
-    return volunteers.order_by("user__last_name", "user__first_name", "pk")
+    return volunteers.order_by(*SORTS[filters.get("sort") or "name"])
 
 
 @require_GET
@@ -36,40 +113,316 @@ def index(request):
     if request.user.role == User.Role.VOLUNTEER:
         circles = circles_visible_to(request.user).for_list().order_by("name")
         return render(request, "volunteers/start.html", {"circles": circles})
-    query = request.GET.get("q", "").strip()[:100]
-    status = request.GET.get("status", "")
-    if query:
-        log_access(request, AccessLog.Action.SEARCH, detail=f"volunteers: {query}")
-    page = paginate(request, _pool(request.user, query, status))
+    today = timezone.localdate()
+    form = PoolFilterForm(request.GET)
+    filters = form.filters()
+    if filters.get("q"):
+        log_access(request, AccessLog.Action.SEARCH, detail=f"volunteers: {filters['q']}")
+    page = paginate(request, _pool(request.user, filters, today))
     return render(
         request,
         "volunteers/index.html",
-        {"page": page, "query": query, "status": status, "statuses": Volunteer.Status.choices},
+        {
+            "page": page,
+            "form": form,
+            "filtered": bool(filters.keys() - {"sort"}),
+            "today": today,
+            "recheck_soon": today + RECHECK_WINDOW,
+        },
     )
 
 
 @require_GET
 @roles_required(*STAFF)
 def export(request):
-    log_access(request, AccessLog.Action.EXPORT, detail="volunteers.csv")
+    """The pool as CSV, with the same filters as the page; every export is logged."""
+    today = timezone.localdate()
+    filters = PoolFilterForm(request.GET).filters()
+    detail = "volunteers.csv"
+    if filters:
+        detail += " " + urlencode(sorted(filters.items()))
+    log_access(request, AccessLog.Action.EXPORT, detail=detail)
     rows = (
-        (v.user.get_full_name(), v.user.email, v.get_status_display(), v.started_on, v.circle_count)
-        for v in _pool(request.user).iterator()
+        (
+            v.user.get_full_name(),
+            v.user.email,
+            v.get_status_display(),
+            v.started_on,
+            "yes" if v.dbs_current else "no",
+            v.dbs_recheck_due_on,
+            "yes" if v.trained else "no",
+            v.circle_count,
+        )
+        for v in _pool(request.user, filters, today).iterator()
     )
-    return csv_response("volunteers.csv", ["name", "e-mail", "status", "started", "circles"], rows)
+    header = ["name", "e-mail", "status", "started", "DBS current", "DBS recheck due"]
+    return csv_response("volunteers.csv", [*header, "trained", "circles"], rows)
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(*STAFF)
+def create(request):
+    """A new applicant: their volunteer account and their place in the pool (APPLIED)."""
+    form = VolunteerCreateForm(request.POST or None, initial={"applied_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            volunteer = services.volunteer_create(**form.cleaned_data, acting_user=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{volunteer} has been added to the pool as an applicant.")
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    return render(
+        request, "volunteers/form.html", {"form": form, "title": "New volunteer", "volunteer": None}
+    )
+
+
+@require_GET
+@roles_required(User.Role.VOLUNTEER)
+def me(request):
+    """A volunteer's way to their own profile."""
+    volunteer = Volunteer.objects.filter(user=request.user).only("pk").first()
+    if volunteer is None:
+        raise Http404("You are not in the volunteer pool.")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+# One volunteer -----------------------------------------------------------------------------
+
+
+def _hours_totals(volunteer):
+    """Hours by kind (meetings, travel, other) and in all, in one query."""
+    by_kind = dict(volunteer.hours.order_by().values_list("kind").annotate(total=Sum("hours")))
+    totals = [
+        (label, by_kind.get(kind, Decimal("0"))) for kind, label in VolunteerHours.Kind.choices
+    ]
+    return totals, sum(by_kind.values(), Decimal("0"))
+
+
+def _dbs_state(check, today):
+    """How the latest DBS check stands: current, due (within 60 days) or overdue."""
+    if check is None:
+        return "none"
+    if check.recheck_due_on <= today:
+        return "overdue"
+    if check.recheck_due_on <= today + RECHECK_WINDOW:
+        return "due"
+    return "current"
 
 
 @require_GET
 def detail(request, pk):
     volunteer = volunteer_for_user(request.user, pk)
-    staff = request.user.role in STAFF
+    staff = _is_staff(request.user)
+    today = timezone.localdate()
+    dbs_checks = list(volunteer.dbs_checks.all())
+    totals, total_hours = _hours_totals(volunteer)
     context = {
         "volunteer": volunteer,
         "staff": staff,
-        "dbs_checks": volunteer.dbs_checks.all(),
+        "own": volunteer.user_id == request.user.pk,
+        "dbs_checks": dbs_checks,
+        "dbs_state": _dbs_state(dbs_checks[0] if dbs_checks else None, today),
         "training": volunteer.training.all(),
-        "references": volunteer.references.all() if staff else [],
         "memberships": volunteer.memberships.select_related("circle").order_by("-joined_on"),
-        "supervision": supervision_visible_to(request.user).filter(volunteer=volunteer),
+        "hours_totals": totals,
+        "hours_total": total_hours,
+        "recent_hours": volunteer.hours.select_related("circle")[:5],
     }
+    if staff:
+        supervision = supervision_visible_to(request.user).filter(volunteer=volunteer)
+        context.update(
+            references=volunteer.references.all(),
+            supervision=supervision.select_related("coordinator"),
+            # Sessions held by other coordinators: counted, their notes not shown.
+            other_supervision_count=volunteer.supervision_sessions.exclude(
+                pk__in=supervision.values("pk")
+            ).count(),
+            moves=[
+                (status, MOVE_LABELS[status])
+                for status in Volunteer.Status
+                if status in Volunteer.TRANSITIONS[volunteer.status] and status in MOVE_LABELS
+            ],
+            can_leave=Volunteer.Status.LEFT in Volunteer.TRANSITIONS[volunteer.status],
+            activation_problems=(
+                services.activation_problems(volunteer, today)
+                if volunteer.status in (Volunteer.Status.TRAINING, Volunteer.Status.PAUSED)
+                else []
+            ),
+        )
+        # A staff read of a volunteer's record includes supervision notes: log it.
+        log_access(request, AccessLog.Action.VIEW, volunteer)
     return render(request, "volunteers/detail.html", context)
+
+
+@require_POST
+def move(request, pk):
+    """A step along the path (not leaving: that asks for a reason and confirmation)."""
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status to move to.")
+        return redirect("volunteers:detail", pk=volunteer.pk)
+    to = form.cleaned_data["to"]
+    if to == Volunteer.Status.LEFT:
+        return redirect("volunteers:leave", pk=volunteer.pk)
+    try:
+        services.volunteer_move(volunteer=volunteer, to=to, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, "Not changed: " + " ".join(error.messages))
+    else:
+        messages.success(request, f"{volunteer} is now {volunteer.get_status_display()}.")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def leave(request, pk):
+    """Confirm that a volunteer leaves the pool, with a reason; ends their memberships."""
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    form = LeaveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.volunteer_move(
+                volunteer=volunteer,
+                to=Volunteer.Status.LEFT,
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{volunteer} has left the pool.")
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    memberships = volunteer.memberships.current().select_related("circle")
+    return render(
+        request,
+        "volunteers/leave.html",
+        {"volunteer": volunteer, "form": form, "memberships": memberships},
+    )
+
+
+def _record_page(request, volunteer, form, *, title, save, success):
+    """GET shows the form; a valid POST calls ``save`` (a service) then goes back."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    return render(
+        request, "volunteers/form.html", {"volunteer": volunteer, "form": form, "title": title}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dbs_new(request, pk):
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    return _record_page(
+        request,
+        volunteer,
+        DBSCheckForm(request.POST or None),
+        title="Record a DBS check",
+        save=lambda data: services.dbs_check_record(
+            volunteer=volunteer, acting_user=request.user, **data
+        ),
+        success="DBS check recorded.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reference_new(request, pk):
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    return _record_page(
+        request,
+        volunteer,
+        ReferenceForm(request.POST or None, initial={"requested_on": timezone.localdate()}),
+        title="Request a reference",
+        save=lambda data: services.reference_record(
+            volunteer=volunteer, acting_user=request.user, **data
+        ),
+        success="Reference request recorded.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reference_edit(request, pk, reference_pk):
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    reference = get_object_or_404(volunteer.references, pk=reference_pk)
+    initial = {
+        "received_on": reference.received_on,
+        "satisfactory": {True: "yes", False: "no", None: ""}[reference.satisfactory],
+        "notes": reference.notes,
+    }
+    return _record_page(
+        request,
+        volunteer,
+        ReferenceReceiveForm(request.POST or None, initial=initial),
+        title=f"Reference from {reference.referee_name}",
+        save=lambda data: services.reference_receive(
+            reference=reference, acting_user=request.user, **data
+        ),
+        success="Reference updated.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def training_new(request, pk):
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    return _record_page(
+        request,
+        volunteer,
+        TrainingForm(request.POST or None),
+        title="Record training",
+        save=lambda data: services.training_record(
+            volunteer=volunteer, acting_user=request.user, **data
+        ),
+        success="Training recorded.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def supervision_new(request, pk):
+    volunteer = _staff_volunteer_for_user(request.user, pk)
+    return _record_page(
+        request,
+        volunteer,
+        SupervisionForm(request.POST or None, initial={"held_on": timezone.localdate()}),
+        title="Record a supervision session",
+        save=lambda data: services.supervision_record(
+            volunteer=volunteer, acting_user=request.user, **data
+        ),
+        success="Supervision session recorded.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def hours(request, pk):
+    """The hours log with totals; staff and the volunteer themself log hours here."""
+    volunteer = volunteer_for_user(request.user, pk)
+    form = HoursForm(
+        request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hours_log(volunteer=volunteer, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['hours']} hours logged.")
+            return redirect("volunteers:hours", pk=volunteer.pk)
+    totals, total = _hours_totals(volunteer)
+    page = paginate(request, volunteer.hours.select_related("circle").order_by("-worked_on", "-pk"))
+    return render(
+        request,
+        "volunteers/hours.html",
+        {
+            "volunteer": volunteer,
+            "form": form,
+            "page": page,
+            "totals": totals,
+            "total": total,
+            "staff": _is_staff(request.user),
+        },
+    )
