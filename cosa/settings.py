@@ -197,7 +197,9 @@ COSA_DBS_RECHECK_AHEAD_DAYS = 60
 # reminder is never sent after the meeting has started, whatever this says).
 COSA_REMINDER_LOOKBACK_DAYS = 7
 # A claimed reminder not sent within this time (a worker died mid-send) is claimed again.
-COSA_REMINDER_CLAIM_TIMEOUT_SECONDS = 10 * 60
+COSA_REMINDER_CLAIM_TIMEOUT_SECONDS = env_int(
+    "COSA_REMINDER_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=1
+)
 COSA_REMINDER_MAX_ATTEMPTS = 8
 COSA_SWEEP_BATCH = 500
 # The operations page warns when the last sweep finished longer ago than this.

@@ -1,0 +1,350 @@
+"""Reminders through a real Celery worker and real Redis (run by ``.ci/run``).
+
+Each test starts ``celery worker`` as a subprocess against the live test
+database (PostgreSQL) and the broker in ``REDIS_URL``, with its e-mail going
+to a small SMTP server in this process that counts what it accepts
+(``smtp_sink.py``). Without ``REDIS_URL`` these tests skip; with it, a worker
+that does not deliver fails them.
+"""
+
+import datetime
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from circles import reminders
+from circles.models import CircleMembership, Reminder
+from circles.tests.factories import ActiveCircleFactory, CircleMembershipFactory, MeetingFactory
+from circles.tests.smtp_sink import SmtpSink, free_port
+from cosa.celery import app as celery_app
+
+REDIS_URL = os.environ.get("REDIS_URL")
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL (run by .ci/run)"),
+]
+
+DELIVERY_TIMEOUT = 60
+
+
+def _database_url():
+    """The live test database, for the worker process to open."""
+    if connection.vendor != "postgresql":
+        pytest.fail(
+            "REDIS_URL is set but the test database is SQLite in memory, which a worker "
+            "process cannot open: set DATABASE_URL to PostgreSQL (as .ci/run does)."
+        )
+    d = connection.settings_dict
+    user = quote(d["USER"] or "", safe="")
+    password = quote(d["PASSWORD"] or "", safe="")
+    return (
+        f"postgres://{user}:{password}@{d['HOST'] or 'localhost'}:{d['PORT'] or 5432}/{d['NAME']}"
+    )
+
+
+def _env(broker_url, sink, tmp_path, **extra):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="cosa.test_settings",
+        DATABASE_URL=_database_url(),
+        REDIS_URL=broker_url,
+        DJANGO_EMAIL_URL=sink.url,
+        COSA_VAR_DIR=str(tmp_path),
+        DJANGO_CONN_MAX_AGE="0",
+        **extra,
+    )
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return env
+
+
+class Worker:
+    """``celery worker`` in a subprocess: one process, so SIGKILL kills the send itself."""
+
+    def __init__(self, env, log_path):
+        self.env = env
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
+        start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cosa",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"it-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(
+            lambda: "ready." in self.log_path.read_text(errors="replace")[start:],
+            f"the worker did not start:\n{self.tail()}",
+            alive=self,
+        )
+        return self
+
+    def tail(self, chars=4000):
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def kill(self):
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.log.close()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.process:
+            self.log.close()
+
+
+def wait_for(predicate, message, timeout=DELIVERY_TIMEOUT, alive=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if alive is not None and alive.process.poll() is not None:
+            pytest.fail(f"the worker exited ({alive.process.returncode}): {message}")
+        time.sleep(0.2)
+    pytest.fail(message)
+
+
+@pytest.fixture
+def sink():
+    with SmtpSink() as running:
+        yield running
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started = []
+
+    def start(env):
+        worker = Worker(env, tmp_path / "worker.log").start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def broker():
+    """The broker in REDIS_URL, emptied of anything earlier tests left."""
+    celery_app.control.purge()
+    yield REDIS_URL
+    celery_app.control.purge()
+
+
+def due_meeting(volunteers=2):
+    """A meeting two hours from now: its reminders are due for each volunteer."""
+    circle = ActiveCircleFactory(name="Integration circle")
+    CircleMembershipFactory(circle=circle, role=CircleMembership.Role.PRIMARY)
+    CircleMembershipFactory.create_batch(volunteers - 1, circle=circle)
+    MeetingFactory(circle=circle, starts_at=timezone.now() + datetime.timedelta(hours=2))
+    return sorted(circle.memberships.values_list("volunteer__user__email", flat=True))
+
+
+def settle(sink, expected, worker, seconds=3):
+    """Wait for the expected deliveries, then a little longer: nothing more may arrive."""
+    wait_for(
+        lambda: len(sink.delivered()) >= len(expected),
+        f"the worker delivered {len(sink.delivered())} of {len(expected)}:\n{worker.tail()}",
+        alive=worker,
+    )
+    wait_for(
+        lambda: not Reminder.objects.unsent().exists(),
+        f"reminders left unsent:\n{worker.tail()}",
+        alive=worker,
+    )
+    time.sleep(seconds)
+    assert sink.delivered_to() == expected, worker.tail()
+
+
+def test_a_due_reminder_is_delivered_once_despite_double_sweeps_and_deliveries(
+    broker, sink, workers, tmp_path
+):
+    from circles.tasks import send_reminder
+
+    worker = workers(_env(broker, sink, tmp_path))
+    recipients = due_meeting(volunteers=2)
+
+    first = reminders.sweep()
+    second = reminders.sweep()
+    assert (first.created, first.enqueued) == (2, 2)
+    assert (second.created, second.enqueued) == (0, 0)
+    # The broker delivers each send task twice more (a redelivery, a duplicate publish).
+    for pk in Reminder.objects.values_list("pk", flat=True):
+        send_reminder.delay(pk)
+        send_reminder.delay(pk)
+
+    settle(sink, recipients, worker)
+    _, message = sink.delivered()[0]
+    calendar = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert calendar and b"TZID=Europe/London" in calendar[0].get_payload(decode=True)
+    assert Reminder.objects.filter(sent_at__isnull=False, attempts=1).count() == 2
+
+
+def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(
+    broker, sink, workers, tmp_path
+):
+    env = _env(broker, sink, tmp_path)
+    worker = workers(env)
+    recipients = due_meeting(volunteers=1)
+    sink.stall()
+
+    reminders.sweep()
+    wait_for(sink.stalled.is_set, f"the send never reached the mail server:\n{worker.tail()}")
+    worker.kill()  # SIGKILL in the middle of the SMTP conversation
+    sink.release()
+
+    reminder = Reminder.objects.get()
+    wait_for(
+        lambda: not Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=False).exists(),
+        "the killed send was marked sent",
+    )
+    assert sink.delivered() == []
+
+    worker = workers(env)
+    # The claim times out; the next sweep claims the row again and a send delivers it.
+    later = timezone.now() + datetime.timedelta(
+        seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS + 1
+    )
+    assert reminders.sweep(now=later).enqueued == 1
+    assert reminders.sweep(now=later).enqueued == 0
+    settle(sink, recipients, worker)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of our own, without persistence, that a test may restart."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs the redis-server program to restart a private Redis")
+    port = free_port()
+    data = tmp_path / "redis"
+    data.mkdir()
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(  # noqa: S603
+                [
+                    binary,
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(data),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_for(self.ping, "the private Redis did not start", timeout=20)
+
+        def ping(self):
+            import redis
+
+            try:
+                return redis.Redis.from_url(self.url, socket_timeout=1).ping()
+            except redis.exceptions.ConnectionError:
+                return False
+
+        def restart(self):
+            self.process.kill()  # everything queued in it is lost
+            self.process.wait(timeout=10)
+            self.start()
+
+        def queued(self):
+            import redis
+
+            return redis.Redis.from_url(self.url).llen("celery")
+
+    server = Server()
+    server.start()
+    yield server
+    server.process.kill()
+    server.process.wait(timeout=10)
+
+
+def _sweep_in_subprocess(env):
+    """A sweep as beat would start it: another process, publishing to ``env``'s broker."""
+    code = (
+        "import django; django.setup()\n"
+        "from circles.reminders import sweep\n"
+        "run = sweep(); print(run.created, run.enqueued)\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    created, enqueued = map(int, done.stdout.split()[-2:])
+    return created, enqueued
+
+
+def test_redis_restarted_between_sweeps_loses_nothing(private_redis, sink, workers, tmp_path):
+    env = _env(private_redis.url, sink, tmp_path, COSA_REMINDER_CLAIM_TIMEOUT_SECONDS="2")
+    recipients = due_meeting(volunteers=2)
+
+    # Sends are enqueued while no worker runs; then Redis restarts and forgets them.
+    assert _sweep_in_subprocess(env) == (2, 2)
+    assert private_redis.queued() == 2
+    private_redis.restart()
+    assert private_redis.queued() == 0
+    assert Reminder.objects.unsent().count() == 2  # the due work is still in the database
+
+    worker = workers(env)
+    time.sleep(2.5)  # past the claim timeout
+    assert _sweep_in_subprocess(env) == (0, 2)
+    settle(sink, recipients, worker)
+
+    # Redis restarts under a running worker: it reconnects and the next reminder arrives.
+    private_redis.restart()
+    more = due_meeting(volunteers=1)
+    assert _sweep_in_subprocess(env) == (1, 1)
+    settle(sink, sorted(recipients + more), worker)
