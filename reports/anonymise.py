@@ -70,7 +70,9 @@ def _hours(table):
 
     rows = [[row[0], whole(row[1])] for row in table.rows]
     total = [table.total[0], whole(table.total[1])]
-    return replace(table, columns=[table.columns[0], "Hours (whole)"], rows=rows, total=total)
+    return replace(
+        table, columns=[table.columns[0], "Hours (whole)"], rows=rows, total=total, chart=None
+    )
 
 
 def _follow_up(table):
