@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
+from django.test import Client
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
@@ -114,3 +115,32 @@ def db_refuses(db):
             assert name in message, message
 
     return refuses
+
+
+# Logged-in test clients ---------------------------------------------------------------------
+
+
+class TwoFactorClient(Client):
+    """A test client whose ``force_login`` also passes the second factor.
+
+    Every page requires two-factor login (accounts.middleware); tests that are
+    not about the login itself log in as a fully verified user, the way a real
+    session looks after the code step. The login tests use a plain Client.
+    """
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        super().force_login(user, backend)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="Test device", defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return TwoFactorClient()

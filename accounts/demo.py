@@ -115,6 +115,27 @@ def demo_logins(*, volunteers: int = 3) -> list[dict]:
     return rows
 
 
+DEMO_CODES_DEVICE = "Demo backup codes"
+DEMO_CODES_KEPT = 10
+
+
+def demo_two_factor_code(user) -> str:
+    """A fresh single-use backup code for a demo account (the two-factor step).
+
+    Each call adds one code and keeps at most the ten newest, so the codes that
+    `make run` printed earlier keep working until used.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=DEMO_CODES_DEVICE, defaults={"confirmed": True}
+    )
+    token = device.token_set.create(token=StaticToken.random_token()).token
+    stale = device.token_set.order_by("-pk").values_list("pk", flat=True)[DEMO_CODES_KEPT:]
+    StaticToken.objects.filter(pk__in=list(stale)).delete()
+    return token
+
+
 def _login_row(user, note):
     return {
         "role": user.get_role_display(),
@@ -122,6 +143,7 @@ def _login_row(user, note):
         "email": user.email,
         # Checked, not assumed: someone may have changed a demo password since.
         "password": DEMO_PASSWORD if user.check_password(DEMO_PASSWORD) else "(changed)",
+        "user": user,
         "note": note,
     }
 

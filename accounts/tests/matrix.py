@@ -10,4 +10,11 @@ ROWS = {
         expect(302, 302, anonymous=(200, 200), deactivated=(200, 200)),
     ),
     "accounts:logout": (lambda w: {}, expect(405, 302)),
+    # The matrix's sessions have passed the second factor: the code step sends them on.
+    "accounts:two_factor_verify": (lambda w: {}, expect(302, 302)),
+    # Every user may add or replace their own authenticator app; an empty code re-shows it.
+    "accounts:two_factor_setup": (lambda w: {}, expect(200, 200)),
+    "accounts:two_factor_codes": (lambda w: {}, expect(200, 405)),
+    "accounts:two_factor_codes_regenerate": (lambda w: {}, expect(405, 302)),
+    "accounts:session_keepalive": (lambda w: {}, expect(200, 405)),
 }

@@ -8,10 +8,13 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import demo
 from accounts.models import User
+from accounts.views import ROLE_START_PAGES
 from circles.models import Circle, Concern, Covenant, Meeting, MeetingNote, ReviewMilestone
 from coreMembers.models import (
     CoreMember,
@@ -95,6 +98,26 @@ def test_every_demo_user_logs_in_with_the_printed_password(seed_output, client):
     for user in users:
         assert client.login(email=user.email, password=demo.DEMO_PASSWORD), user.email
         client.logout()
+
+
+def test_every_printed_login_reaches_its_roles_start_page_through_both_steps(seed_output):
+    out = StringIO()
+    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if "@example.org" in line]
+    assert len(lines) >= 9
+    for line in lines:
+        role, email, password, code = re.search(
+            r"^(\w+) .*?(\S+@example\.org)\s+(\S+)\s+(\w{8})\s", line
+        ).groups()
+        browser = Client()
+        response = browser.post("/login/", {"username": email, "password": password})
+        assert response.status_code == 302, email
+        response = browser.post("/login/two-factor/", {"code": code})
+        assert response.status_code == 302, email
+        start = browser.get("/", follow=True)
+        assert start.status_code == 200, email
+        wanted = reverse(ROLE_START_PAGES[User.Role(role.upper())])
+        assert start.redirect_chain[0][0] == wanted, (email, start.redirect_chain)
 
 
 def test_printed_volunteers_are_in_open_circles(seed_output):

@@ -2,11 +2,18 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.urls import reverse
 
 from accounts import demo
 
-COLUMNS = (("role", "Role"), ("name", "Name"), ("email", "E-mail"), ("password", "Password"))
+COLUMNS = (
+    ("role", "Role"),
+    ("name", "Name"),
+    ("email", "E-mail"),
+    ("password", "Password"),
+    ("code", "2FA code"),
+)
 
 
 class Command(BaseCommand):
@@ -23,6 +30,9 @@ class Command(BaseCommand):
         rows = demo.demo_logins()
         if not rows:
             raise CommandError("No demo accounts found; run `manage.py seed_demo` first.")
+        with transaction.atomic():
+            for row in rows:
+                row["code"] = demo.demo_two_factor_code(row["user"])
         url = options["url"].rstrip("/")
         self.stdout.write(f"CoSA demo (fictional data) at {url}/")
         self.stdout.write(f"Log in at {url}{reverse('accounts:login')} as any of:\n")
@@ -33,3 +43,7 @@ class Command(BaseCommand):
         for row in rows:
             cells = "  ".join(row[key].ljust(widths[key]) for key, _title in COLUMNS)
             self.stdout.write(f"{cells}  {row['note']}")
+        self.stdout.write(
+            "\nAfter the password, enter the 2FA code: each works once. For fresh codes run "
+            "`.venv/bin/python manage.py demo_logins` (or set up an authenticator app)."
+        )
