@@ -63,3 +63,24 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Notifications (issue 7) ----------------------------------------------------------
+from .models import Notification  # noqa: E402
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written by accounts.notifications.notify()."""
+
+    list_display = ["created_at", "recipient", "subject", "read_at", "emailed_at"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter), "email_wanted"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "subject"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

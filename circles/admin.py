@@ -9,7 +9,9 @@ from .models import (
     Meeting,
     MeetingNote,
     MeetingObservation,
+    Reminder,
     ReviewMilestone,
+    SweepRun,
 )
 
 
@@ -80,3 +82,32 @@ class ReviewMilestoneAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "decision"]
     list_select_related = ["circle__core_member"]
     raw_id_fields = ["circle", "completed_by"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only: reminders are created, claimed and sent by the sweep (circles.reminders)."""
+
+    list_display = ["kind", "object_id", "recipient", "period", "due_at", "sent_at", "attempts"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "=object_id"]
+    date_hierarchy = "due_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "finished_at", "created", "enqueued", "queries", "error"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
