@@ -5,6 +5,7 @@ sees only their own profile; liaisons never see volunteers' identities.
 Supervision notes: managers all, a coordinator the sessions they held.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
@@ -21,11 +22,29 @@ def volunteers_visible_to(user):
     return Volunteer.objects.none()
 
 
-def volunteer_for_user(user, pk):
+VIEW = "view"
+CHANGE = "change"
+# Hours are the one thing a volunteer writes on their own record.
+LOG_HOURS = "log_hours"
+
+
+def volunteer_for_user(user, pk, perm=VIEW):
+    """The volunteer, 404 if ``user`` may not see them, 403 if they may see but not do ``perm``.
+
+    A volunteer sees their own profile and logs their own hours; changing the
+    record (the path, vetting, training, supervision) is for coordinators and
+    managers.
+    """
     volunteer = volunteers_visible_to(user).filter(pk=pk).select_related("user").first()
     if volunteer is None:
         raise Http404("No such volunteer.")
+    if perm == CHANGE and not can_change_volunteers(user):
+        raise PermissionDenied("Only a coordinator or manager changes a volunteer's record.")
     return volunteer
+
+
+def can_change_volunteers(user):
+    return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
 
 
 def supervision_visible_to(user):

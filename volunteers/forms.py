@@ -1,5 +1,6 @@
 """Forms for the volunteer pool: they validate input; the services in services.py act."""
 
+from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
@@ -9,7 +10,12 @@ from volunteers.models import DBSCheck, TrainingRecord, Volunteer, VolunteerHour
 
 
 class DateInput(forms.DateInput):
+    """A native date picker; it only accepts (and shows) ISO dates, whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
 
 
 def _helper(submit_label):
@@ -74,7 +80,7 @@ class PoolFilterForm(forms.Form):
             Row(
                 Column("sort", css_class="col-6 col-md-3"),
                 Column(
-                    Submit("", "Filter", css_class="btn-outline-primary mt-md-4"),
+                    StrictButton("Filter", type="submit", css_class="btn-outline-primary mb-3"),
                     css_class="col-6 col-md-2 d-flex align-items-end",
                 ),
             ),

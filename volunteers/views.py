@@ -10,7 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,13 @@ from accounts.models import AccessLog, User
 from circles.access import circles_visible_to
 from cosa.views import add_service_errors, csv_response, paginate, roles_required
 from volunteers import services
-from volunteers.access import supervision_visible_to, volunteer_for_user, volunteers_visible_to
+from volunteers.access import (
+    CHANGE,
+    LOG_HOURS,
+    supervision_visible_to,
+    volunteer_for_user,
+    volunteers_visible_to,
+)
 from volunteers.forms import (
     DBSCheckForm,
     HoursForm,
@@ -60,14 +66,6 @@ MOVE_LABELS = {
 
 def _is_staff(user):
     return user.role in STAFF
-
-
-def _staff_volunteer_for_user(user, pk):
-    """The volunteer for a staff-only action: 404 if unseen, 403 for the volunteer themself."""
-    volunteer = volunteer_for_user(user, pk)
-    if not _is_staff(user):
-        raise PermissionDenied("Only a coordinator or manager changes a volunteer's record.")
-    return volunteer
 
 
 # The pool ---------------------------------------------------------------------------------
@@ -258,7 +256,7 @@ def detail(request, pk):
 @require_POST
 def move(request, pk):
     """A step along the path (not leaving: that asks for a reason and confirmation)."""
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status to move to.")
@@ -278,7 +276,7 @@ def move(request, pk):
 @require_http_methods(["GET", "POST"])
 def leave(request, pk):
     """Confirm that a volunteer leaves the pool, with a reason; ends their memberships."""
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -318,7 +316,7 @@ def _record_page(request, volunteer, form, *, title, save, success):
 
 @require_http_methods(["GET", "POST"])
 def dbs_new(request, pk):
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     return _record_page(
         request,
         volunteer,
@@ -333,7 +331,7 @@ def dbs_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def reference_new(request, pk):
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     return _record_page(
         request,
         volunteer,
@@ -348,7 +346,7 @@ def reference_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def reference_edit(request, pk, reference_pk):
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     reference = get_object_or_404(volunteer.references, pk=reference_pk)
     initial = {
         "received_on": reference.received_on,
@@ -369,7 +367,7 @@ def reference_edit(request, pk, reference_pk):
 
 @require_http_methods(["GET", "POST"])
 def training_new(request, pk):
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     return _record_page(
         request,
         volunteer,
@@ -384,7 +382,7 @@ def training_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def supervision_new(request, pk):
-    volunteer = _staff_volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, CHANGE)
     return _record_page(
         request,
         volunteer,
@@ -400,7 +398,7 @@ def supervision_new(request, pk):
 @require_http_methods(["GET", "POST"])
 def hours(request, pk):
     """The hours log with totals; staff and the volunteer themself log hours here."""
-    volunteer = volunteer_for_user(request.user, pk)
+    volunteer = volunteer_for_user(request.user, pk, LOG_HOURS)
     form = HoursForm(
         request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
     )

@@ -333,3 +333,35 @@ def test_me_is_404_for_a_volunteer_account_outside_the_pool(client):
 def test_me_is_not_for_staff(client, coordinator):
     client.force_login(coordinator)
     assert client.get(reverse("volunteers:me")).status_code == 403
+
+
+# Every page of the pool is CSP-ready: no inline styles, scripts or handlers -------------------
+
+
+def test_the_pages_have_no_inline_styles_scripts_or_handlers(client, coordinator):
+    import re
+
+    volunteer = ActiveVolunteerFactory()
+    reference = volunteer.references.create(
+        referee_name="Rita", relationship="Friend", requested_on=timezone.localdate()
+    )
+    client.force_login(coordinator)
+    pages = [
+        INDEX,
+        CREATE,
+        reverse("volunteers:detail", args=[volunteer.pk]),
+        reverse("volunteers:hours", args=[volunteer.pk]),
+        reverse("volunteers:leave", args=[volunteer.pk]),
+        reverse("volunteers:dbs_new", args=[volunteer.pk]),
+        reverse("volunteers:reference_edit", args=[volunteer.pk, reference.pk]),
+    ]
+    for page in pages:
+        body = client.get(page).content.decode()
+        assert " style=" not in body, page
+        assert not re.search(r"<script(?![^>]*\bsrc=)", body), page
+        assert not re.search(r"\son[a-z]+=", body), page
+        # Every visible form control has a label.
+        controls = re.findall(r"<(?:input|select|textarea)[^>]*>", body)
+        labelled = [c for c in controls if not re.search(r'type="(submit|hidden)"', c)]
+        for control_id in (re.search(r'\bid="([^"]+)"', c).group(1) for c in labelled):
+            assert f'for="{control_id}"' in body, (page, control_id)
