@@ -1,8 +1,32 @@
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
 from cosa.services import validated_save
+
+MANAGERS_GROUP = "Managers"
+# Managers read every project model in the admin and change none there: every
+# change goes through a service, which keeps the grants and audit trail in one place.
+MANAGER_ADMIN_APPS = ("accounts", "volunteers", "core_members", "circles")
+
+
+def managers_group() -> Group:
+    """The group holding the model-level ``view_<model>`` permissions of the project apps.
+
+    Only the plain per-model view permissions: custom ones such as ``view_identity``
+    stay object permissions, granted by services.
+    """
+    group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    view_perms = [
+        perm
+        for perm in Permission.objects.filter(
+            content_type__app_label__in=MANAGER_ADMIN_APPS, codename__startswith="view_"
+        ).select_related("content_type")
+        if perm.codename == f"view_{perm.content_type.model}"
+    ]
+    group.permissions.set(view_perms)
+    return group
 
 
 @transaction.atomic
@@ -31,6 +55,9 @@ def user_create(
     else:
         user.set_unusable_password()
     validated_save(user)
+    if user.is_staff:
+        # is_staff alone opens the admin's door but no page behind it.
+        user.groups.add(managers_group())
     return user
 
 

@@ -24,6 +24,7 @@ from circles.models import (
     Frequency,
     Meeting,
     MeetingNote,
+    Reminder,
     ReviewMilestone,
 )
 from circles.tests.factories import (
@@ -288,6 +289,40 @@ def test_db_refuses_a_completed_review_without_a_decision(db_refuses):
         ReviewMilestone.objects.filter(pk=milestone.pk).update(completed_on=DAY)
 
 
+# Reminder ---------------------------------------------------------------------------------------
+
+
+def reminder_row(**fields):
+    return {
+        "kind": Reminder.Kind.MEETING,
+        "object_id": 1,
+        "period": "2026-06-04T17:30",
+        "due_at": timezone.now(),
+        **fields,
+    }
+
+
+def test_db_refuses_the_same_reminder_twice(db_refuses, coordinator):
+    Reminder.objects.create(**reminder_row(recipient=coordinator))
+    with db_refuses("reminder_unique_key"):
+        Reminder.objects.create(**reminder_row(recipient=coordinator))
+    assert Reminder.objects.count() == 1
+
+
+def test_db_accepts_the_same_reminder_for_another_period_or_person(coordinator, other_coordinator):
+    Reminder.objects.create(**reminder_row(recipient=coordinator))
+    Reminder.objects.create(**reminder_row(recipient=coordinator, period="2026-06-11T17:30"))
+    Reminder.objects.create(**reminder_row(recipient=other_coordinator))
+    assert Reminder.objects.count() == 3
+
+
+def test_db_refuses_a_skipped_reminder_that_is_not_done(db_refuses, coordinator):
+    with db_refuses("reminder_skipped_is_done"):
+        Reminder.objects.create(
+            **reminder_row(recipient=coordinator, skipped_reason="Meeting cancelled")
+        )
+
+
 # Completeness -----------------------------------------------------------------------------------
 
 
@@ -318,6 +353,8 @@ def test_every_named_constraint_is_listed():
         "concern_shared_has_record",
         "milestone_unique_kind_per_circle",
         "milestone_completed_has_decision",
+        "reminder_unique_key",
+        "reminder_skipped_is_done",
     }
     assert declared == expected, f"Test the new constraints: {sorted(declared ^ expected)}"
 

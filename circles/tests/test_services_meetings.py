@@ -49,9 +49,14 @@ def circle(db):
 
 
 def member(circle):
-    """A volunteer user who has joined ``circle`` through the service."""
+    """A volunteer user who joined ``circle`` (through the service) a month ago."""
     volunteer = ActiveVolunteerFactory()
-    services.membership_add(circle=circle, volunteer=volunteer, acting_user=circle.coordinator)
+    services.membership_add(
+        circle=circle,
+        volunteer=volunteer,
+        joined_on=timezone.localdate() - datetime.timedelta(days=30),
+        acting_user=circle.coordinator,
+    )
     return volunteer.user
 
 
