@@ -203,7 +203,7 @@ class NoteForm(ConcernFieldsMixin, forms.Form):
                 coerce=int,
                 empty_value=None,
                 required=False,
-                widget=forms.RadioSelect(attrs={"class": "risk-choice"}),
+                widget=forms.RadioSelect,
             )
         self.add_concern_fields()
         self.helper = FormHelper()

@@ -14,6 +14,7 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
+    Q,
     Value,
 )
 from django.urls import reverse
@@ -429,7 +430,7 @@ def meeting_log_contact(
     """
     if kind == Meeting.Kind.GROUP:
         raise ValidationError({"kind": "Group meetings come from the circle's pattern."})
-    _check_circle_writer(circle, acting_user)
+    _check_circle_writer(circle, acting_user, timezone.localdate(starts_at))
     if not circle.is_open:
         raise ValidationError("This circle has ended.")
     status = Meeting.Status.SCHEDULED if starts_at > timezone.now() else Meeting.Status.HELD
@@ -465,16 +466,23 @@ NOTE_FIELDS = (
 )
 
 
-def _check_circle_writer(circle, acting_user):
-    """Minutes, observations and contacts come from the circle's current volunteers or its
-    coordinator; a volunteer who has left the circle writes nothing more to it."""
+def _check_circle_writer(circle, acting_user, on=None):
+    """Minutes, observations and contacts come from the circle's coordinator or from a
+    volunteer who was in the circle on the day (``on``, default today).
+
+    Views reach a circle only through a current membership, so a volunteer who has left
+    writes nothing more; the day rule lets history be recorded as it happened.
+    """
     if not acting_user.is_active:
         raise ValidationError("This account is deactivated.")
     if acting_user.role == User.Role.COORDINATOR and circle.coordinator_id == acting_user.pk:
         return
+    on = on or timezone.localdate()
     if (
         acting_user.role == User.Role.VOLUNTEER
-        and circle.memberships.current().filter(volunteer__user=acting_user).exists()
+        and circle.memberships.filter(volunteer__user=acting_user, joined_on__lte=on)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        .exists()
     ):
         return
     raise ValidationError("Only this circle's volunteers and coordinator can write here.")
@@ -504,7 +512,7 @@ def note_save(
         raise ValidationError("Minutes can be written once the meeting has started.")
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting was cancelled.")
-    _check_circle_writer(meeting.circle, acting_user)
+    _check_circle_writer(meeting.circle, acting_user, timezone.localdate(meeting.starts_at))
     note = MeetingNote.objects.select_for_update().filter(meeting=meeting).first()
     if note is None:
         note = MeetingNote(meeting=meeting, author=acting_user)
@@ -603,10 +611,11 @@ def notes_submitted_late(notes):
 # Concerns --------------------------------------------------------------------------------
 
 
-def _check_concern_raiser(circle, acting_user):
+def _check_concern_raiser(circle, acting_user, meeting=None):
     if acting_user.is_active and acting_user.role == User.Role.MANAGER:
         return
-    _check_circle_writer(circle, acting_user)
+    on = timezone.localdate(meeting.starts_at) if meeting is not None else None
+    _check_circle_writer(circle, acting_user, on)
 
 
 @transaction.atomic
@@ -624,7 +633,7 @@ def concern_raise(
     detail-free alert that only links to the concern."""
     if meeting is not None and meeting.circle_id != circle.pk:
         raise ValidationError({"meeting": "That meeting belongs to another circle."})
-    _check_concern_raiser(circle, acting_user)
+    _check_concern_raiser(circle, acting_user, meeting)
     if not description.strip():
         raise ValidationError({"description": "Say what worries you."})
     concern = validated_save(
@@ -686,6 +695,8 @@ def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concer
 def concern_mark_shared(*, concern: Concern, record, acting_user: User) -> Concern:
     if not record.is_shared:
         raise ValidationError({"shared_record": "The record has not been shared yet."})
+    if concern.status == Concern.Status.SHARED and concern.shared_record_id == record.pk:
+        return concern  # already done (record_share marks its source concern shared)
     transition(concern, Concern.Status.SHARED)
     concern.shared_record = record
     return validated_save(concern, update_fields=["status", "shared_record"])

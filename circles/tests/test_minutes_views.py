@@ -6,6 +6,7 @@ Negative paths first: outsiders 404, read-only 403, bad input leaves nothing wri
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,13 +132,25 @@ def test_it_refuses_edits_after_review(client, meeting, members, coordinator):
 def test_a_volunteer_who_left_cannot_write_or_submit(client, meeting, members):
     leaver = members[2]
     membership = meeting.circle.memberships.get(volunteer=leaver)
-    services.membership_end(membership=membership, reason="Moved away")
+    services.membership_end(
+        membership=membership,
+        reason="Moved away",
+        left_on=timezone.localdate() - datetime.timedelta(days=3),
+    )
     client.force_login(leaver.user)
     assert client.get(write_url(meeting)).status_code == 404
     assert client.post(write_url(meeting), minutes_post()).status_code == 404
-    # The service refuses too, whatever the view does.
-    with pytest.raises(Exception, match="Only this circle's volunteers"):
+    assert client.get(reverse("circles:contact_log", args=[meeting.circle_id])).status_code == 404
+    # The service refuses too: they were not in the circle on the meeting's day.
+    with pytest.raises(ValidationError, match="Only this circle's volunteers"):
         note_by(meeting, leaver)
+    with pytest.raises(ValidationError, match="Only this circle's volunteers"):
+        services.meeting_log_contact(
+            circle=meeting.circle,
+            kind=Meeting.Kind.PHONE,
+            starts_at=timezone.now(),
+            acting_user=leaver.user,
+        )
     assert not MeetingNote.objects.exists()
 
 
@@ -157,7 +170,10 @@ def test_a_manager_reads_but_does_not_write_minutes(client, meeting, members, ma
         ({"risk_mood": "7"}, "risk_mood"),
         ({"duration_minutes": "0"}, "duration_minutes"),
         ({"raise_concern": "on", "concern_description": ""}, "concern_category"),
-        ({"concern_description": "He said something odd.", "concern_severity": ""}, "concern_category"),
+        (
+            {"concern_description": "He said something odd.", "concern_severity": ""},
+            "concern_category",
+        ),
     ],
 )
 def test_bad_minutes_show_a_form_error_and_write_nothing(
@@ -172,9 +188,7 @@ def test_bad_minutes_show_a_form_error_and_write_nothing(
     assert meeting.status == Meeting.Status.SCHEDULED
 
 
-def test_a_present_volunteer_from_another_circle_is_refused(
-    client, meeting, members, other_circle
-):
+def test_a_present_volunteer_from_another_circle_is_refused(client, meeting, members, other_circle):
     stranger = other_circle.memberships.first().volunteer
     client.force_login(members[0].user)
     response = client.post(
@@ -292,9 +306,7 @@ def test_text_typed_into_every_field_comes_back_escaped(client, meeting, members
 
 def test_minutes_submitted_after_48_hours_are_marked_late(client, circle, members, freeze_time):
     meeting = MeetingFactory(circle=circle, starts_at=timezone.now() - datetime.timedelta(days=5))
-    on_time = MeetingFactory(
-        circle=circle, starts_at=timezone.now() - datetime.timedelta(hours=26)
-    )
+    on_time = MeetingFactory(circle=circle, starts_at=timezone.now() - datetime.timedelta(hours=26))
     late_note = note_by(meeting, members[0])
     note_by(on_time, members[0])
     late = services.notes_submitted_late(MeetingNote.objects.all())
@@ -311,9 +323,7 @@ def test_late_boundary_is_end_of_meeting_plus_48_hours(circle, members, freeze_t
     freeze_time(due)
     note = note_by(meeting, members[0])
     assert not services.notes_submitted_late(MeetingNote.objects.filter(pk=note.pk)).exists()
-    MeetingNote.objects.filter(pk=note.pk).update(
-        submitted_at=due + datetime.timedelta(minutes=1)
-    )
+    MeetingNote.objects.filter(pk=note.pk).update(submitted_at=due + datetime.timedelta(minutes=1))
     assert services.notes_submitted_late(MeetingNote.objects.filter(pk=note.pk)).exists()
 
 
