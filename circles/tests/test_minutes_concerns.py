@@ -59,7 +59,13 @@ def concern_post(**overrides):
 
 
 def test_a_red_concern_in_the_minutes_alerts_only_the_coordinator_once_without_details(
-    client, meeting, members, coordinator, other_coordinator, manager, send_now,
+    client,
+    meeting,
+    members,
+    coordinator,
+    other_coordinator,
+    manager,
+    send_now,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(members[0].user)
@@ -87,7 +93,7 @@ def test_a_red_concern_in_the_minutes_alerts_only_the_coordinator_once_without_d
     # The volunteer is shown what to do in an emergency.
     page = client.get(detail).content.decode()
     assert "Call 999" in page
-    assert "href=\"tel:999\"" in page
+    assert 'href="tel:999"' in page
 
 
 def test_imminent_risk_alone_alerts_the_coordinator(

@@ -89,7 +89,7 @@ def test_query_counts_do_not_grow_with_rows(client, circle, members, coordinator
     add_rows(circle, members, 6, offset=10)
     large = [count_queries(client, user, url) for user, url, _budget in pages]
     assert small == large
-    for (user, url, budget), measured in zip(pages, large, strict=True):
+    for (_user, url, budget), measured in zip(pages, large, strict=True):
         assert measured <= budget, (url, measured)
 
 
@@ -169,7 +169,11 @@ def test_dashboard_orders_review_queue_oldest_first_and_concerns_red_first(
         description="a",
     )
     red = services.concern_raise(
-        circle=circle, acting_user=members[0].user, category="OTHER", severity="RED", description="b"
+        circle=circle,
+        acting_user=members[0].user,
+        category="OTHER",
+        severity="RED",
+        description="b",
     )
     owed = MeetingFactory(circle=circle, starts_at=ago(days=6))
     client.force_login(coordinator)
