@@ -203,3 +203,33 @@ class MeetingCancelForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """A confirmation step with nothing to fill in (step down, resume)."""
+
+
+class CircleListForm(forms.Form):
+    """Search, filter and sort the circle list (GET)."""
+
+    SORTS = {
+        "status": ("status", "name", "pk"),
+        "name": ("name", "pk"),
+        "launched": ("-launched_on", "name", "pk"),
+        "end": ("planned_end_on", "name", "pk"),
+    }
+
+    q = forms.CharField(
+        label="Search by circle, reference or surname", required=False, max_length=100
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All"), ("open", "Open (not ended)"), *Circle.Status.choices],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("status", "Status"),
+            ("name", "Name"),
+            ("launched", "Most recently launched"),
+            ("end", "Planned end, soonest"),
+        ],
+    )

@@ -29,6 +29,7 @@ from circles.access import (
 )
 from circles.forms import (
     CircleFormForm,
+    CircleListForm,
     ConfirmForm,
     CovenantForm,
     EndCircleForm,
@@ -53,7 +54,7 @@ GET_POST = require_http_methods(["GET", "POST"])
 REVIEW_DUE_SOON_DAYS = 14
 
 
-def _circle_list(user, query=""):
+def _circle_list(user, query="", status="", sort="status"):
     circles = (
         circles_visible_to(user)
         .for_list()
@@ -65,7 +66,11 @@ def _circle_list(user, query=""):
             | Q(core_member__reference__iexact=query)
             | Q(core_member__last_name__icontains=query)
         )
-    return circles.order_by("status", "name", "pk")
+    if status == "open":
+        circles = circles.open()
+    elif status:
+        circles = circles.filter(status=status)
+    return circles.order_by(*CircleListForm.SORTS.get(sort or "status"))
 
 
 def _posted(request):
@@ -79,11 +84,14 @@ def _to_circle(circle):
 @require_GET
 @roles_required(*CIRCLE_MEMBERS)
 def index(request):
-    query = request.GET.get("q", "").strip()[:100]
+    form = CircleListForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    query = data.get("q", "").strip()
     if query:
         log_access(request, AccessLog.Action.SEARCH, detail=f"circles: {query}")
-    page = paginate(request, _circle_list(request.user, query))
-    return render(request, "circles/index.html", {"page": page, "query": query})
+    circles = _circle_list(request.user, query, data.get("status", ""), data.get("sort", ""))
+    page = paginate(request, circles)
+    return render(request, "circles/index.html", {"page": page, "query": query, "form": form})
 
 
 @require_GET

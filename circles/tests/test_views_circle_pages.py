@@ -125,3 +125,33 @@ def test_the_circle_list_query_count_does_not_grow_with_circles(client, coordina
     assert len(response.context["page"]) == 5
     assert large == small
     assert large <= INDEX_QUERIES
+
+
+def test_the_circle_list_filters_by_status_and_sorts(client, coordinator):
+    forming = launchable_circle(coordinator=coordinator)
+    active = _launched(coordinator)
+    ended = _launched(coordinator)
+    services.circle_end(circle=ended, reason="WITHDREW", acting_user=coordinator)
+    for circle, name in ((forming, "Bravo"), (active, "Alpha"), (ended, "Charlie")):
+        circle.name = name
+        circle.save(update_fields=["name"])
+    client.force_login(coordinator)
+
+    def names(**params):
+        response = client.get(reverse("circles:index"), params)
+        assert response.status_code == 200
+        return [circle.name for circle in response.context["page"]]
+
+    assert names(status="FORMING") == ["Bravo"]
+    assert names(status="open", sort="name") == ["Alpha", "Bravo"]
+    assert names(sort="name") == ["Alpha", "Bravo", "Charlie"]
+    assert names(q="Charl") == ["Charlie"]
+    # A bad filter value is ignored rather than an error.
+    assert sorted(names(status="LOST")) == ["Alpha", "Bravo", "Charlie"]
+
+
+def test_another_coordinators_circles_are_not_listed(client, coordinator):
+    _launched(CoordinatorFactory())
+    client.force_login(coordinator)
+    response = client.get(reverse("circles:index"), {"status": "ACTIVE"})
+    assert list(response.context["page"]) == []
