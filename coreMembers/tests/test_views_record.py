@@ -117,6 +117,55 @@ def test_record_shows_no_current_agreement_and_open_referral(client, coordinator
     assert response.context["open_referral"] == core_member.referrals.get()
 
 
+def _detail_queries(client, core_member, django_assert_max_num_queries):
+    with django_assert_max_num_queries(DETAIL_QUERIES) as captured:
+        assert client.get(url("detail", core_member.pk)).status_code == 200
+    return len(captured.captured_queries)
+
+
+# Twenty: session, user and device, the access-log row, the circle, the record's parts one
+# query each, the agreements' agencies prefetch, the permission check for the edit links,
+# the shared records, the notification badge, the session's savepoints. Equal at one and
+# at five rows of each part.
+DETAIL_QUERIES = 20
+
+
+@pytest.mark.django_db
+def test_record_page_queries_do_not_grow_with_its_history(
+    client, agency, coordinator, core_member, django_assert_max_num_queries
+):
+    login(client, coordinator)
+
+    def add(n):
+        services.mappa_record(
+            core_member=core_member, category=1, level=1 + n % 3, effective_from=days_ago(n)
+        )
+        services.risk_assessment_record(
+            core_member=core_member,
+            tool="ARMS",
+            band="LOW",
+            assessed_on=days_ago(n),
+            agency=agency,
+        )
+        services.sharing_agreement_record(
+            core_member=core_member,
+            signed_on=days_ago(n),
+            expires_on=days_ago(n - 300),
+            agencies=[agency, AgencyFactory()],
+        )
+        services.liaison_assign(core_member=core_member, liaison=LiaisonFactory(), role="MAPPA")
+
+    add(1)
+    few = _detail_queries(client, core_member, django_assert_max_num_queries)
+    for n in range(2, 6):
+        add(n)
+    assert _detail_queries(client, core_member, django_assert_max_num_queries) == few
+
+
+def days_ago(n):
+    return TODAY() - datetime.timedelta(days=n)
+
+
 # Identity and statutory edits -----------------------------------------------------------
 
 

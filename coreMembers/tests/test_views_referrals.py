@@ -165,16 +165,17 @@ def _count_list_queries(client, django_assert_max_num_queries, limit):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["coordinator", "manager"])
+@pytest.mark.parametrize("role", ["coordinator", "manager", "liaison"])
 def test_list_query_count_is_pinned_and_does_not_grow(
-    client, agency, coordinator, manager, role, django_assert_max_num_queries
+    client, agency, coordinator, manager, liaison, role, django_assert_max_num_queries
 ):
-    user = coordinator if role == "coordinator" else manager
+    user = {"coordinator": coordinator, "manager": manager, "liaison": liaison}[role]
     login(client, user)
-    make_referral(agency, coordinator=coordinator, last_name="First")
+    made_by = liaison if role == "liaison" else None
+    make_referral(agency, coordinator=coordinator, last_name="First", acting_user=made_by)
     few = _count_list_queries(client, django_assert_max_num_queries, LIST_QUERIES)
     for n in range(20):
-        make_referral(agency, coordinator=coordinator, last_name=f"More{n}")
+        make_referral(agency, coordinator=coordinator, last_name=f"More{n}", acting_user=made_by)
     many = _count_list_queries(client, django_assert_max_num_queries, LIST_QUERIES)
     assert many == few
 
