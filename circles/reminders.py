@@ -22,6 +22,7 @@ meeting's date, time and venue; everything else is a neutral sentence and a link
 import dataclasses
 import datetime
 import logging
+import time
 import zoneinfo
 from collections import defaultdict
 from itertools import islice
@@ -428,7 +429,14 @@ def sweep(*, now=None) -> SweepRun:
         with connection.execute_wrapper(counter):
             with transaction.atomic():
                 run.created = reminders_create(find_due(now), now=now)
-            run.enqueued = len(reminders_claim(now=now))
+            # Claim in batches, each committed before its sends are enqueued, until
+            # nothing is left or the time budget is spent (the next sweep goes on).
+            budget = time.monotonic() + settings.COSA_SWEEP_MAX_SECONDS
+            while True:
+                claimed = len(reminders_claim(now=now))
+                run.enqueued += claimed
+                if claimed < settings.COSA_SWEEP_BATCH or time.monotonic() > budget:
+                    break
             run.enqueued += len(notification_emails_claim(now=now))
             SweepRun.objects.filter(
                 started_at__lt=now - datetime.timedelta(days=settings.COSA_SWEEP_HISTORY_DAYS)

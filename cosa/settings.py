@@ -259,7 +259,9 @@ COSA_REMINDER_CLAIM_TIMEOUT_SECONDS = env_int(
     "COSA_REMINDER_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=1
 )
 COSA_REMINDER_MAX_ATTEMPTS = 8
+# The sweep claims (and enqueues) this many at a time, for at most this many seconds.
 COSA_SWEEP_BATCH = 500
+COSA_SWEEP_MAX_SECONDS = 30
 # The operations page warns when the last sweep finished longer ago than this.
 COSA_SWEEP_LATE_AFTER_SECONDS = 15 * 60
 # Sweep history kept for the operations page.

@@ -582,3 +582,42 @@ def test_meetings_generate_task_covers_open_circles_only(freeze_time, monkeypatc
     assert tasks.meetings_generate_batch(batches[0]) >= 4
     assert tasks.meetings_generate_batch(batches[0]) == 0  # idempotent
     assert Meeting.objects.filter(circle=open_circle).count() >= 4
+
+
+def test_the_sweep_claims_batch_after_batch_until_none_are_left(circle, freeze_time, settings):
+    settings.COSA_SWEEP_BATCH = 2
+    for hour in (9, 10):
+        MeetingFactory(circle=circle, starts_at=london(2026, 10, 29, hour, 0))
+    run = reminders.sweep(now=freeze_time(datetime.datetime(2026, 10, 29, 8, 0)))
+    assert run.created == run.enqueued == 6
+    assert not Reminder.objects.filter(claimed_at=None).exists()
+
+
+# The schedule -----------------------------------------------------------------------------
+
+
+def test_one_static_beat_schedule_runs_the_sweep_every_few_minutes():
+    from cosa.celery import SWEEP_INTERVAL_SECONDS, app
+
+    schedule = app.conf.beat_schedule
+    assert {entry["task"] for entry in schedule.values()} == {
+        "circles.tasks.sweep",
+        "circles.tasks.meetings_generate_all",
+    }
+    sweep_entry = next(e for e in schedule.values() if e["task"] == "circles.tasks.sweep")
+    assert sweep_entry["schedule"] == SWEEP_INTERVAL_SECONDS <= 5 * 60
+
+
+def test_docker_compose_runs_exactly_one_beat(settings):
+    import re
+
+    compose = (settings.BASE_DIR / "docker-compose.yml").read_text()
+    # One service whose command is `celery ... beat`, and no worker with an embedded beat.
+    assert len(re.findall(r"^\s*-\s+beat\s*$", compose, flags=re.MULTILINE)) == 1
+    assert "--beat" not in compose and " -B" not in compose
+    assert "replicas: 1" in compose
+
+
+def test_send_tasks_are_acks_late_and_retry_with_a_short_backoff():
+    assert tasks.send_reminder.acks_late and tasks.sweep.acks_late
+    assert 0 < tasks.send_reminder.max_retries <= 10
