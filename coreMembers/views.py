@@ -267,7 +267,6 @@ def referral_list(request):
             "status": status,
             "query": query,
             "keep_query": urlencode(keep),
-            "may_create": True,
         },
     )
 
