@@ -45,6 +45,9 @@ def volunteer_create(
     The account has no usable password until one is set through the password
     reset e-mail, so nobody can log in as the applicant before they do.
     """
+    applied_on = applied_on or timezone.localdate()
+    if applied_on > timezone.localdate():
+        raise ValidationError({"applied_on": "The application date cannot be in the future."})
     user = user_create(
         email=email,
         first_name=first_name,
@@ -55,7 +58,7 @@ def volunteer_create(
     )
     volunteer = Volunteer(
         user=user,
-        applied_on=applied_on or timezone.localdate(),
+        applied_on=applied_on,
         postcode_area=postcode_area.strip().upper(),
     )
     return validated_save(volunteer)

@@ -282,6 +282,14 @@ def test_bad_input_shows_errors_and_writes_nothing(client, coordinator):
     assert not Volunteer.objects.exists()
 
 
+def test_an_application_dated_in_the_future_is_a_form_error(client, coordinator):
+    client.force_login(coordinator)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(CREATE, {**NEW, "applied_on": tomorrow.isoformat()})
+    assert set(response.context["form"].errors) == {"applied_on"}
+    assert not User.objects.filter(email="nia.newcombe@example.org").exists()
+
+
 def test_an_email_already_in_use_is_a_form_error_and_nothing_is_written(client, coordinator):
     VolunteerUserFactory(email="nia.newcombe@example.org")
     client.force_login(coordinator)
