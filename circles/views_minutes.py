@@ -391,7 +391,11 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
         "share_available": share_url(concern) is not None,
         "triage_form": triage_form or TriageForm(),
         "close_form": close_form or CloseConcernForm(),
-        "show_emergency": concern.needs_immediate_attention and not staff,
+        "show_emergency": concern.needs_immediate_attention
+        and not staff
+        and concern.status == Concern.Status.RAISED,
+        "minutes_exist": concern.meeting_id is not None
+        and MeetingNote.objects.filter(meeting_id=concern.meeting_id).exists(),
     }
     return render(request, "circles/concern_detail.html", context, status=status)
 
