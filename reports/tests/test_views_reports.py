@@ -187,3 +187,24 @@ def test_quarterly_return_refuses_a_quarter_not_offered(client, world):
     csv = _get(client, world.users["manager"], "reports:quarterly_csv", {"quarter": "x"})
     assert csv.status_code == 400
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+def test_no_report_or_export_carries_the_other_circles_data(client, world):
+    from cosa.tests.world import LEAK_MARKERS
+
+    owner = world.users["owner"]
+    circle = world.objects["circle"]
+    responses = [_get(client, owner, name) for name in ALL_URLS]
+    responses += [
+        _get(client, owner, "reports:table_csv", report=report, table=table)
+        for report, table in [("caseload", "circles-by-state"), ("safety", "concerns")]
+    ]
+    responses += [
+        _get(client, owner, name, pk=circle.pk)
+        for name in ("reports:circle_end", "reports:circle_end_csv")
+    ]
+    for response in responses:
+        assert response.status_code == 200
+        body = response.content.decode("utf-8-sig")
+        leaked = [marker for marker in LEAK_MARKERS if marker in body]
+        assert not leaked, (response.wsgi_request.path, leaked)
