@@ -233,3 +233,17 @@ class CircleListForm(forms.Form):
             ("end", "Planned end, soonest"),
         ],
     )
+
+
+class CoordinatorChangeForm(forms.Form):
+    coordinator = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="New coordinator",
+        help_text="They get the circle and the Core Member's record; the previous one loses both.",
+    )
+
+    def __init__(self, *args, circle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = User.objects.filter(
+            role=User.Role.COORDINATOR, is_active=True
+        ).exclude(pk=circle.coordinator_id)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/meetings/<int:meeting_pk>/notes/", views.note_detail, name="note_detail"),
     path("<int:pk>/concerns/<int:concern_pk>/", views.concern_detail, name="concern_detail"),
+    path("<int:pk>/coordinator/", views.coordinator_change, name="coordinator_change"),
     path("<int:pk>/volunteers/", views.match, name="match"),
     path(
         "<int:pk>/memberships/<int:membership_pk>/end/",

@@ -8,7 +8,7 @@ service's refusal on its form.
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from circles.forms import (
     CircleFormForm,
     CircleListForm,
     ConfirmForm,
+    CoordinatorChangeForm,
     CovenantForm,
     EndCircleForm,
     LaunchForm,
@@ -222,6 +223,37 @@ def concern_detail(request, pk, concern_pk):
     concern = concern_for_user(request.user, pk, concern_pk)
     log_access(request, AccessLog.Action.VIEW, concern)
     return render_concern_detail(request, concern)
+
+
+@GET_POST
+def coordinator_change(request, pk):
+    """A manager hands the circle (and its Core Member) to another coordinator."""
+    circle = circle_for_user(request.user, pk, CHANGE)
+    if request.user.role != User.Role.MANAGER:
+        raise PermissionDenied("Only a manager hands a circle to another coordinator.")
+    form = CoordinatorChangeForm(_posted(request), circle=circle)
+    if request.method == "POST" and form.is_valid():
+        coordinator = form.cleaned_data["coordinator"]
+        try:
+            services.circle_change_coordinator(
+                circle=circle, coordinator=coordinator, acting_user=request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{circle.name} is now coordinated by {coordinator}.")
+            return _to_circle(circle)
+    return render(
+        request,
+        "circles/action.html",
+        {
+            "circle": circle,
+            "form": form,
+            "title": f"Hand {circle.name} to another coordinator",
+            "intro": f"{circle.coordinator} coordinates this circle now.",
+            "submit": "Change coordinator",
+        },
+    )
 
 
 # Volunteers ------------------------------------------------------------------------------

@@ -51,6 +51,17 @@ ROWS = {
             other_coordinator=(404, 404),
         ),
     ),
+    # Managers only: the owner sees the circle but may not hand it on.
+    "circles:coordinator_change": (
+        _circle,
+        expect(
+            404,
+            404,
+            manager=(200, 200),
+            owner=(403, 403),
+            volunteer_in_circle=(403, 403),
+        ),
+    ),
     "circles:match": (_circle, _change_page()),
     "circles:covenant": (_circle, _change_page()),
     "circles:pattern": (_circle, _change_page()),

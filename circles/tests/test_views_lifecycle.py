@@ -367,3 +367,46 @@ def test_past_review_dates_show_as_overdue(client, coordinator):
     client.force_login(coordinator)
     body = client.get(reverse("circles:detail", args=[circle.pk])).content.decode()
     assert "overdue" in body
+
+
+# Handing the circle to another coordinator ---------------------------------------------------
+
+
+def test_a_manager_hands_the_circle_to_another_coordinator(client, circle, coordinator, manager):
+    successor = CoordinatorFactory()
+    client.force_login(manager)
+    page = _follow_post(client, _url("coordinator_change", circle), {"coordinator": successor.pk})
+    assert f"is now coordinated by {successor}" in page
+    circle.refresh_from_db()
+    assert circle.coordinator == successor
+    client.force_login(coordinator)
+    assert client.get(reverse("circles:detail", args=[circle.pk])).status_code == 404
+    client.force_login(successor)
+    assert client.get(reverse("circles:detail", args=[circle.pk])).status_code == 200
+
+
+def _follow_post(client, url, data):
+    response = client.post(url, data)
+    assert response.status_code == 302
+    return client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_coordinator_cannot_hand_the_circle_on(client, circle, coordinator, method):
+    successor = CoordinatorFactory()
+    client.force_login(coordinator)
+    url = _url("coordinator_change", circle)
+    response = getattr(client, method)(url, {"coordinator": successor.pk})
+    assert response.status_code == 403
+    circle.refresh_from_db()
+    assert circle.coordinator == coordinator
+
+
+def test_only_another_active_coordinator_can_take_over(client, circle, coordinator, manager):
+    client.force_login(manager)
+    for candidate in (coordinator, _member_user(circle), CoordinatorFactory(is_active=False)):
+        response = client.post(_url("coordinator_change", circle), {"coordinator": candidate.pk})
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+    circle.refresh_from_db()
+    assert circle.coordinator == coordinator

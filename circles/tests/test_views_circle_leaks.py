@@ -1,0 +1,55 @@
+"""The coordinator's circle pages carry nothing of another coordinator's circle."""
+
+import pytest
+from django.urls import reverse
+
+from cosa.tests.world import LEAK_MARKERS, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+def _pages(w):
+    circle = w.objects["circle"]
+    pk = circle.pk
+    return [
+        reverse("circles:detail", args=[pk]),
+        reverse("circles:match", args=[pk]) + "?q=&sort=name",
+        reverse("circles:covenant", args=[pk]),
+        reverse("circles:pattern", args=[pk]),
+        reverse("circles:launch", args=[pk]),
+        reverse("circles:step_down", args=[pk]),
+        reverse("circles:end", args=[pk]),
+        reverse("circles:review", args=[pk, circle.milestones.first().pk]),
+        reverse("circles:meeting_cancel", args=[pk, circle.meetings.upcoming().first().pk]),
+        reverse("circles:membership_end", args=[pk, w.objects["membership"].pk]),
+        reverse("circles:create", args=[w.objects["core_member"].pk]),
+        reverse("circles:index") + "?status=ACTIVE&sort=name",
+    ]
+
+
+def test_the_owner_sees_nothing_of_the_other_circle(client, world):
+    client.force_login(world.users["owner"])
+    for url in _pages(world):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for marker in LEAK_MARKERS:
+            assert marker not in body, (url, marker)
+
+
+def test_the_pool_shows_other_circles_volunteers_only_as_a_count(client, world):
+    """Coordinators match from the whole pool (DESIGN §4); which circle a volunteer is in
+    stays with that circle's coordinator."""
+    client.force_login(world.users["owner"])
+    response = client.get(
+        reverse("circles:match", args=[world.objects["circle"].pk]), {"q": "Outsider"}
+    )
+    [listed] = response.context["page"]
+    assert listed == world.objects["other_volunteer"]
+    assert listed.circle_count == 1
+    assert "Marmalade" not in response.content.decode()
