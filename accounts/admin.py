@@ -65,6 +65,34 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
 
+# Two-factor devices: a manager may see who has which kind and remove one (a lost
+# phone), never the secret key or a QR code that would let them copy it.
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email", "user__last_name"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
+admin.site.register(StaticDevice, TwoFactorDeviceAdmin)
+
+
 # --- Notifications (issue 7) ----------------------------------------------------------
 from .models import Notification  # noqa: E402
 
