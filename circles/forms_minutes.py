@@ -252,9 +252,11 @@ class NoteForm(ConcernFieldsMixin, forms.Form):
         return fields
 
     @classmethod
-    def initial_from(cls, note, meeting):
+    def initial_from(cls, note, meeting, user=None):
         if note is None:
-            return {"duration_minutes": meeting.duration_minutes}
+            # A new set of minutes: the writer was there; the meeting's planned length.
+            present = Volunteer.objects.filter(user=user).values_list("pk", flat=True)
+            return {"duration_minutes": meeting.duration_minutes, "volunteers_present": present}
         initial = {
             field: getattr(note, field)
             for field in ("attendance", "absence_reason", "duration_minutes", "summary")

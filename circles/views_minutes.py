@@ -189,7 +189,7 @@ def note_write(request, pk, meeting_pk):
     else:
         if note is not None:
             log_access(request, AccessLog.Action.VIEW, note)
-        form = NoteForm(initial=NoteForm.initial_from(note, meeting), **form_kwargs)
+        form = NoteForm(initial=NoteForm.initial_from(note, meeting, request.user), **form_kwargs)
     return render(
         request,
         "circles/minutes/note_form.html",

@@ -417,3 +417,19 @@ def test_a_non_member_volunteer_account_sees_nothing(client, meeting):
     response = client.get(reverse("circles:mine"))
     assert response.status_code == 200
     assert meeting.circle.name not in response.content.decode()
+
+
+def test_a_contact_time_is_read_as_uk_time_across_the_clock_change(members, freeze_time):
+    from circles.forms_minutes import ContactForm
+
+    freeze_time(datetime.datetime(2026, 10, 26, 12, 0))
+    for day, local, utc_hour in (("2026-10-24", "19:30", 18), ("2026-10-25", "19:30", 19)):
+        form = ContactForm({"kind": "PHONE", "date": day, "time": local, "duration_minutes": "20"})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["starts_at"].astimezone(datetime.UTC).hour == utc_hour
+
+
+def test_the_new_minutes_form_ticks_the_writer_as_present(client, meeting, members):
+    client.force_login(members[1].user)
+    form = client.get(write_url(meeting)).context["form"]
+    assert list(form.initial["volunteers_present"]) == [members[1].pk]
