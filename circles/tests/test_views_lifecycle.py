@@ -410,3 +410,24 @@ def test_only_another_active_coordinator_can_take_over(client, circle, coordinat
         assert "Select a valid choice" in response.content.decode()
     circle.refresh_from_db()
     assert circle.coordinator == coordinator
+
+
+def test_a_refused_end_decision_writes_nothing_at_all(client, circle, coordinator):
+    """The review is recorded and the circle ended in one transaction: when ending fails
+    (a volunteer cannot leave before joining), the review is not recorded either."""
+    milestone = _milestone(circle, "M12")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    client.force_login(coordinator)
+    response = client.post(
+        _url("review", circle, milestone.pk),
+        _review(
+            "END", completed_on=yesterday.isoformat(), end_reason="WITHDREW", outcome_notes="x"
+        ),
+    )
+    assert response.status_code == 200
+    assert "A volunteer cannot leave before joining." in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.completed_on is None
+    assert _status(circle) == Circle.Status.ACTIVE
+    assert circle.memberships.current().count() == 3
+    assert circle.meetings.upcoming().exists()
