@@ -481,7 +481,9 @@ def dashboard(request):
         .select_related("circle__core_member", "requested_by")
         .order_by("starts_at")
     )
-    rises = _recent_rises(circles, now)
+    # A coordinator's caseload is small enough to scan; a manager's is the whole service
+    # (they read rises per Core Member on the trend page and in reports).
+    rises = _recent_rises(circles, now) if user.role == User.Role.COORDINATOR else None
     return render(
         request,
         "circles/minutes/dashboard.html",

@@ -248,3 +248,12 @@ def test_trend_page_draws_an_svg_with_a_table_and_highlights_rises(
     # The dashboard lists the recent rise.
     dashboard = client.get(reverse("circles:dashboard"))
     assert [r["label"] for r in dashboard.context["rises"]] == ["Low mood"]
+
+
+def test_a_manager_sees_every_circles_queue_but_no_rise_scan(client, circle, members, manager):
+    note = minutes(circle, members[0], ago(days=2))
+    client.force_login(manager)
+    response = client.get(reverse("circles:dashboard"))
+    assert list(response.context["review_queue"]) == [note]
+    assert response.context["rises"] is None
+    assert "Dynamic-risk rises" not in response.content.decode()
