@@ -18,7 +18,12 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        # The old XSS auditor is itself a hole; "0" turns it off (OWASP advice). The CSP
+        # is the defence.
+        response.headers["X-XSS-Protection"] = "0"
         # Pages hold criminal-offence data: no browser or proxy may keep a copy.
         if not request.path.startswith(settings.STATIC_URL_PATH):
-            response.headers.setdefault("Cache-Control", "no-store, max-age=0")
+            response.headers["Cache-Control"] = "no-store, max-age=0"
+            response.headers["Pragma"] = "no-cache"
+            response.headers.pop("Expires", None)
         return response
