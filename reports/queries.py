@@ -679,10 +679,19 @@ def volunteers(scope, period, today=None):
 # Outcomes ----------------------------------------------------------------------------------
 
 
-def outcomes(scope, period):
-    ended = scope.circles.filter(
-        status=Circle.Status.ENDED, ended_on__gte=period.start, ended_on__lte=period.end
+def ended_in(scope, period):
+    """Circles ended in the period, newest first, for listing."""
+    return (
+        scope.circles.filter(
+            status=Circle.Status.ENDED, ended_on__gte=period.start, ended_on__lte=period.end
+        )
+        .select_related("core_member")
+        .order_by("-ended_on", "-pk")
     )
+
+
+def outcomes(scope, period):
+    ended = ended_in(scope, period).order_by()
     by_reason = _counts_by(ended, "end_reason", Circle.EndReason.choices)
     ended_table = Table(
         "ended-by-reason",

@@ -17,9 +17,11 @@ from coreMembers.access import core_members_visible_to, records_visible_to
 from cosa.views import csv_response, roles_required
 from reports import anonymise
 from reports.forms import QuarterForm, ReportFilterForm
-from reports.queries import REPORTS, Period, Scope, activity, build, safety
+from reports.queries import REPORTS, Period, Scope, activity, build, ended_in, safety
 
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
+# The outcomes page links to the end-of-circle report of at most this many ended circles.
+ENDED_LISTED = 50
 
 
 def _scope_detail(form, period):
@@ -59,10 +61,12 @@ def _report_page(slug):
     @roles_required(*STAFF)
     def view(request):
         form = ReportFilterForm(request.GET or None, user=request.user)
-        report = None
+        report = ended_circles = None
         if not form.is_bound or form.is_valid():
             scope = Scope.for_user(request.user, form.coordinator)
             report = build(slug, scope, form.period)
+            if slug == "outcomes":
+                ended_circles = ended_in(scope, form.period)[:ENDED_LISTED]
         context = {
             "form": form,
             "report": report,
@@ -72,6 +76,8 @@ def _report_page(slug):
             "period": form.period if report else None,
             "query": request.GET.urlencode(),
             "coordinator": form.coordinator if report else None,
+            "ended_circles": ended_circles,
+            "ended_listed": ENDED_LISTED,
         }
         return render(request, "reports/report.html", context)
 

@@ -26,7 +26,7 @@ PINNED = {
     "reports:activity": 15,
     "reports:safety": 16,
     "reports:volunteers": 13,
-    "reports:outcomes": 12,
+    "reports:outcomes": 13,
     "reports:quarterly": 29,
     "reports:quarterly_csv": 27,
     "reports:table_csv": 14,

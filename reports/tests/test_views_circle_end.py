@@ -84,3 +84,17 @@ def test_the_csv_neutralises_formulas_and_keeps_accents(client, world):
     page = _get(client, owner, "reports:circle_end", circle.pk).content.decode()
     assert "has not ended" not in page and "Zoë finished the year" in page
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, user=owner).count() == 2
+
+
+def test_the_outcomes_page_links_to_the_reports_of_ended_circles(client, world):
+    circle = world.objects["circle"]
+    owner = world.users["owner"]
+    circle_services.circle_end(circle=circle, reason=Circle.EndReason.RECALLED, acting_user=owner)
+    client.force_login(owner)
+    html = client.get(reverse("reports:outcomes")).content.decode()
+    assert reverse("reports:circle_end", kwargs={"pk": circle.pk}) in html
+    assert "Recalled to prison" in html
+    client.force_login(world.users["other_coordinator"])
+    other = client.get(reverse("reports:outcomes")).content.decode()
+    assert reverse("reports:circle_end", kwargs={"pk": circle.pk}) not in other
+    assert "No circle ended in the period." in other
