@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -91,8 +92,25 @@ class RecordRecipientInline(admin.TabularInline):
         return False
 
 
+class NoRevertHistoryAdmin(SimpleHistoryAdmin):
+    """History is shown, never reverted.
+
+    simple-history's history form view saves a POST when the user may merely *view* the
+    object (it builds the form without the change-permission check), so an admin with
+    no change permission could still rewrite a shared record by "reverting" it.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History here is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+
 @admin.register(InformationSharingRecord)
-class InformationSharingRecordAdmin(SimpleHistoryAdmin):
+class InformationSharingRecordAdmin(NoRevertHistoryAdmin):
     """Read-only: a shared record is immutable, and drafts are written in the app."""
 
     list_display = ["summary", "core_member", "urgency", "status", "shared_at"]
@@ -111,7 +129,7 @@ class InformationSharingRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RecordRecipient)
-class RecordRecipientAdmin(SimpleHistoryAdmin):
+class RecordRecipientAdmin(NoRevertHistoryAdmin):
     list_display = ["record", "liaison", "acknowledged_at"]
     list_select_related = ["record", "liaison"]
 

@@ -4,7 +4,6 @@ decline an override, and the inbox filter. Forms validate input; services decide
 from django import forms
 
 from accounts.models import User
-from coreMembers.access import core_members_visible_to
 from coreMembers.models import InformationSharingRecord
 from coreMembers.services import eligible_recipients
 
@@ -73,6 +72,12 @@ class RecordForm(forms.Form):
         if basis == Record.LegalBasis.PUBLIC_PROTECTION:
             if not (data.get("override_reason") or "").strip():
                 self.add_error("override_reason", "An override needs a written reason.")
+        elif basis == Record.LegalBasis.CONSENT and not self.eligible_ids:
+            self.add_error(
+                "legal_basis",
+                "There is no current sharing agreement covering any assigned liaison (none "
+                "signed, or withdrawn or expired): nothing can be shared on consent.",
+            )
         elif basis == Record.LegalBasis.CONSENT:
             refused = [u for u in data.get("recipients", []) if u.pk not in self.eligible_ids]
             if refused:
@@ -114,8 +119,12 @@ class DeclineForm(forms.Form):
 
 
 class RecordFilterForm(forms.Form):
-    """The inbox filter: a liaison picks among their Core Members; staff type a reference."""
+    """The inbox filter: Core Member (by reference), urgency and, for staff, status.
 
+    A reference box rather than a list of Core Members keeps the page's queries fixed.
+    """
+
+    core_member = forms.CharField(required=False, max_length=20, label="Core Member reference")
     urgency = forms.ChoiceField(
         choices=[("", "Any urgency"), *Record.Urgency.choices], required=False
     )
@@ -124,30 +133,20 @@ class RecordFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.role == User.Role.LIAISON:
-            del self.fields["status"]
-            self.fields["core_member"] = forms.ModelChoiceField(
-                queryset=core_members_visible_to(user).order_by("reference"),
-                required=False,
-                empty_label="All my Core Members",
-                label="Core Member",
-            )
-        else:
-            self.fields["core_member"] = forms.CharField(
-                required=False, max_length=20, label="Core Member reference"
-            )
-        self.order_fields(["core_member", "urgency", "status"])
+            del self.fields["status"]  # a liaison only ever sees shared records
 
     def filter(self, records):
         if not self.is_valid():
             return records
         data = self.cleaned_data
-        if data.get("core_member"):
-            if isinstance(data["core_member"], str):
-                records = records.filter(core_member__reference__iexact=data["core_member"])
-            else:
-                records = records.filter(core_member=data["core_member"])
+        if data.get("core_member", "").strip():
+            records = records.filter(core_member__reference__iexact=data["core_member"].strip())
         if data.get("urgency"):
             records = records.filter(urgency=data["urgency"])
         if data.get("status"):
             records = records.filter(status=data["status"])
         return records
+
+    @property
+    def active(self):
+        return self.is_bound and self.is_valid() and any(self.cleaned_data.values())

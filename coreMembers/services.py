@@ -444,9 +444,9 @@ def _set_pending_recipients(record, recipients):
     wanted = {user.pk for user in recipients}
     record.recipients.exclude(liaison_id__in=wanted).delete()
     existing = set(record.recipients.values_list("liaison_id", flat=True))
-    RecordRecipient.objects.bulk_create(
-        RecordRecipient(record=record, liaison_id=pk) for pk in sorted(wanted - existing)
-    )
+    for pk in sorted(wanted - existing):
+        # One by one (never bulk): each row's history is part of the audit trail.
+        RecordRecipient.objects.create(record=record, liaison_id=pk)
 
 
 def _source_checks(core_member, *, circle, source_meeting, source_concern, addendum_to):
@@ -718,7 +718,10 @@ def record_share(
     validated_save(record, update_fields=["status", "shared_at", "shared_by"])
     _set_pending_recipients(record, recipients)
     due = record.acknowledge_due_from(now)
-    record.recipients.update(notified_at=now, acknowledge_due_at=due)
+    for recipient in record.recipients.all():
+        recipient.notified_at = now
+        recipient.acknowledge_due_at = due
+        recipient.save(update_fields=["notified_at", "acknowledge_due_at"])
     urgency = {
         InformationSharingRecord.Urgency.URGENT: "An urgent record",
         InformationSharingRecord.Urgency.PRIORITY: "A priority record",

@@ -68,7 +68,8 @@ def record_list(request):
                 ),
             ),
         ).order_by("-created_at", "-pk")
-    log_access(request, AccessLog.Action.LIST, detail="shared records")
+    if filters.active:
+        log_access(request, AccessLog.Action.SEARCH, detail=f"shared records: {filters.data}")
     return render(
         request,
         "core_members/record_list.html",
