@@ -255,7 +255,7 @@ def test_the_list_page_query_count_does_not_grow_with_rows(client, django_assert
     for n in range(40):
         note(user, subject=f"Reminder {n + 3}", read_at=timezone.now() if n % 2 else None)
     many = _queries_for_list(client, django_assert_max_num_queries, user, 12)
-    assert many == few
+    assert many == few, (few, many)
 
 
 def test_the_bell_costs_one_query_per_page(client, django_assert_num_queries):
