@@ -124,11 +124,22 @@ class RecordFilterForm(forms.Form):
     A reference box rather than a list of Core Members keeps the page's queries fixed.
     """
 
-    core_member = forms.CharField(required=False, max_length=20, label="Core Member reference")
-    urgency = forms.ChoiceField(
-        choices=[("", "Any urgency"), *Record.Urgency.choices], required=False
+    core_member = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Core Member reference",
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "CM-000123"}),
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *Record.Status.choices], required=False)
+    urgency = forms.ChoiceField(
+        choices=[("", "Any urgency"), *Record.Urgency.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Record.Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -187,6 +187,8 @@ def test_composing_from_a_concern_shares_it_and_marks_the_concern(case, as_user)
     assert record.status == Record.Status.SHARED and record.source_concern == concern
     concern.refresh_from_db()
     assert concern.status == Concern.Status.SHARED
+    page = client.get(url("record_detail", record.pk)).content.decode()
+    assert reverse("circles:concern_detail", args=[case.circle.pk, concern.pk]) in page
     assert AccessLog.objects.filter(
         action=AccessLog.Action.SHARE, object_id=str(record.pk)
     ).exists()
