@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_sharing, views
+from . import urls_privacy, urls_sharing, views
 
 app_name = "core_members"
 
@@ -43,3 +43,4 @@ urlpatterns = [
 ]
 
 urlpatterns += urls_sharing.urlpatterns
+urlpatterns += urls_privacy.urlpatterns
