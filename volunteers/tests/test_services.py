@@ -16,6 +16,7 @@ from volunteers import services
 from volunteers.models import SupervisionSession, TrainingRecord, Volunteer
 from volunteers.tests.factories import (
     ActiveVolunteerFactory,
+    DBSCheckFactory,
     TrainingRecordFactory,
     VolunteerFactory,
 )
@@ -84,6 +85,7 @@ def test_it_refuses_every_move_after_leaving(to):
 
 def test_it_refuses_activating_without_the_initial_training():
     volunteer = VolunteerFactory(status=Status.TRAINING)
+    DBSCheckFactory(volunteer=volunteer)
     TrainingRecordFactory(volunteer=volunteer, course=TrainingRecord.Course.SAFEGUARDING)
     with pytest.raises(ValidationError) as caught:
         move(volunteer, Status.ACTIVE)
@@ -106,6 +108,7 @@ def test_the_whole_path_from_application_to_leaving():
     move(volunteer, Status.VETTING)
     move(volunteer, Status.TRAINING)
     TrainingRecordFactory(volunteer=volunteer, course=TrainingRecord.Course.INITIAL)
+    DBSCheckFactory(volunteer=volunteer, issued_on=datetime.date(2026, 4, 1))
     move(volunteer, Status.ACTIVE, on=datetime.date(2026, 5, 1))
     assert volunteer.started_on == datetime.date(2026, 5, 1)
 
