@@ -4,7 +4,7 @@ Every page is for coordinators (their own caseload) and managers (everything,
 or one coordinator's caseload). Every export writes an EXPORT row to the access log.
 """
 
-from django.db.models import Count
+from django.db.models import CharField, Count, Value
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
@@ -30,27 +30,38 @@ def _scope_detail(form, period):
     return f"{period.start}..{period.end}{who}"
 
 
+def _status_counts(queryset, kind):
+    return (
+        queryset.order_by()
+        .annotate(breakdown=Value(kind, output_field=CharField()))
+        .values_list("breakdown", "status")
+        .annotate(n=Count("pk"))
+    )
+
+
 @require_GET
 @roles_required(*STAFF)
 def index(request):
-    """The at-a-glance figures for the user's caseload (managers: everything)."""
+    """The at-a-glance figures for the user's caseload (managers: everything).
+
+    One UNION query for the three breakdowns: a handful of rows whatever the data.
+    """
     user = request.user
-    circles_by_status = (
-        circles_visible_to(user).values("status").annotate(n=Count("pk")).order_by("status")
+    counts = _status_counts(circles_visible_to(user), "circles").union(
+        _status_counts(core_members_visible_to(user), "core_members"),
+        _status_counts(records_visible_to(user), "records"),
+        all=True,
     )
-    core_members_by_status = (
-        core_members_visible_to(user).values("status").annotate(n=Count("pk")).order_by("status")
-    )
-    records_by_status = (
-        records_visible_to(user).values("status").annotate(n=Count("pk")).order_by("status")
-    )
+    by_kind = {"circles": [], "core_members": [], "records": []}
+    for kind, status, n in sorted(counts):
+        by_kind[kind].append({"status": status, "n": n})
     return render(
         request,
         "reports/index.html",
         {
-            "circles_by_status": circles_by_status,
-            "core_members_by_status": core_members_by_status,
-            "records_by_status": records_by_status,
+            "circles_by_status": by_kind["circles"],
+            "core_members_by_status": by_kind["core_members"],
+            "records_by_status": by_kind["records"],
             "reports": [(slug, title) for slug, (title, _) in REPORTS.items()],
         },
     )
