@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects the security-log receivers)
+        from cosa import formsafety
+
+        formsafety.install()

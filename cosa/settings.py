@@ -286,3 +286,8 @@ COSA_ACK_DUE_ROUTINE_DAYS = env_int("COSA_ACK_DUE_ROUTINE_DAYS", 7, minimum=1)
 # ended, or referral declined or withdrawn) is erased this many years after it
 # closed, unless a manager has put it on legal hold. A daily task does it.
 COSA_RETAIN_CORE_MEMBER_YEARS = env_int("COSA_RETAIN_CORE_MEMBER_YEARS", 7, minimum=1)
+
+# Oversized requests are refused (400) before any view runs. Uploads are limited per
+# file by the forms that take them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
