@@ -61,7 +61,11 @@ def _pattern(circle, **overrides):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_outsiders_are_told_the_circle_does_not_exist(client, circle, url, user_factory, method):
     client.force_login(user_factory())
-    data = {"goals": "Hijack", "frequency": "MONTHLY", "agreed_on": "2026-01-01"}
+    data = {
+        "goals": "Hijack",
+        "frequency": "MONTHLY",
+        "agreed_on": timezone.localdate().isoformat(),
+    }
     response = getattr(client, method)(url(circle), data | _pattern(circle, venue="Elsewhere"))
     assert response.status_code == 404
     circle.refresh_from_db()
@@ -89,7 +93,11 @@ def test_agreeing_again_at_the_same_frequency_makes_a_version_and_moves_nothing(
     client.force_login(coordinator)
     response = client.post(
         _covenant_url(circle),
-        {"goals": "Find voluntary work.", "frequency": "WEEKLY", "agreed_on": "2026-01-05"},
+        {
+            "goals": "Find voluntary work.",
+            "frequency": "WEEKLY",
+            "agreed_on": (timezone.localdate() - datetime.timedelta(days=5)).isoformat(),
+        },
     )
     assert response.status_code == 302
     latest = circle.covenants.order_by("-version").first()
