@@ -114,6 +114,36 @@ def test_forming_gives_the_coordinator_the_circle_and_the_core_member(coordinato
     assert not reload(CoordinatorFactory()).has_perm("circles.view_circle", circle)
 
 
+def test_changing_the_coordinator_moves_the_circle_and_the_record_at_once(other_coordinator):
+    circle = launchable_circle()
+    previous = circle.coordinator
+
+    services.circle_change_coordinator(
+        circle=circle, coordinator=other_coordinator, acting_user=previous
+    )
+
+    assert reload(circle).coordinator == other_coordinator
+    new, old = reload(other_coordinator), reload(previous)
+    for perm in ("view_circle", "change_circle", "view_briefing"):
+        assert new.has_perm(f"circles.{perm}", circle)
+        assert not old.has_perm(f"circles.{perm}", circle)
+    assert new.has_perm("core_members.view_coremember", circle.core_member)
+    assert not old.has_perm("core_members.view_coremember", circle.core_member)
+    # The volunteers keep the circle.
+    member = circle.memberships.first().volunteer.user
+    assert reload(member).has_perm("circles.view_circle", circle)
+
+
+def test_the_coordinator_cannot_be_changed_to_a_volunteer():
+    circle = launchable_circle()
+    with pytest.raises(ValidationError) as caught:
+        services.circle_change_coordinator(
+            circle=circle, coordinator=VolunteerUserFactory(), acting_user=circle.coordinator
+        )
+    assert "coordinator" in caught.value.message_dict
+    assert reload(circle.coordinator).has_perm("circles.change_circle", circle)
+
+
 # Launch conditions -----------------------------------------------------------------------------
 
 
