@@ -98,7 +98,12 @@ def index(request):
 @require_GET
 @roles_required(*STAFF)
 def export(request):
-    circles = _circle_list(request.user)
+    """The list as the coordinator filtered it, as CSV."""
+    form = CircleListForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    circles = _circle_list(
+        request.user, data.get("q", "").strip(), data.get("status", ""), data.get("sort", "")
+    )
     log_access(request, AccessLog.Action.EXPORT, detail="circles.csv")
     rows = (
         (

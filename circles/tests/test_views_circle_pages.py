@@ -155,3 +155,20 @@ def test_another_coordinators_circles_are_not_listed(client, coordinator):
     client.force_login(coordinator)
     response = client.get(reverse("circles:index"), {"status": "ACTIVE"})
     assert list(response.context["page"]) == []
+
+
+def test_the_csv_holds_the_filtered_list(client, coordinator):
+    forming = launchable_circle(coordinator=coordinator)
+    forming.name = "Bravo"
+    forming.save(update_fields=["name"])
+    _launched(coordinator)
+    client.force_login(coordinator)
+    page = client.get(reverse("circles:index"), {"status": "FORMING", "page": "1"})
+    assert 'export.csv?status=FORMING"' in page.content.decode()
+
+    response = client.get(reverse("circles:export"), {"status": "FORMING"})
+
+    rows = b"".join(response.streaming_content if response.streaming else [response.content])
+    lines = rows.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith("Bravo,")
