@@ -44,3 +44,19 @@ format: venv
 
 clean:
 	rm -rf $(VENV) var
+
+# Issue 10: national-scale data and the benchmark, on PostgreSQL (DATABASE_URL).
+# `make scale SCALE=0.1` makes a tenth; `make bench` prints per-page p50/p95 beside the
+# framework floor, and last `bench: pages=N worst_page=... worst_ratio=Z errors=E`.
+SCALE ?= 1
+BENCH_ARGS ?= --clients 4 --seconds 60
+.PHONY: scale bench
+scale: venv
+	@test -n "$(DATABASE_URL)" || { echo "make scale: set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(BIN)/python manage.py generate_scale --scale $(SCALE) --reset
+
+bench: venv
+	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
+	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(BIN)/python manage.py bench --generate $(SCALE) $(BENCH_ARGS)

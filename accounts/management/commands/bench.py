@@ -1,0 +1,46 @@
+"""``manage.py bench``: every role's everyday pages under gunicorn beside a floor (cosa/bench.py).
+
+    DATABASE_URL=postgres://... python manage.py bench --clients 4 --seconds 60
+
+Needs the generate_scale data (``--generate SCALE`` makes it first when absent).
+The last line is ``bench: pages=N worst_page=... worst_ratio=Z errors=E``.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cosa import bench, scale
+
+
+class Command(BaseCommand):
+    help = "Benchmark each role's everyday pages under gunicorn, as ratios to a floor page."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clients", type=int, default=4)
+        parser.add_argument("--seconds", type=int, default=60)
+        parser.add_argument("--warmup", type=int, default=5)
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+        parser.add_argument(
+            "--generate",
+            type=float,
+            default=None,
+            metavar="SCALE",
+            help="Run generate_scale at this scale first when no scale data exists.",
+        )
+
+    def handle(self, *args, **options):
+        if not 1 <= options["seconds"] <= 1800 or not 1 <= options["clients"] <= 64:
+            raise CommandError("--seconds must be 1..1800 and --clients 1..64.")
+        if not scale.already_generated():
+            if options["generate"] is None:
+                raise CommandError("No scale data: run generate_scale (or pass --generate 1).")
+            scale.generate(options["generate"], progress=scale.Progress(self.stderr))
+        try:
+            bench.run(
+                clients=options["clients"],
+                seconds=options["seconds"],
+                warmup=options["warmup"],
+                workers=options["workers"],
+                write=lambda line: (self.stdout.write(line), self.stdout.flush()),
+            )
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
