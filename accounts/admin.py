@@ -16,6 +16,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "role", "agency", "is_active"]
+    list_select_related = ["agency"]
     list_filter = ["role", "is_active", "agency"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.audit import AccessLoggedAdminMixin
+
 from .models import (
     Circle,
     CircleMembership,
@@ -54,7 +56,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeetingNote)
-class MeetingNoteAdmin(SimpleHistoryAdmin):
+class MeetingNoteAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
     list_display = ["meeting", "author", "status", "submitted_at", "reviewed_at"]
     list_filter = ["status"]
     list_select_related = ["meeting__circle__core_member", "author"]
@@ -63,13 +65,13 @@ class MeetingNoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeetingObservation)
-class MeetingObservationAdmin(SimpleHistoryAdmin):
+class MeetingObservationAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
     list_display = ["note", "author", "created_at"]
     raw_id_fields = ["note", "author"]
 
 
 @admin.register(Concern)
-class ConcernAdmin(SimpleHistoryAdmin):
+class ConcernAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
     list_display = ["circle", "severity", "category", "imminent_risk", "status", "raised_at"]
     list_filter = ["status", "severity", "category", "imminent_risk"]
     list_select_related = ["circle__core_member"]

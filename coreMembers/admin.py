@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.audit import AccessLoggedAdminMixin
+
 from .models import (
     CoreMember,
+    ErasureLog,
     InformationSharingRecord,
     LiaisonAssignment,
     MappaRecord,
@@ -16,7 +19,7 @@ from .models import (
 
 
 @admin.register(CoreMember)
-class CoreMemberAdmin(SimpleHistoryAdmin):
+class CoreMemberAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
     list_display = ["reference", "first_name", "last_name", "status", "coordinator", "mappa_level"]
     list_filter = ["status", "mappa_category", "mappa_level"]
     search_fields = ["reference", "first_name", "last_name"]
@@ -110,7 +113,7 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InformationSharingRecord)
-class InformationSharingRecordAdmin(NoRevertHistoryAdmin):
+class InformationSharingRecordAdmin(AccessLoggedAdminMixin, NoRevertHistoryAdmin):
     """Read-only: a shared record is immutable, and drafts are written in the app."""
 
     list_display = ["summary", "core_member", "urgency", "status", "shared_at"]
@@ -132,6 +135,24 @@ class InformationSharingRecordAdmin(NoRevertHistoryAdmin):
 class RecordRecipientAdmin(NoRevertHistoryAdmin):
     list_display = ["record", "liaison", "acknowledged_at"]
     list_select_related = ["record", "liaison"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(admin.ModelAdmin):
+    """Read-only: the erasure log is append-only proof of what was erased, when and why."""
+
+    list_display = ["reference", "erased_at", "erased_by", "basis", "reason"]
+    list_filter = ["basis"]
+    search_fields = ["reference"]
 
     def has_add_permission(self, request):
         return False

@@ -50,11 +50,7 @@ PROJECT_APPS = ("accounts", "volunteers", "core_members", "circles", "reports")
 MAX_CHANGELIST_QUERIES = 16
 # Changelists whose query count grows with the rows shown, and why. Fixing one makes
 # the growth test fail until it is taken off this list.
-KNOWN_N_PLUS_ONE = {
-    # The agency column is a nullable foreign key, which the admin does not join by
-    # itself: one query per liaison agency on the page.
-    "accounts.User": "UserAdmin needs list_select_related = ['agency']",
-}
+KNOWN_N_PLUS_ONE = {}
 
 
 def project_models():
