@@ -603,6 +603,7 @@ def test_one_static_beat_schedule_runs_the_sweep_every_few_minutes():
     assert {entry["task"] for entry in schedule.values()} == {
         "circles.tasks.sweep",
         "circles.tasks.meetings_generate_all",
+        "coreMembers.tasks.retention_sweep",
     }
     sweep_entry = next(e for e in schedule.values() if e["task"] == "circles.tasks.sweep")
     assert sweep_entry["schedule"] == SWEEP_INTERVAL_SECONDS <= 5 * 60
