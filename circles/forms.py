@@ -113,7 +113,8 @@ class MatchFilterForm(forms.Form):
 
 
 class MembershipAddForm(forms.Form):
-    volunteer = forms.IntegerField(widget=forms.HiddenInput)
+    # Bounded, so a hostile id is a form error rather than a database overflow.
+    volunteer = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     role = forms.ChoiceField(choices=CircleMembership.Role.choices)
 
 

@@ -196,6 +196,8 @@ def test_the_coordinator_adds_a_primary_volunteer(client, circle, pool, coordina
         ("ready", {"role": "CAPTAIN"}, "Select a valid choice."),
         (None, {"volunteer": "999999", "role": "VOLUNTEER"}, "No such volunteer."),
         (None, {"volunteer": "x", "role": "VOLUNTEER"}, "Enter a whole number."),
+        (None, {"volunteer": str(10**30), "role": "VOLUNTEER"}, "less than or equal to"),
+        (None, {"volunteer": "-4", "role": "VOLUNTEER"}, "greater than or equal to 1"),
     ],
 )
 def test_bad_input_is_shown_and_nothing_is_written(
