@@ -40,7 +40,8 @@ from circles.forms_minutes import (
     TriageForm,
 )
 from circles.models import CircleMembership, Concern, Meeting, MeetingNote
-from coreMembers.access import FULL, core_member_for_user
+from coreMembers.access import FULL, core_member_for_user, core_members_visible_to
+from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
 
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
@@ -481,6 +482,12 @@ def dashboard(request):
         .select_related("circle__core_member", "requested_by")
         .order_by("starts_at")
     )
+    unacknowledged = (
+        RecordRecipient.objects.overdue(now)
+        .filter(record__core_member__in=core_members_visible_to(user, FULL))
+        .for_list()
+        .order_by("acknowledge_due_at", "pk")
+    )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
     rises = _recent_rises(circles, now) if user.role == User.Role.COORDINATOR else None
@@ -495,6 +502,8 @@ def dashboard(request):
             "overdue": overdue[:LIST_LIMIT],
             "overdue_count": overdue.count(),
             "emergencies": emergencies[:LIST_LIMIT],
+            "unacknowledged": unacknowledged[:LIST_LIMIT],
+            "unacknowledged_count": unacknowledged.count(),
             "rises": rises,
             "limit": LIST_LIMIT,
             "now": now,
