@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     DurationField,
@@ -27,6 +28,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -40,6 +42,7 @@ from coreMembers.models import (
     InformationSharingRecord,
     MappaCategory,
     MappaLevel,
+    MappaRecord,
     RecordRecipient,
     Referral,
 )
@@ -298,16 +301,33 @@ def circles_in_period(scope, period):
 
 
 def mappa_counts(scope, period):
-    """{(category, level): n} of the Core Members of the period's circles (None: not recorded)."""
+    """{(category, level): n} of the Core Members of the period's circles (None: not recorded).
+
+    Category and level as they stood on the last day of the period, from the dated
+    MAPPA history; a Core Member with no history counts with the fields on the record.
+    """
     core_members = scope.core_members.filter(
         pk__in=circles_in_period(scope, period).values("core_member")
     )
+    then = MappaRecord.objects.filter(
+        core_member=OuterRef("pk"), effective_from__lte=period.end
+    ).order_by("-effective_from", "-recorded_at")
+    has_history = Exists(MappaRecord.objects.filter(core_member=OuterRef("pk")))
+    stood = {
+        f"{name}_then": Case(
+            When(has_history, then=Subquery(then.values(name)[:1])),
+            default=F(f"mappa_{name}"),
+            output_field=IntegerField(),
+        )
+        for name in ("category", "level")
+    }
     return {
         (category, level): n
         for category, level, n in core_members.order_by()
-        .values_list("mappa_category", "mappa_level")
+        .annotate(**stood)
+        .values_list("category_then", "level_then")
         .annotate(n=Count("pk"))
-        .values_list("mappa_category", "mappa_level", "n")
+        .values_list("category_then", "level_then", "n")
     }
 
 
@@ -335,7 +355,7 @@ def caseload(scope, period):
         ["MAPPA category", "Level 1", "Level 2", "Level 3", "Level not recorded", "Total"],
         mappa_rows,
         chart=5,
-        note="Category and level as recorded on the Core Member today.",
+        note="Category and level on the last day of the period, from the dated MAPPA history.",
     )
     mappa_table.total = _total(mappa_rows)
 

@@ -134,3 +134,25 @@ def test_an_empty_caseload_has_zeros_and_no_median(quarter, coordinator):
     report = caseload(Scope.for_user(coordinator), quarter)
     assert by_label(report.table("circles-by-state"))["Total"] == [0]
     assert report.table("referral-to-launch").rows[0][1:] == [None, 0]
+
+
+def test_mappa_as_it_stood_at_the_end_of_the_period(quarter, coordinator):
+    from coreMembers.services import mappa_record
+    from reports.queries import financial_quarter
+
+    circle = owned_circle(coordinator, launched_on=D(2025, 4, 15))
+    core_member = circle.core_member
+    mappa_record(core_member=core_member, category=1, level=1, effective_from=D(2025, 7, 1))
+    # Raised to level 2 from 1 May 2026: the record now says 1 / 2.
+    mappa_record(core_member=core_member, category=1, level=2, effective_from=D(2026, 5, 1))
+    core_member.refresh_from_db()
+    assert (core_member.mappa_category, core_member.mappa_level) == (1, 2)
+    scope = Scope.for_user(coordinator)
+    # January to March 2026: level 1 then. April to June 2026: level 2 by 30 June.
+    last_quarter = caseload(scope, financial_quarter(2025, 4)).table("core-members-by-mappa")
+    assert by_label(last_quarter)["Category 1"] == [1, 0, 0, 0, 1]
+    this_quarter = caseload(scope, quarter).table("core-members-by-mappa")
+    assert by_label(this_quarter)["Category 1"] == [0, 1, 0, 0, 1]
+    # April to June 2025: the history starts in July, so nothing was recorded then.
+    before = caseload(scope, financial_quarter(2025, 1)).table("core-members-by-mappa")
+    assert by_label(before)["Category not recorded"] == [0, 0, 0, 1, 1]
