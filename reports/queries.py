@@ -179,9 +179,10 @@ class Table:
     """One report table: a first column of labels, then figures; maybe a total row.
 
     ``kind`` says how the anonymised return treats it: ``counts`` (every number
-    is a count of people or events; the rows partition the total) or
-    ``figures`` (a derived value in column 1 and the count it rests on in
-    column 2). ``chart`` is the column drawn as bars, or None for no chart.
+    is a count of people or events; the rows partition the total), ``figures``
+    (a derived value in column 1 and the count it rests on in column 2),
+    ``hours`` (sums of hours) or ``follow-up`` (cohort counts beside text).
+    ``chart`` is the column drawn as bars, or None for no chart.
     """
 
     slug: str
