@@ -338,3 +338,12 @@ def test_operations_page_shows_backlog_and_failures_when_on_time(client):
     assert '<p class="display-6 mb-1" data-testid="backlog">2</p>' in content
     assert '<p class="display-6 mb-1" data-testid="failures">1</p>' in content
     assert "SMTPServerDisconnected" in content
+
+
+def test_operations_page_says_when_the_last_sweep_failed(client):
+    now = timezone.now()
+    SweepRun.objects.create(started_at=now, finished_at=now, error="OperationalError('gone')")
+    client.force_login(ManagerFactory())
+    response = client.get(reverse("accounts:operations"))
+    assert b'data-testid="sweep-failed"' in response.content
+    assert b"OperationalError" in response.content
