@@ -622,3 +622,16 @@ def test_docker_compose_runs_exactly_one_beat(settings):
 def test_send_tasks_are_acks_late_and_retry_with_a_short_backoff():
     assert tasks.send_reminder.acks_late and tasks.sweep.acks_late
     assert 0 < tasks.send_reminder.max_retries <= 10
+
+
+def test_the_sweep_command_runs_one_sweep(circle, freeze_time):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    MeetingFactory(circle=circle, starts_at=london(2026, 10, 29, 18, 30))
+    freeze_time(datetime.datetime(2026, 10, 28, 19, 0))
+    out = StringIO()
+    call_command("reminders_sweep", stdout=out)
+    assert "3 new, 3 enqueued" in out.getvalue()
+    assert SweepRun.objects.count() == 1
