@@ -7,7 +7,7 @@ circle the user may see.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import User
@@ -25,14 +25,19 @@ CHANGE = "change"
 
 
 def _granted(user, codename):
-    """Exists() filters for a circle permission held directly or through the circle group."""
+    """A filter for a circle permission held directly or through the circle group.
+
+    One ``pk IN (direct UNION ALL via group)`` semi-join rather than two OR-ed EXISTS:
+    PostgreSQL then starts from the user's few grants instead of scanning every circle
+    (at national scale the coordinator dashboard went from 2.5 s to 20 ms; issue 10).
+    """
     direct = CircleUserObjectPermission.objects.filter(
-        user=user, permission__codename=codename, content_object=OuterRef("pk")
-    )
+        user=user, permission__codename=codename
+    ).values("content_object_id")
     via_group = CircleGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=codename, content_object=OuterRef("pk")
-    )
-    return Exists(direct) | Exists(via_group)
+        group__user=user, permission__codename=codename
+    ).values("content_object_id")
+    return Q(pk__in=direct.union(via_group, all=True))
 
 
 def circles_visible_to(user, perm=VIEW):

@@ -40,7 +40,7 @@ from circles.forms_minutes import (
     TriageForm,
 )
 from circles.models import CircleMembership, Concern, Meeting, MeetingNote
-from coreMembers.access import FULL, core_member_for_user, core_members_visible_to
+from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
 from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
 
@@ -484,7 +484,7 @@ def dashboard(request):
     )
     unacknowledged = (
         RecordRecipient.objects.overdue(now)
-        .filter(record__core_member__in=core_members_visible_to(user, FULL))
+        .filter(record__core_member__in=core_member_ids_visible_to(user, FULL))
         .for_list()
         .order_by("acknowledge_due_at", "pk")
     )

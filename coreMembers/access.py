@@ -45,6 +45,27 @@ def core_members_visible_to(user, perm=IDENTITY):
     return CoreMember.objects.none()
 
 
+def core_member_ids_visible_to(user, perm=IDENTITY):
+    """The pks of ``core_members_visible_to(user, perm)``, as a subquery for ``__in``.
+
+    For coordinators and liaisons these are the grant rows themselves: PostgreSQL plans
+    ``core_member_id IN (grants)`` from the user's few grants, where the EXISTS form
+    made it scan every waiting record at national scale (issue 10).
+    """
+    if (
+        user.is_authenticated
+        and user.is_active
+        and (
+            user.role == User.Role.COORDINATOR
+            or (user.role == User.Role.LIAISON and perm == IDENTITY)
+        )
+    ):
+        return CoreMemberUserObjectPermission.objects.filter(
+            user=user, permission__codename=perm
+        ).values("content_object_id")
+    return core_members_visible_to(user, perm).values("pk")
+
+
 def sees_full_record(user):
     return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
 

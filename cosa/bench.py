@@ -21,7 +21,6 @@ import dataclasses
 import http.client
 import os
 import random
-import secrets
 import signal
 import socket
 import statistics
@@ -173,7 +172,8 @@ def _free_port():
 
 def production_env(port):
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}
-    env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(48))
+    # The sessions were signed in this process: the server must share its key.
+    env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
     env["DJANGO_SETTINGS_MODULE"] = "cosa.settings"
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
     # Plain HTTP on loopback: the bench says it came through a TLS proxy instead.

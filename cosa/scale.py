@@ -21,8 +21,9 @@ import time
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from accounts.models import Agency, User
+from accounts.models import Agency, Notification, User
 from circles.models import (
     Circle,
     CircleGroupObjectPermission,
@@ -32,6 +33,8 @@ from circles.models import (
     Covenant,
     Meeting,
     MeetingNote,
+    MeetingObservation,
+    Reminder,
     ReviewMilestone,
 )
 from coreMembers.models import (
@@ -200,9 +203,14 @@ def already_generated():
 def reset():
     """Delete what an earlier run generated (by its e-mail domain and references)."""
     with connection.cursor() as cursor:
+        replica = False
         if connection.vendor == "postgresql":
-            # The access log's append-only trigger is not involved: nothing is logged here.
-            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            # A superuser skips foreign-key triggers: the append-only access log may still
+            # name generated users after a bench (its rows are never deleted).
+            replica = cursor.fetchone()[0]
+            if replica:
+                cursor.execute("SET session_replication_role = replica")
         try:
             users = User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}")
             core_members = CoreMember.objects.filter(reference__startswith="SC-")
@@ -216,6 +224,10 @@ def reset():
                 ),
                 Concern.objects.filter(circle__in=circles),
                 records,
+                MeetingObservation.objects.filter(note__meeting__circle__in=circles),
+                MeetingNote.volunteers_present.through.objects.filter(
+                    meetingnote__meeting__circle__in=circles
+                ),
                 MeetingNote.objects.filter(meeting__circle__in=circles),
                 Meeting.objects.filter(circle__in=circles),
                 ReviewMilestone.objects.filter(circle__in=circles),
@@ -237,13 +249,17 @@ def reset():
                 TrainingRecord.objects.filter(volunteer__user__in=users),
                 Volunteer.objects.filter(user__in=users),
                 User.groups.through.objects.filter(user__in=users),
+                StaticToken.objects.filter(device__user__in=users),
+                StaticDevice.objects.filter(user__in=users),
+                Notification.objects.filter(recipient__in=users),
+                Reminder.objects.filter(recipient__in=users),
                 users,
                 Agency.objects.filter(region__startswith="Scale "),
             ]
             for queryset in steps:
                 queryset._raw_delete(queryset.db)
         finally:
-            if connection.vendor == "postgresql":
+            if replica:
                 cursor.execute("SET session_replication_role = DEFAULT")
 
 

@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -25,6 +26,7 @@ class VolunteerQuerySet(models.QuerySet):
         query whatever the number of volunteers.
         """
         on = on or timezone.localdate()
+        memberships = self.model.memberships.rel.related_model.objects
         return self.annotate(
             dbs_current=models.Exists(
                 DBSCheck.objects.filter(
@@ -41,8 +43,17 @@ class VolunteerQuerySet(models.QuerySet):
                 .order_by("-issued_on")
                 .values("recheck_due_on")[:1]
             ),
-            circle_count=models.Count(
-                "memberships", filter=Q(memberships__left_on__isnull=True), distinct=True
+            # A correlated count, not a join and GROUP BY: a page of the pool then
+            # counts for its 25 rows only, not for every volunteer (issue 10).
+            circle_count=Coalesce(
+                models.Subquery(
+                    memberships.filter(volunteer=models.OuterRef("pk"), left_on__isnull=True)
+                    .order_by()
+                    .values("volunteer")
+                    .annotate(n=models.Count("pk"))
+                    .values("n")
+                ),
+                0,
             ),
         )
 

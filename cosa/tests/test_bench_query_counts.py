@@ -1,0 +1,59 @@
+"""Every page `make bench` drives costs the same number of queries at two data sizes (issue 10).
+
+generate_scale makes a small and a four-times larger national picture (the coordinator
+sees 18 and then 72 circles, the manager everything, the liaison four times the records);
+the bench's own page picking chooses the users and objects; each page is opened twice
+and the second request's queries are counted. The counts must be equal at both sizes,
+and within the pins below.
+"""
+
+import pytest
+from django.db import transaction
+
+from cosa import bench, scale
+
+# The most queries each page may issue (measured on the generated data: these are the
+# counts at both sizes). The floor is the framework's own cost: session, user, device,
+# session save.
+PINNED = {
+    "floor": 8,
+    "coordinator_dashboard": 19,
+    "circle_page": 19,
+    "core_member_page": 20,
+    "volunteer_pool": 11,
+    "volunteer_start": 12,
+    "minutes_form": 16,
+    "liaison_inbox": 11,
+    "manager_reports": 10,
+}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _counts(client, factor, django_assert_max_num_queries):
+    counts = {}
+    try:
+        with transaction.atomic():
+            scale.generate(factor, analyze=False)
+            for page in bench.pick_pages():
+                client.force_login(page.user)
+                client.get(page.path)
+                with django_assert_max_num_queries(PINNED[page.name]) as captured:
+                    response = client.get(page.path)
+                assert response.status_code == 200, (page.name, response.status_code)
+                counts[page.name] = len(captured.captured_queries)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return counts
+
+
+@pytest.mark.django_db
+def test_benched_pages_cost_the_same_queries_at_two_sizes(client, django_assert_max_num_queries):
+    small = _counts(client, 0.0005, django_assert_max_num_queries)
+    large = _counts(client, 0.002, django_assert_max_num_queries)
+    print(f"\nbenched pages' queries at two sizes: {small}")
+    assert set(small) == set(PINNED)
+    assert small == large
