@@ -35,9 +35,7 @@ class SessionLimitsMiddleware:
             login_at = request.session.setdefault(LOGIN_AT, now)
             seen_at = request.session.get(SEEN_AT, now)
             if now - login_at > settings.SESSION_MAX_SECONDS:
-                return self._end(
-                    request, "Your 12-hour session ended. Please log in again."
-                )
+                return self._end(request, "Your 12-hour session ended. Please log in again.")
             if now - seen_at > settings.SESSION_IDLE_SECONDS:
                 return self._end(request, "You were logged out after 15 idle minutes.")
             request.session[SEEN_AT] = now

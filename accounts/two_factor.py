@@ -147,9 +147,7 @@ def setup(request):
         ended = _failed(request)
         if ended:
             return ended
-        form.add_error(
-            "code", "That code is not right. Check your phone's clock and try again."
-        )
+        form.add_error("code", "That code is not right. Check your phone's clock and try again.")
     secret = base64.b32encode(device.bin_key).decode()
     context = {
         "form": form,
