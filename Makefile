@@ -7,7 +7,7 @@ PORT ?= 8000
 # make run is a local demo: debug on, SQLite and the filesystem broker under var/.
 RUN_ENV := DJANGO_DEBUG=true DJANGO_SECURE_COOKIES=false
 
-.PHONY: run test lint format venv migrate seed clean
+.PHONY: run test e2e lint format venv migrate seed clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,19 @@ run: seed
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Browser tests (README "Browser tests"): Playwright drives Debian's Chromium
+# (/usr/bin/chromium, never a downloaded browser) against a live server on the
+# database in DATABASE_URL (.ci/run: PostgreSQL; unset: SQLite in var/e2e/), with
+# axe-core from npm (e2e/package-lock.json). Screenshots go to e2e-screenshots/.
+E2E_ENV := DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_SECURE_SSL_REDIRECT=false \
+	DJANGO_HSTS_SECONDS=0 DJANGO_EMAIL_URL=locmem:// COSA_VAR_DIR=$(CURDIR)/var/e2e \
+	DJANGO_SECRET_KEY=e2e-only-secret-key-not-used-anywhere-else-0123456789
+e2e: venv
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p var/e2e
+	$(E2E_ENV) $(BIN)/python manage.py migrate --noinput
+	$(E2E_ENV) $(BIN)/pytest -c e2e/pytest.ini --rootdir=. e2e $(E2E_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,110 @@
+"""Demo people and their second factor, read from the seeded database.
+
+TOTP codes are computed from the device key as an authenticator app would;
+backup codes come from accounts.demo.demo_two_factor_code (single use).
+"""
+
+import base64
+import time
+
+from django.db import connection
+from playwright.sync_api import expect
+
+MANAGER = "manager@example.org"
+COORDINATOR = "tomasz.brennan@example.org"
+LIAISON = "sandra.holloway@example.org"
+PASSWORD = "cosa-demo-2026!"  # noqa: S105 - the published demo password (README)
+
+
+def user(email):
+    from accounts.models import User
+
+    return User.objects.get(email=email)
+
+
+def _wait_for_fresh_step(device):
+    """A TOTP code is accepted once: if this step's code was used, wait for the next step."""
+    while device.last_t >= int(time.time() - device.t0) // device.step:
+        time.sleep(1)
+        device.refresh_from_db()
+
+
+def totp_from_key(base32_key):
+    """What an authenticator app shows for a key typed in by hand."""
+    from django_otp.oath import totp
+
+    key = base64.b32decode(base32_key.replace(" ", "").upper())
+    return f"{totp(key):06d}"
+
+
+def totp_code(email):
+    """The current code of the user's confirmed authenticator app."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user(email), confirmed=True)
+    _wait_for_fresh_step(device)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    connection.close()
+    return f"{code:0{device.digits}d}"
+
+
+def backup_code(email):
+    from accounts.demo import demo_two_factor_code
+
+    code = demo_two_factor_code(user(email))
+    connection.close()
+    return code
+
+
+def has_authenticator(email):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    found = TOTPDevice.objects.filter(user=user(email), confirmed=True).exists()
+    connection.close()
+    return found
+
+
+class Logins:
+    def log_in(self, page, email, *, method="backup", shoot=None):
+        """Both login steps as a person does them: e-mail and password, then a code.
+
+        ``method="totp"``: an authenticator app. A first login sets the app up from
+        the key shown on the page (as typed in by hand), confirms it with a code and
+        is shown backup codes; later logins type the app's current code.
+        ``method="backup"``: a single-use backup code. ``shoot(page, step)`` takes
+        screenshots of the login pages.
+        """
+        shoot = shoot or (lambda *_: None)
+        if method == "backup":
+            code = backup_code(email)
+        page.goto("/login/")
+        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        shoot(page, "login-password")
+        page.get_by_role("button", name="Log in").click()
+        if method == "totp" and not has_authenticator(email):
+            expect(page.get_by_role("heading", name="Set up two-factor login")).to_be_visible()
+            assert "/account/two-factor/setup/" in page.url
+            expect(page.get_by_role("img", name="QR code")).to_be_visible()
+            key = page.locator("main code").first.inner_text()
+            page.get_by_label("Code").fill(totp_from_key(key))
+            shoot(page, "login-authenticator-setup")
+            page.get_by_role("button", name="Confirm").click()
+            expect(page.get_by_role("heading", name="Backup codes")).to_be_visible()
+            expect(page.locator(".backup-codes li")).to_have_count(10)
+            shoot(page, "login-backup-codes")
+            page.get_by_role("link", name="I have kept them: continue").click()
+        else:
+            expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+            assert "/login/two-factor/" in page.url
+            if method == "totp":
+                code = totp_code(email)
+            page.get_by_label("Code").fill(code)
+            shoot(page, "login-code")
+            page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", name="Enter your code")).to_have_count(0)
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+        assert "/login/" not in page.url, page.url
+        return page
