@@ -8,6 +8,7 @@ from .models import (
     CircleMembership,
     Concern,
     Covenant,
+    FollowUpCheck,
     Meeting,
     MeetingNote,
     MeetingObservation,
@@ -113,3 +114,13 @@ class SweepRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FollowUpCheck)
+class FollowUpCheckAdmin(SimpleHistoryAdmin):
+    """Read-only for managers like the rest: checks are recorded on the circle's pages."""
+
+    list_display = ["circle", "months", "checked_on", "checked_with", "nothing_found"]
+    list_filter = ["months", "nothing_found"]
+    list_select_related = ["circle__core_member", "checked_with"]
+    raw_id_fields = ["circle", "checked_with", "recorded_by"]

@@ -10,6 +10,7 @@ from .models import (
     InformationSharingRecord,
     LiaisonAssignment,
     MappaRecord,
+    OutcomeEvent,
     RecordRecipient,
     Referral,
     ReferralDocument,
@@ -162,3 +163,13 @@ class ErasureLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutcomeEvent)
+class OutcomeEventAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+    """Recalls and reconvictions: criminal-offence data, so reads are access-logged."""
+
+    list_display = ["core_member", "kind", "offence_type", "occurred_on", "source_agency"]
+    list_filter = ["kind", "offence_type"]
+    list_select_related = ["core_member", "source_agency"]
+    raw_id_fields = ["core_member", "circle", "source_agency", "recorded_by"]
