@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_minutes, views
+from . import urls_follow_up, urls_minutes, views
 
 app_name = "circles"
 
@@ -33,3 +33,4 @@ urlpatterns = [
 ]
 
 urlpatterns += urls_minutes.urlpatterns
+urlpatterns += urls_follow_up.urlpatterns

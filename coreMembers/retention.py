@@ -24,6 +24,7 @@ from coreMembers.models import (
     CoreMember,
     ErasureLog,
     InformationSharingRecord,
+    OutcomeEvent,
     RecordRecipient,
     Referral,
 )
@@ -126,6 +127,7 @@ def core_member_erase(
         CircleMembership,
         Concern,
         Covenant,
+        FollowUpCheck,
         Meeting,
         MeetingNote,
         MeetingObservation,
@@ -179,6 +181,9 @@ def core_member_erase(
         CircleMembership.objects.filter(circle__in=circles),
         Covenant.objects.filter(circle__in=circles),
         milestones,
+        # Outcomes (issue 8): both PROTECT their circle, so they go before it.
+        FollowUpCheck.objects.filter(circle__in=circles),
+        OutcomeEvent.objects.filter(core_member=core_member),
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
@@ -319,6 +324,16 @@ def subject_access_export(core_member: CoreMember) -> dict:
                     {**_fields(c, exclude=("id",)), "raised_by": redact(c.raised_by)}
                     for c in circle.concerns.select_related("raised_by").order_by("pk")
                 ],
+                "follow_up_checks": [
+                    {
+                        **_fields(f, exclude=("id",)),
+                        "checked_with": f.checked_with.name,
+                        "recorded_by": redact(f.recorded_by),
+                    }
+                    for f in circle.follow_up_checks.select_related(
+                        "checked_with", "recorded_by"
+                    ).order_by("months")
+                ],
             }
         )
     records = []
@@ -377,6 +392,17 @@ def subject_access_export(core_member: CoreMember) -> dict:
             for a in core_member.liaison_assignments.select_related("liaison__agency")
         ],
         "circles": circles,
+        "outcome_events": [
+            {
+                **_fields(e, exclude=("id",)),
+                "circle": e.circle.name if e.circle_id else None,
+                "source_agency": e.source_agency.name,
+                "recorded_by": redact(e.recorded_by),
+            }
+            for e in core_member.outcome_events.select_related(
+                "circle", "source_agency", "recorded_by"
+            ).order_by("occurred_on", "pk")
+        ],
         "shared_records": records,
         "access_log": [
             {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_privacy, urls_sharing, views
+from . import urls_outcomes, urls_privacy, urls_sharing, views
 
 app_name = "core_members"
 
@@ -44,3 +44,4 @@ urlpatterns = [
 
 urlpatterns += urls_sharing.urlpatterns
 urlpatterns += urls_privacy.urlpatterns
+urlpatterns += urls_outcomes.urlpatterns
