@@ -8,7 +8,8 @@ and within the pins below.
 """
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from cosa import bench, scale
 
@@ -23,7 +24,7 @@ PINNED = {
     "volunteer_pool": 11,
     "volunteer_start": 12,
     "minutes_form": 16,
-    "liaison_inbox": 11,
+    "liaison_inbox": 12,  # 11 on SQLite, 12 on PostgreSQL at this size
     "manager_reports": 10,
 }
 
@@ -32,7 +33,7 @@ class _Rollback(Exception):
     pass
 
 
-def _counts(client, factor, django_assert_max_num_queries):
+def _counts(client, factor):
     counts = {}
     try:
         with transaction.atomic():
@@ -40,7 +41,7 @@ def _counts(client, factor, django_assert_max_num_queries):
             for page in bench.pick_pages():
                 client.force_login(page.user)
                 client.get(page.path)
-                with django_assert_max_num_queries(PINNED[page.name]) as captured:
+                with CaptureQueriesContext(connection) as captured:
                     response = client.get(page.path)
                 assert response.status_code == 200, (page.name, response.status_code)
                 counts[page.name] = len(captured.captured_queries)
@@ -51,9 +52,11 @@ def _counts(client, factor, django_assert_max_num_queries):
 
 
 @pytest.mark.django_db
-def test_benched_pages_cost_the_same_queries_at_two_sizes(client, django_assert_max_num_queries):
-    small = _counts(client, 0.0005, django_assert_max_num_queries)
-    large = _counts(client, 0.002, django_assert_max_num_queries)
-    print(f"\nbenched pages' queries at two sizes: {small}")
+def test_benched_pages_cost_the_same_queries_at_two_sizes(client):
+    small = _counts(client, 0.0005)
+    large = _counts(client, 0.002)
+    print(f"\nbenched pages' queries at two sizes: {small} / {large}")
     assert set(small) == set(PINNED)
     assert small == large
+    over = {name: (n, PINNED[name]) for name, n in small.items() if n > PINNED[name]}
+    assert not over, f"pages over their pinned query count (counted, pinned): {over}"
