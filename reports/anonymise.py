@@ -148,6 +148,8 @@ def return_tables(scope, period):
         outcomes.table("ended-by-reason"),
         outcomes.table("outcome-figures"),
         outcomes.table("follow-up"),
+        outcomes.table("follow-up-reconvictions"),
+        outcomes.table("follow-up-rates"),
     ]
 
 

@@ -30,12 +30,19 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import User
 from circles.access import circles_visible_to
-from circles.models import Circle, CircleMembership, Concern, Meeting, MeetingNote
+from circles.models import (
+    Circle,
+    CircleMembership,
+    Concern,
+    FollowUpCheck,
+    Meeting,
+    MeetingNote,
+)
 from coreMembers.access import FULL, core_members_visible_to
 from coreMembers.models import (
     CoreMember,
@@ -43,15 +50,16 @@ from coreMembers.models import (
     MappaCategory,
     MappaLevel,
     MappaRecord,
+    OutcomeEvent,
     RecordRecipient,
     Referral,
 )
 from volunteers.models import DBSCheck, Volunteer, VolunteerHours
 
 DBS_DUE_WITHIN_DAYS = 60
-# Follow-up windows counted from the circle's launch, in days (12 and 24 months).
-FOLLOW_UP_DAYS = {12: 365, 24: 730}
-NOT_RECORDED = "not recorded"
+# Follow-up windows counted from the circle's launch, in days (12 and 24 months); the
+# follow-up checks fall due at the same points.
+FOLLOW_UP_DAYS = FollowUpCheck.DAYS
 
 
 # Period and scope ---------------------------------------------------------------------------
@@ -733,7 +741,7 @@ def outcomes(scope, period):
                 n_ended,
             ],
             [
-                "Recalled or reconvicted during the circle, of those ended",
+                "Ended by recall or reconviction, of those ended",
                 percent(
                     by_reason[Circle.EndReason.RECALLED] + by_reason[Circle.EndReason.RECONVICTED],
                     n_ended,
@@ -744,30 +752,84 @@ def outcomes(scope, period):
         chart=None,
         kind="figures",
     )
+    return Report("outcomes", "Outcomes", [ended_table, figures, *follow_up_tables(scope, period)])
 
-    # Follow-up counts from the launch: a circle is in the 12-month cohort once 365
-    # days have passed since its launch by the end of the period.
-    launched = scope.circles.filter(launched_on__isnull=False)
-    length = _between("launched_on", "ended_on")
+
+# Follow-up: recall and reconviction at 12 and 24 months ------------------------------------
+
+OFFENCE_TYPES = OutcomeEvent.OffenceType
+
+
+def _follow_up_counts(scope, period):
+    """Every follow-up count in one aggregate query over circles joined to their Core
+    Member's outcome events and their follow-up checks (counted DISTINCT per circle).
+
+    An event is placed by its offence date when recorded, else its own date, measured
+    in days from the launch. For the ``months`` follow-up (``d`` days):
+    during = launch <= date <= min(end, launch + d); after = end < date <= launch + d.
+    """
+    event = "core_member__outcome_events"
+    circles = scope.circles.filter(
+        status=Circle.Status.ENDED, launched_on__isnull=False, ended_on__lte=period.end
+    ).annotate(
+        ran=_between("launched_on", "ended_on"),
+        event_at=ExpressionWrapper(
+            Coalesce(F(f"{event}__offence_on"), F(f"{event}__occurred_on")) - F("launched_on"),
+            output_field=DurationField(),
+        ),
+    )
+    recall = Q(**{f"{event}__kind": OutcomeEvent.Kind.RECALL})
+    reconviction = Q(**{f"{event}__kind": OutcomeEvent.Kind.RECONVICTION})
+    of_type = {t: Q(**{f"{event}__offence_type": t}) for t in OFFENCE_TYPES.values}
+
+    def circles_where(condition):
+        return Count("pk", distinct=True, filter=condition)
+
     aggregates = {}
     for months, days in FOLLOW_UP_DAYS.items():
-        cutoff = period.end - datetime.timedelta(days=days)
-        window = Q(launched_on__lte=cutoff)
-        within = Q(ended_length__lte=datetime.timedelta(days=days))
-        aggregates[f"n{months}"] = Count("pk", filter=window)
-        for reason in (Circle.EndReason.RECALLED, Circle.EndReason.RECONVICTED):
-            aggregates[f"{reason}{months}"] = Count(
-                "pk", filter=window & within & Q(end_reason=reason)
-            )
-    follow = launched.annotate(ended_length=length).aggregate(**aggregates)
-    follow_rows = [
+        cohort = Q(launched_on__lte=period.end - datetime.timedelta(days=days))
+        in_window = (
+            cohort
+            & Q(event_at__gte=datetime.timedelta(0))
+            & Q(event_at__lte=datetime.timedelta(days=days))
+        )
+        when = {
+            "during": in_window & Q(event_at__lte=F("ran")),
+            "after": in_window & Q(event_at__gt=F("ran")),
+        }
+        followed = cohort & Q(follow_up_checks__months=months)
+        aggregates[f"n{months}"] = circles_where(cohort)
+        aggregates[f"followed{months}"] = circles_where(followed)
+        for part, window in when.items():
+            aggregates[f"recall_{part}{months}"] = circles_where(window & recall)
+            aggregates[f"reconviction_{part}{months}"] = circles_where(window & reconviction)
+            for offence, is_type in of_type.items():
+                aggregates[f"{offence}_{part}{months}"] = circles_where(
+                    window & reconviction & is_type
+                )
+        followed_in_window = in_window & Q(follow_up_checks__months=months)
+        aggregates[f"followed_sexual{months}"] = circles_where(
+            followed_in_window & reconviction & of_type[OFFENCE_TYPES.SEXUAL]
+        )
+        aggregates[f"followed_reconviction{months}"] = circles_where(
+            followed_in_window & reconviction
+        )
+        aggregates[f"followed_recall{months}"] = circles_where(followed_in_window & recall)
+    return circles.aggregate(**aggregates)
+
+
+def follow_up_tables(scope, period):
+    """Recall and reconviction during and after the circle at 12 and 24 months of follow-up."""
+    n = _follow_up_counts(scope, period)
+    cohort_rows = [
         [
             f"{months} months after launch",
-            follow[f"n{months}"],
-            follow[f"RECALLED{months}"],
-            follow[f"RECONVICTED{months}"],
-            NOT_RECORDED,
-            NOT_RECORDED,
+            n[f"n{months}"],
+            n[f"followed{months}"],
+            n[f"recall_during{months}"],
+            n[f"reconviction_during{months}"],
+            n[f"recall_after{months}"],
+            n[f"reconviction_after{months}"],
         ]
         for months in FOLLOW_UP_DAYS
     ]
@@ -776,23 +838,80 @@ def outcomes(scope, period):
         "Recall and reconviction at 12 and 24 months of follow-up",
         [
             "Follow-up",
-            "Circles launched long enough ago",
+            "Circles ended, launched long enough ago",
+            "Followed up",
             "Recalled during the circle",
             "Reconvicted during the circle",
             "Recalled after the circle",
             "Reconvicted after the circle",
         ],
-        follow_rows,
+        cohort_rows,
         chart=None,
         kind="follow-up",
         note=(
-            "A circle counts once 12 (24) months have passed from its launch to the end of "
-            "the period. 'During' is a circle ended for recall or reconviction within the "
-            "window. Recall and reconviction after a circle has ended are not yet recorded "
-            "in the system, so they cannot be counted."
+            "Circles ended by the end of the period whose launch was at least 12 (24) months "
+            "(365, 730 days) before it; each circle counts once in a column however many "
+            "events. Followed up: the 12 (24)-month check with the police or probation is "
+            "recorded. During: from the launch to the end of the circle (or the follow-up "
+            "point if sooner); after: from the end to the follow-up point. A reconviction is "
+            "placed by the offence date when recorded, otherwise by the conviction date"
         ),
     )
-    return Report("outcomes", "Outcomes", [ended_table, figures, follow_table])
+    type_rows = [
+        [
+            label,
+            *(
+                n[f"{offence}_{part}{months}"]
+                for months in FOLLOW_UP_DAYS
+                for part in ("during", "after")
+            ),
+        ]
+        for offence, label in OFFENCE_TYPES.choices
+    ]
+    type_table = Table(
+        "follow-up-reconvictions",
+        "Reconvictions at 12 and 24 months of follow-up, by offence type",
+        [
+            "Offence",
+            "During the circle, 12 months",
+            "After the circle, 12 months",
+            "During the circle, 24 months",
+            "After the circle, 24 months",
+        ],
+        type_rows,
+        chart=None,
+        kind="follow-up",
+        note="Circles with at least one reconviction of the type, as in the table above.",
+    )
+    rate_rows = []
+    for months in FOLLOW_UP_DAYS:
+        followed = n[f"followed{months}"]
+        for key, what in (
+            ("sexual", "Reconvicted of a sexual offence"),
+            ("reconviction", "Reconvicted of any offence"),
+            ("recall", "Recalled"),
+        ):
+            count = n[f"followed_{key}{months}"]
+            rate_rows.append(
+                [
+                    f"{what} within {months} months of launch, of circles followed up",
+                    percent(count, followed),
+                    followed,
+                ]
+            )
+    rate_table = Table(
+        "follow-up-rates",
+        "Recall and reconviction among circles followed up",
+        ["Figure", "Value (%)", "Based on"],
+        rate_rows,
+        chart=None,
+        kind="figures",
+        note=(
+            "Only circles whose follow-up check is recorded, so that no check is read as "
+            "nothing found; during and after the circle together."
+        ),
+    )
+    return [follow_table, type_table, rate_table]
 
 
 REPORTS = {
