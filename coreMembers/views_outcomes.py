@@ -8,6 +8,7 @@ may not change it, refused (403).
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,7 +44,12 @@ def outcomes(request, pk):
     today = timezone.localdate()
     circles = list(
         core_member.circles.filter(launched_on__isnull=False)
-        .prefetch_related("follow_up_checks__checked_with", "follow_up_checks__recorded_by")
+        .prefetch_related(
+            Prefetch(
+                "follow_up_checks",
+                queryset=FollowUpCheck.objects.select_related("checked_with", "recorded_by"),
+            )
+        )
         .order_by("-launched_on")
     )
     context = {
