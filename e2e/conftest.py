@@ -129,9 +129,11 @@ def browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (never `playwright install`)")
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    # en-GB: dates read and typed day first, as a UK user has them.
+    args = ["--lang=en-GB"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        env = {**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB"}
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args, env=env)
         yield chromium
         chromium.close()
 
@@ -146,7 +148,12 @@ def new_page(browser, base_url):
     contexts = []
 
     def make(*, phone=False):
-        options = {"base_url": base_url, "viewport": PHONE if phone else DESKTOP}
+        options = {
+            "base_url": base_url,
+            "viewport": PHONE if phone else DESKTOP,
+            "locale": "en-GB",
+            "timezone_id": "Europe/London",
+        }
         if phone:
             options.update(device_scale_factor=2, is_mobile=True, has_touch=True)
         context = browser.new_context(accept_downloads=True, **options)
@@ -184,3 +191,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for line in axe.RESULTS.report_lines():
         terminalreporter.write_line(line)
     terminalreporter.write_line(axe.RESULTS.summary(journeys=journeys), bold=True)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Journeys first, in file order (each leaves what the next needs); the crawls last."""
+    items.sort(key=lambda item: "crawl_" in item.nodeid)

@@ -24,7 +24,8 @@ UNLABELLED_JS = """
   const missing = [];
   for (const el of controls) {
     if (!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)) continue;
-    const byLabel = el.labels && Array.from(el.labels).some(l => l.textContent.trim());
+    const byLabel = el.labels && Array.from(el.labels).some(l => l.textContent.trim()
+      || Array.from(l.querySelectorAll('img[alt]')).some(i => i.alt.trim()));
     const byAria = (el.getAttribute('aria-label') || '').trim();
     const ids = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
     const byLabelledby = ids.some(id => {
