@@ -38,6 +38,7 @@ from circles.models import (
     ReviewMilestone,
     Weekday,
 )
+from coreMembers import outcomes as cm_outcomes
 from coreMembers import services as cm_services
 from coreMembers.models import (
     CoreMember,
@@ -45,6 +46,7 @@ from coreMembers.models import (
     LiaisonAssignment,
     MappaCategory,
     MappaLevel,
+    OutcomeEvent,
     RiskAssessment,
 )
 from cosa.services import validated_save
@@ -352,6 +354,7 @@ class _DemoBuilder:
         self._build_concerns_and_records()
         self._finish_volunteer_paths()
         self._build_supervision_and_hours()
+        self._build_outcomes()
 
     def summary(self):
         notes = MeetingNote.objects.filter(meeting__circle__in=self.circles.values())
@@ -1387,6 +1390,36 @@ class _DemoBuilder:
                             hours=Decimal("0.75"),
                             circle=circle,
                         )
+
+    # Outcomes (issue 8) -------------------------------------------------------------------
+
+    def _build_outcomes(self):
+        """Colin's Monday circle launched 470 days ago and ended 60 days ago. Its 12-month
+        follow-up (launch + 365 days, 105 days ago) was checked with the police: nothing
+        found. Since then, a reconviction for a minor offence after the circle, which the
+        24-month check will count."""
+        circle = self.circles["D"]
+        coordinator = circle.coordinator
+        cm_outcomes.follow_up_record(
+            circle=circle,
+            acting_user=coordinator,
+            months=12,
+            checked_on=self.days_ago(45),
+            checked_with=self.agencies["police"],
+            nothing_found=True,
+            note="PNC check by the public-protection unit: no recall, no new conviction.",
+        )
+        cm_outcomes.outcome_record(
+            core_member=circle.core_member,
+            acting_user=coordinator,
+            kind=OutcomeEvent.Kind.RECONVICTION,
+            offence_type=OutcomeEvent.OffenceType.OTHER,
+            occurred_on=self.days_ago(12),
+            offence_on=self.days_ago(40),
+            source_agency=self.agencies["probation"],
+            note="Fined at the magistrates' court for shoplifting food; told the coordinator "
+            "himself before probation did.",
+        )
 
 
 def _core_member(
