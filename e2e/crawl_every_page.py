@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.e2e]
 DEPTH = 4
 PER_SHAPE = 2
 MAX_PAGES = 150
+PHONE_WIDTH = 375
 SKIP = re.compile(r"/logout/|/session/keepalive/|\.csv|\.json|/documents/\d+/|^/media/|^/static/")
 ROLES = [
     ("manager", people.MANAGER, False),
@@ -70,6 +71,11 @@ def test_every_page_a_role_can_reach_passes_axe(new_page, logins, base_url, role
         checked += 1
         found = axe.check(page, f"{role} crawl")
         problems += [f"{path}: {problem}" for problem in found]
+        if phone:
+            # Reflow (WCAG 1.4.10): nothing wider than the 375 px screen.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE_WIDTH:
+                problems.append(f"{path}: {width} px wide on a {PHONE_WIDTH} px phone")
         if depth >= DEPTH:
             continue
         for href in page.evaluate(LINKS_JS):

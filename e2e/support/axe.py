@@ -104,10 +104,17 @@ RESULTS = Results()
 
 def watch_console(page):
     def on_console(message):
-        if message.type == "error":
+        # A failed request is logged by on_response with its address; Chromium's own
+        # favicon.ico request (pages without a <link rel=icon>) is not worth a line.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             RESULTS.console_errors.append(f"{page.url}: {message.text[:200]}")
 
+    def on_response(response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            RESULTS.console_errors.append(f"{page.url}: {response.status} for {response.url}")
+
     page.on("console", on_console)
+    page.on("response", on_response)
 
 
 def check(page, label):
