@@ -55,7 +55,12 @@ SEVERITY_CHOICES = [
 
 
 class DateInput(forms.DateInput):
+    """A native date picker: it needs ISO dates, whatever the page's locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's name)
+        super().__init__(attrs=attrs, format=format)
 
 
 class TimeInput(forms.TimeInput):

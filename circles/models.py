@@ -254,7 +254,12 @@ class Meeting(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["circle", "starts_at", "kind"], name="meeting_unique_slot_per_circle"
+                fields=["circle", "starts_at", "kind"],
+                name="meeting_unique_slot_per_circle",
+                violation_error_message=(
+                    "A meeting or contact of this kind is already recorded for this circle "
+                    "at that time."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status="CANCELLED") | ~Q(cancelled_reason=""),

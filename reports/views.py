@@ -13,7 +13,9 @@ from django.views.decorators.http import require_GET
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.access import CHANGE, circle_for_user, circles_visible_to
+from circles.models import Circle
 from coreMembers.access import core_members_visible_to, records_visible_to
+from coreMembers.models import CoreMember, InformationSharingRecord
 from cosa.views import csv_response, roles_required
 from reports import anonymise
 from reports.forms import QuarterForm, ReportFilterForm
@@ -53,8 +55,13 @@ def index(request):
         all=True,
     )
     by_kind = {"circles": [], "core_members": [], "records": []}
+    labels = {
+        "circles": dict(Circle.Status.choices),
+        "core_members": dict(CoreMember.Status.choices),
+        "records": dict(InformationSharingRecord.Status.choices),
+    }
     for kind, status, n in sorted(counts):
-        by_kind[kind].append({"status": status, "n": n})
+        by_kind[kind].append({"status": status, "label": labels[kind].get(status, status), "n": n})
     return render(
         request,
         "reports/index.html",
