@@ -1,4 +1,4 @@
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -28,3 +28,14 @@ def home(request):
     if target is None:
         return render(request, "accounts/no_role.html", status=403)
     return redirect(target)
+
+
+class PasswordSetOrResetForm(PasswordResetForm):
+    """Also reaches accounts that have never had a password (made by a coordinator or manager).
+
+    Django's form skips users without a usable password; here every active account with
+    that address gets the link, which is how a new volunteer or liaison chooses their first.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True).iterator()

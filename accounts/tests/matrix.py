@@ -17,4 +17,22 @@ ROWS = {
     "accounts:two_factor_codes": (lambda w: {}, expect(200, 405)),
     "accounts:two_factor_codes_regenerate": (lambda w: {}, expect(405, 302)),
     "accounts:session_keepalive": (lambda w: {}, expect(200, 405)),
+    # Open to everyone, logged in or not: they never say whether an address has an account.
+    "accounts:password_reset": (
+        lambda w: {},
+        expect(200, 200, anonymous=(200, 200), deactivated=(200, 200)),
+    ),
+    "accounts:password_reset_done": (
+        lambda w: {},
+        expect(200, 405, anonymous=(200, 405), deactivated=(200, 405)),
+    ),
+    # A made-up link: the page says it no longer works.
+    "accounts:password_reset_confirm": (
+        lambda w: {"uidb64": "MQ", "token": "abc-123"},
+        expect(200, 200, anonymous=(200, 200), deactivated=(200, 200)),
+    ),
+    "accounts:password_reset_complete": (
+        lambda w: {},
+        expect(200, 405, anonymous=(200, 405), deactivated=(200, 405)),
+    ),
 }
