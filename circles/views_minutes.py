@@ -486,6 +486,16 @@ def dashboard(request):
         RecordRecipient.objects.overdue(now)
         .filter(record__core_member__in=core_member_ids_visible_to(user, FULL))
         .for_list()
+        .only(
+            "acknowledge_due_at",
+            "record_id",
+            "record__urgency",
+            "record__core_member_id",
+            "record__core_member__reference",
+            "liaison__first_name",
+            "liaison__last_name",
+            "liaison__agency__name",
+        )
         .order_by("acknowledge_due_at", "pk")
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
@@ -551,6 +561,16 @@ def _recent_rises(circles, now):
             meeting__circle__in=circles.open(), meeting__starts_at__gte=since
         )
     ).select_related("meeting__circle__core_member")
+    # Only what the rise scan and its list use: minutes' text stays in the database.
+    notes = notes.only(
+        *MeetingNote.RISK_FIELDS,
+        "meeting_id",
+        "meeting__starts_at",
+        "meeting__circle_id",
+        "meeting__circle__name",
+        "meeting__circle__core_member_id",
+        "meeting__circle__core_member__reference",
+    )
     by_circle = {}
     for note in notes:
         by_circle.setdefault(note.meeting.circle, []).append(note)
