@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cosa.admin_mixins import NoAddOrChangeAdminMixin, ReadOnlyAdminMixin
+
 from .models import AccessLog, Agency, User
 
 
@@ -47,7 +49,7 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the access log cannot be changed or deleted, even by a manager."""
 
     list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
@@ -55,15 +57,6 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email", "object_id", "path"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Two-factor devices: a manager may see who has which kind and remove one (a lost
@@ -76,18 +69,12 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-class TwoFactorDeviceAdmin(admin.ModelAdmin):
+class TwoFactorDeviceAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
     list_display = ["user", "name", "confirmed"]
     list_filter = ["confirmed"]
     search_fields = ["user__email", "user__last_name"]
     fields = ["user", "name", "confirmed"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
@@ -99,7 +86,7 @@ from .models import Notification  # noqa: E402
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
     """Read-only: notifications are written by accounts.notifications.notify()."""
 
     list_display = ["created_at", "recipient", "subject", "read_at", "emailed_at"]
@@ -107,9 +94,3 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["recipient"]
     search_fields = ["recipient__email", "subject"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

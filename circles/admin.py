@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.audit import AccessLoggedAdminMixin
+from cosa.admin_mixins import NoAddOrChangeAdminMixin
 
 from .models import (
     Circle,
@@ -88,7 +89,7 @@ class ReviewMilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
     """Read-only: reminders are created, claimed and sent by the sweep (circles.reminders)."""
 
     list_display = ["kind", "object_id", "recipient", "period", "due_at", "sent_at", "attempts"]
@@ -97,23 +98,11 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "=object_id"]
     date_hierarchy = "due_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "finished_at", "created", "enqueued", "queries", "error"]
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FollowUpCheck)

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.audit import AccessLoggedAdminMixin
+from cosa.admin_mixins import ReadOnlyAdminMixin
 
 from .models import (
     CoreMember,
@@ -114,7 +115,9 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InformationSharingRecord)
-class InformationSharingRecordAdmin(AccessLoggedAdminMixin, NoRevertHistoryAdmin):
+class InformationSharingRecordAdmin(
+    AccessLoggedAdminMixin, ReadOnlyAdminMixin, NoRevertHistoryAdmin
+):
     """Read-only: a shared record is immutable, and drafts are written in the app."""
 
     list_display = ["summary", "core_member", "urgency", "status", "shared_at"]
@@ -122,47 +125,20 @@ class InformationSharingRecordAdmin(AccessLoggedAdminMixin, NoRevertHistoryAdmin
     list_select_related = ["core_member"]
     inlines = [RecordRecipientInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RecordRecipient)
-class RecordRecipientAdmin(NoRevertHistoryAdmin):
+class RecordRecipientAdmin(ReadOnlyAdminMixin, NoRevertHistoryAdmin):
     list_display = ["record", "liaison", "acknowledged_at"]
     list_select_related = ["record", "liaison"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ErasureLog)
-class ErasureLogAdmin(admin.ModelAdmin):
+class ErasureLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the erasure log is append-only proof of what was erased, when and why."""
 
     list_display = ["reference", "erased_at", "erased_by", "basis", "reason"]
     list_filter = ["basis"]
     search_fields = ["reference"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutcomeEvent)
