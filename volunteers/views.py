@@ -25,6 +25,7 @@ from volunteers import services
 from volunteers.access import (
     CHANGE,
     LOG_HOURS,
+    can_change_volunteers,
     supervision_visible_to,
     volunteer_for_user,
     volunteers_visible_to,
@@ -62,10 +63,6 @@ MOVE_LABELS = {
     Volunteer.Status.ACTIVE: "Activate",
     Volunteer.Status.PAUSED: "Pause",
 }
-
-
-def _is_staff(user):
-    return user.role in STAFF
 
 
 # The pool ---------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def create(request):
 @roles_required(User.Role.VOLUNTEER)
 def me(request):
     """A volunteer's way to their own profile."""
-    volunteer = Volunteer.objects.filter(user=request.user).only("pk").first()
+    volunteer = volunteers_visible_to(request.user).only("pk").first()
     if volunteer is None:
         raise Http404("You are not in the volunteer pool.")
     return redirect("volunteers:detail", pk=volunteer.pk)
@@ -211,7 +208,7 @@ def _dbs_state(check, today):
 @require_GET
 def detail(request, pk):
     volunteer = volunteer_for_user(request.user, pk)
-    staff = _is_staff(request.user)
+    staff = can_change_volunteers(request.user)
     today = timezone.localdate()
     dbs_checks = list(volunteer.dbs_checks.all())
     totals, total_hours = _hours_totals(volunteer)
@@ -421,6 +418,6 @@ def hours(request, pk):
             "page": page,
             "totals": totals,
             "total": total,
-            "staff": _is_staff(request.user),
+            "staff": can_change_volunteers(request.user),
         },
     )
