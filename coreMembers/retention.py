@@ -16,7 +16,17 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    Max,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from accounts.models import AccessLog, User
@@ -28,6 +38,7 @@ from coreMembers.models import (
     RecordRecipient,
     Referral,
 )
+from cosa.services import validated_save
 
 CLOSED_REFERRAL_STATES = ("DECLINED", "WITHDRAWN")
 
@@ -44,8 +55,9 @@ def legal_hold_set(*, core_member: CoreMember, acting_user: User, reason: str) -
     core_member.legal_hold = True
     core_member.legal_hold_reason = reason[:300]
     core_member.legal_hold_since = timezone.now()
-    core_member.full_clean()
-    core_member.save(update_fields=["legal_hold", "legal_hold_reason", "legal_hold_since"])
+    validated_save(
+        core_member, update_fields=["legal_hold", "legal_hold_reason", "legal_hold_since"]
+    )
     return core_member
 
 
@@ -69,21 +81,41 @@ def _require_manager(user):
 # When a record closes ---------------------------------------------------------------------
 
 
+def with_closed_on(core_members=None):
+    """Core Members annotated with ``closed_on``: the day the record closed, in the database.
+
+    NULL while a circle or referral is open, or when nothing has closed yet (accepted but
+    no circle). Otherwise the later of the last circle's end and the last declined or
+    withdrawn referral's decision day (London time). One query for any number of rows.
+    """
+    from circles.models import Circle
+
+    core_members = CoreMember.objects.all() if core_members is None else core_members
+    circles = Circle.objects.filter(core_member=OuterRef("pk"))
+    referrals = Referral.objects.filter(core_member=OuterRef("pk"))
+    last_ended = Subquery(
+        circles.order_by().values("core_member").annotate(last=Max("ended_on")).values("last")
+    )
+    last_decided = Subquery(
+        referrals.filter(status__in=CLOSED_REFERRAL_STATES)
+        .order_by()
+        .values("core_member")
+        .annotate(last=Max(TruncDate("decided_at")))
+        .values("last")
+    )
+    # GREATEST of two dates, either of which may be NULL (SQLite's max() is NULL then).
+    latest = Greatest(Coalesce(last_ended, last_decided), Coalesce(last_decided, last_ended))
+    open_now = Exists(circles.exclude(status="ENDED")) | Exists(
+        referrals.exclude(status__in=[*CLOSED_REFERRAL_STATES, "ACCEPTED"])
+    )
+    return core_members.annotate(
+        closed_on=Case(When(open_now, then=Value(None)), default=latest, output_field=DateField())
+    )
+
+
 def closed_on(core_member: CoreMember) -> datetime.date | None:
     """The day the record closed, or None while it is open (an open circle or referral)."""
-    circles = core_member.circles.all()
-    if circles.exclude(status="ENDED").exists():
-        return None
-    if core_member.referrals.exclude(status__in=[*CLOSED_REFERRAL_STATES, "ACCEPTED"]).exists():
-        return None
-    ended = circles.aggregate(last=Max("ended_on"))["last"]
-    decided = core_member.referrals.filter(status__in=CLOSED_REFERRAL_STATES).aggregate(
-        last=Max("decided_at")
-    )["last"]
-    dates = [d for d in (ended, timezone.localdate(decided) if decided else None) if d]
-    if not dates:
-        return None  # accepted but no circle yet, or nothing decided: still open
-    return max(dates)
+    return with_closed_on().values_list("closed_on", flat=True).get(pk=core_member.pk)
 
 
 def retention_due_on(core_member: CoreMember) -> datetime.date | None:
@@ -94,20 +126,22 @@ def retention_due_on(core_member: CoreMember) -> datetime.date | None:
 
 
 def retention_due(today: datetime.date | None = None):
-    """(core member, closed on, due on) for every record past its retention date, not held."""
+    """(core member, closed on, due on) for every record past its retention date, not held.
+
+    One query, whatever the number of closed records.
+    """
     today = today or timezone.localdate()
-    candidates = CoreMember.objects.filter(
-        status__in=[CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED], legal_hold=False
-    ).order_by("reference")
-    due = []
-    for core_member in candidates.iterator():
-        closed = closed_on(core_member)
-        if closed is None:
-            continue
-        due_on = closed + relativedelta(years=settings.COSA_RETAIN_CORE_MEMBER_YEARS)
-        if due_on <= today:
-            due.append((core_member, closed, due_on))
-    return due
+    years = relativedelta(years=settings.COSA_RETAIN_CORE_MEMBER_YEARS)
+    candidates = with_closed_on(
+        CoreMember.objects.filter(
+            status__in=[CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED],
+            legal_hold=False,
+        )
+    ).filter(closed_on__isnull=False, closed_on__lte=today - years)
+    return [
+        (core_member, core_member.closed_on, core_member.closed_on + years)
+        for core_member in candidates.order_by("reference")
+    ]
 
 
 # Erasure --------------------------------------------------------------------------------

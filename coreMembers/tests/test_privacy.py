@@ -258,3 +258,13 @@ def test_the_hold_form_sets_and_releases(client, case):
     client.post(url, {"action": "release"})
     core_member.refresh_from_db()
     assert not core_member.legal_hold
+
+
+def test_finding_the_records_due_is_one_query_however_many(case, django_assert_num_queries):
+    _end(case, days_ago=10)
+    far_future = timezone.localdate() + datetime.timedelta(days=365 * 8)
+    with django_assert_num_queries(1):
+        due = retention.retention_due(far_future)
+    assert [row[0] for row in due] == [case["core_member"]]
+    ended = timezone.localdate() - datetime.timedelta(days=10)
+    assert due[0][1] == ended
