@@ -76,9 +76,9 @@ def meeting_for_user(user, circle_pk, pk, perm=VIEW):
     return meeting
 
 
-def note_for_user(user, circle_pk, meeting_pk):
+def note_for_user(user, circle_pk, meeting_pk, perm=VIEW):
     """The minutes of a meeting: never for liaisons (they are not in circles_visible_to)."""
-    meeting = meeting_for_user(user, circle_pk, meeting_pk)
+    meeting = meeting_for_user(user, circle_pk, meeting_pk, perm)
     note = MeetingNote.objects.filter(meeting=meeting).select_related("author").first()
     if note is None:
         raise Http404("No minutes yet.")

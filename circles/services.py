@@ -488,6 +488,13 @@ def _check_circle_writer(circle, acting_user, on=None):
     raise ValidationError("Only this circle's volunteers and coordinator can write here.")
 
 
+def _is_manager_or_coordinator_of(circle, user):
+    """Reviewing minutes and triaging concerns: a manager, or the circle's coordinator."""
+    return user.role == User.Role.MANAGER or (
+        user.role == User.Role.COORDINATOR and circle.coordinator_id == user.pk
+    )
+
+
 def _check_note_writer(note, acting_user):
     if note.author_id != acting_user.pk:
         raise ValidationError("Only the author can change these minutes.")
@@ -539,7 +546,11 @@ def note_save(
         )
     note.volunteers_present.set(present)
     if meeting.status == Meeting.Status.SCHEDULED:
-        meeting.status = Meeting.Status.HELD if note.attendance != "NO" else Meeting.Status.MISSED
+        meeting.status = (
+            Meeting.Status.HELD
+            if note.attendance != MeetingNote.Attendance.NO
+            else Meeting.Status.MISSED
+        )
         meeting.save(update_fields=["status"])
     return note
 
@@ -547,11 +558,7 @@ def note_save(
 @transaction.atomic
 def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> MeetingNote:
     """Mark submitted minutes reviewed; the comment is shown to the circle's volunteers."""
-    circle = note.meeting.circle
-    if not (
-        acting_user.role == User.Role.MANAGER
-        or (acting_user.role == User.Role.COORDINATOR and circle.coordinator_id == acting_user.pk)
-    ):
+    if not _is_manager_or_coordinator_of(note.meeting.circle, acting_user):
         raise ValidationError("Only the circle's coordinator reviews minutes.")
     transition(note, MeetingNote.Status.REVIEWED)
     note.reviewed_by = acting_user
@@ -658,12 +665,8 @@ def concern_raise(
 
 
 def _check_concern_triager(concern, acting_user):
-    if acting_user.role == User.Role.MANAGER or (
-        acting_user.role == User.Role.COORDINATOR
-        and concern.circle.coordinator_id == acting_user.pk
-    ):
-        return
-    raise ValidationError("Only the circle's coordinator triages concerns.")
+    if not _is_manager_or_coordinator_of(concern.circle, acting_user):
+        raise ValidationError("Only the circle's coordinator triages concerns.")
 
 
 @transaction.atomic

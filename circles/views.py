@@ -82,6 +82,11 @@ def _to_circle(circle):
     return redirect("circles:detail", pk=circle.pk)
 
 
+def _action_page(request, circle, form, **context):
+    """The shared one-form action page (title, intro, submit, danger, closed, closed_text)."""
+    return render(request, "circles/action.html", {"circle": circle, "form": form, **context})
+
+
 @require_GET
 @roles_required(*CIRCLE_MEMBERS)
 def index(request):
@@ -248,16 +253,13 @@ def coordinator_change(request, pk):
         else:
             messages.success(request, f"{circle.name} is now coordinated by {coordinator}.")
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": f"Hand {circle.name} to another coordinator",
-            "intro": f"{circle.coordinator} coordinates this circle now.",
-            "submit": "Change coordinator",
-        },
+        circle,
+        form,
+        title=f"Hand {circle.name} to another coordinator",
+        intro=f"{circle.coordinator} coordinates this circle now.",
+        submit="Change coordinator",
     )
 
 
@@ -358,22 +360,19 @@ def membership_end(request, pk, membership_pk):
         else:
             messages.success(request, f"{membership.volunteer} has left {circle.name}.")
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": f"End {membership.volunteer}'s membership",
-            "intro": (
-                f"{membership.volunteer} will leave {circle.name} and lose access to it, its "
-                "meetings and minutes on their next page."
-            ),
-            "submit": "End membership",
-            "danger": True,
-            "closed": membership.left_on is not None,
-            "closed_text": f"{membership.volunteer} left this circle on {membership.left_on}.",
-        },
+        circle,
+        form,
+        title=f"End {membership.volunteer}'s membership",
+        intro=(
+            f"{membership.volunteer} will leave {circle.name} and lose access to it, its "
+            "meetings and minutes on their next page."
+        ),
+        submit="End membership",
+        danger=True,
+        closed=membership.left_on is not None,
+        closed_text=f"{membership.volunteer} left this circle on {membership.left_on}.",
     )
 
 
@@ -435,22 +434,19 @@ def pattern(request, pk):
                 )
             messages.success(request, text)
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": "Meeting pattern",
-            "intro": (
-                "Changing the pattern moves the future meetings that have not been held; past "
-                "meetings and their minutes stay as they are. A new frequency records a new "
-                "covenant version."
-            ),
-            "submit": "Save the pattern",
-            "closed": not circle.is_open,
-            "closed_text": "This circle has ended.",
-        },
+        circle,
+        form,
+        title="Meeting pattern",
+        intro=(
+            "Changing the pattern moves the future meetings that have not been held; past "
+            "meetings and their minutes stay as they are. A new frequency records a new "
+            "covenant version."
+        ),
+        submit="Save the pattern",
+        closed=not circle.is_open,
+        closed_text="This circle has ended.",
     )
 
 
@@ -502,19 +498,16 @@ def _confirm(request, circle, *, action, title, intro, submit, success, allowed,
         else:
             messages.success(request, success)
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": title,
-            "intro": intro,
-            "submit": submit,
-            "danger": danger,
-            "closed": not allowed,
-            "closed_text": f"This circle is {circle.get_status_display().lower()}.",
-        },
+        circle,
+        form,
+        title=title,
+        intro=intro,
+        submit=submit,
+        danger=danger,
+        closed=not allowed,
+        closed_text=f"This circle is {circle.get_status_display().lower()}.",
     )
 
 
@@ -569,22 +562,19 @@ def end(request, pk):
         else:
             messages.success(request, f"{circle.name} has ended and its outcome is recorded.")
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": f"End {circle.name}",
-            "intro": (
-                "Ending the circle cancels its future meetings and ends every volunteer's "
-                "membership. It cannot be undone."
-            ),
-            "submit": "End the circle",
-            "danger": True,
-            "closed": not circle.is_open,
-            "closed_text": "This circle has already ended.",
-        },
+        circle,
+        form,
+        title=f"End {circle.name}",
+        intro=(
+            "Ending the circle cancels its future meetings and ends every volunteer's "
+            "membership. It cannot be undone."
+        ),
+        submit="End the circle",
+        danger=True,
+        closed=not circle.is_open,
+        closed_text="This circle has already ended.",
     )
 
 
@@ -649,19 +639,16 @@ def meeting_cancel(request, pk, meeting_pk):
         else:
             messages.success(request, f"The meeting on {_when(meeting)} is cancelled.")
             return _to_circle(circle)
-    return render(
+    return _action_page(
         request,
-        "circles/action.html",
-        {
-            "circle": circle,
-            "form": form,
-            "title": f"Cancel the meeting on {_when(meeting)}",
-            "intro": "The volunteers see the meeting as cancelled, with your reason.",
-            "submit": "Cancel the meeting",
-            "danger": True,
-            "closed": meeting.status != Meeting.Status.SCHEDULED,
-            "closed_text": f"This meeting is {meeting.get_status_display().lower()}.",
-        },
+        circle,
+        form,
+        title=f"Cancel the meeting on {_when(meeting)}",
+        intro="The volunteers see the meeting as cancelled, with your reason.",
+        submit="Cancel the meeting",
+        danger=True,
+        closed=meeting.status != Meeting.Status.SCHEDULED,
+        closed_text=f"This meeting is {meeting.get_status_display().lower()}.",
     )
 
 

@@ -21,6 +21,7 @@ from accounts.models import AccessLog, User
 from circles import services
 from circles.access import (
     CHANGE,
+    VIEW,
     can_change_circle,
     circle_for_user,
     circles_visible_to,
@@ -135,7 +136,7 @@ def _writable_meeting(request, pk, meeting_pk):
         # Managers read minutes; they do not write them.
         meeting_for_user(user, pk, meeting_pk)
         raise PermissionDenied("Minutes are written by the circle's volunteers or coordinator.")
-    meeting = meeting_for_user(user, pk, meeting_pk, CHANGE if user.role in STAFF else "view")
+    meeting = meeting_for_user(user, pk, meeting_pk, CHANGE if user.role in STAFF else VIEW)
     note = MeetingNote.objects.filter(meeting=meeting).first()
     if note is not None:
         if note.author_id != user.pk:
@@ -258,8 +259,7 @@ def observation_add(request, pk, meeting_pk):
 @require_POST
 @roles_required(*STAFF)
 def note_review(request, pk, meeting_pk):
-    circle_for_user(request.user, pk, CHANGE)
-    note = note_for_user(request.user, pk, meeting_pk)
+    note = note_for_user(request.user, pk, meeting_pk, CHANGE)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -282,7 +282,7 @@ def _writable_circle(request, pk):
     if user.role not in WRITERS:
         circle_for_user(user, pk)
         raise PermissionDenied("Contacts are logged by the circle's volunteers or coordinator.")
-    return circle_for_user(user, pk, CHANGE if user.role in STAFF else "view")
+    return circle_for_user(user, pk, CHANGE if user.role in STAFF else VIEW)
 
 
 @require_http_methods(["GET", "POST"])
@@ -380,15 +380,15 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
     circle = concern.circle
     staff = user.role in STAFF
     can_triage = staff and can_change_circle(user, circle)
+    can_close = can_triage and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED)
     context = {
         "concern": concern,
         "circle": circle,
         "staff": staff,
         "can_triage": can_triage and concern.status == Concern.Status.RAISED,
-        "can_close": can_triage
-        and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED),
-        "can_share": can_triage
-        and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED),
+        "can_close": can_close,
+        # Sharing is open while closing is.
+        "can_share": can_close,
         "share_available": share_url(concern) is not None,
         "triage_form": triage_form or TriageForm(),
         "close_form": close_form or CloseConcernForm(),
@@ -405,8 +405,7 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
 @roles_required(*STAFF)
 def concern_triage(request, pk, concern_pk):
     """Mark a concern triaged; with ``action=share`` go on to the sharing page."""
-    circle_for_user(request.user, pk, CHANGE)
-    concern = concern_for_user(request.user, pk, concern_pk)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE)
     form = TriageForm(request.POST)
     share = request.POST.get("action") == "share"
     if form.is_valid():
@@ -429,8 +428,7 @@ def concern_triage(request, pk, concern_pk):
 @require_POST
 @roles_required(*STAFF)
 def concern_close(request, pk, concern_pk):
-    circle_for_user(request.user, pk, CHANGE)
-    concern = concern_for_user(request.user, pk, concern_pk)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE)
     form = CloseConcernForm(request.POST)
     if form.is_valid():
         try:
