@@ -63,7 +63,6 @@ class ReportFilterForm(_ScopeMixin, forms.Form):
             data.setdefault("date_from", default.start.isoformat())
             data.setdefault("date_to", default.end.isoformat())
         super().__init__(data, initial={"date_from": default.start, "date_to": default.end})
-        self.fields["coordinator"] = _coordinator_field()
         self._limit_to(user)
         self.default = default
 
@@ -99,7 +98,6 @@ class QuarterForm(_ScopeMixin, forms.Form):
         choices = [(f"{y}-Q{q}", quarter_label(y, q)) for y, q in recent_quarters(today, 12)]
         super().__init__(data, initial={"quarter": choices[0][0]})
         self.fields["quarter"].choices = choices
-        self.fields["coordinator"] = _coordinator_field()
         self._limit_to(user)
 
     @property

@@ -24,6 +24,8 @@ from reports.queries import REPORTS, Period, Scope, activity, build, ended_in, s
 STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 # The outcomes page links to the end-of-circle report of at most this many ended circles.
 ENDED_LISTED = 50
+# The links between report pages: (slug, title) of every report.
+REPORT_LINKS = tuple((slug, title) for slug, (title, _) in REPORTS.items())
 
 
 def _scope_detail(form, period):
@@ -69,7 +71,7 @@ def index(request):
             "circles_by_status": by_kind["circles"],
             "core_members_by_status": by_kind["core_members"],
             "records_by_status": by_kind["records"],
-            "reports": [(slug, title) for slug, (title, _) in REPORTS.items()],
+            "reports": REPORT_LINKS,
         },
     )
 
@@ -90,7 +92,7 @@ def _report_page(slug):
             "report": report,
             "title": REPORTS[slug][0],
             "slug": slug,
-            "reports": [(s, title) for s, (title, _) in REPORTS.items()],
+            "reports": REPORT_LINKS,
             "period": form.period if report else None,
             "query": request.GET.urlencode(),
             "coordinator": form.coordinator if report else None,
