@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_create
 from cosa.services import transition, validated_save
+from volunteers.access import can_change_volunteers
 from volunteers.models import (
     DBSCheck,
     Reference,
@@ -220,7 +221,7 @@ def training_record(
 def supervision_record(
     *, volunteer: Volunteer, held_on: datetime.date, notes: str, acting_user: User
 ) -> SupervisionSession:
-    if acting_user.role not in (User.Role.COORDINATOR, User.Role.MANAGER):
+    if not can_change_volunteers(acting_user):
         raise ValidationError("Only a coordinator or manager records supervision.")
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": "Supervision cannot be recorded for a future date."})
