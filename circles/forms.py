@@ -3,15 +3,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from circles.models import Circle, CircleMembership, Frequency, ReviewMilestone
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; its value must be ISO, whatever the locale's format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        super().__init__(attrs, format=format)
+from cosa.forms import DateInput
 
 
 def not_in_future(day):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from circles.models import Concern, Meeting, MeetingNote
+from cosa.forms import DateInput
 from volunteers.models import Volunteer
 
 LONDON = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -52,15 +53,6 @@ SEVERITY_CHOICES = [
     (Concern.Severity.AMBER, "Amber: worrying; the coordinator should know within a day"),
     (Concern.Severity.RED, "Red: serious; the coordinator must know now"),
 ]
-
-
-class DateInput(forms.DateInput):
-    """A native date picker: it needs ISO dates, whatever the page's locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's name)
-        super().__init__(attrs=attrs, format=format)
 
 
 class TimeInput(forms.TimeInput):

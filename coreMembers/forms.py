@@ -18,6 +18,7 @@ from coreMembers.models import (
     Referral,
     RiskAssessment,
 )
+from cosa.forms import DateInput
 
 # Referral documents: the formats referral packs arrive in, and their magic numbers.
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -32,13 +33,6 @@ DOCUMENT_SIGNATURES = {
     ".jpeg": (b"\xff\xd8\xff",),
     ".txt": (),  # checked as UTF-8 text below
 }
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _not_future(value, what="This date"):

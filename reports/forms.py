@@ -3,18 +3,10 @@
 from django import forms
 
 from accounts.models import User
+from cosa.forms import DateInput
 from reports.queries import Period, financial_quarter, recent_quarters
 
 MAX_PERIOD_DAYS = 366 * 10
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; its value must be ISO, whatever the locale's format."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        super().__init__(attrs, format=format)
 
 
 class CoordinatorChoice(forms.ModelChoiceField):

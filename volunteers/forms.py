@@ -6,16 +6,8 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from circles.models import Circle
+from cosa.forms import DateInput
 from volunteers.models import DBSCheck, TrainingRecord, Volunteer, VolunteerHours
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; it only accepts (and shows) ISO dates, whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        super().__init__(attrs, format=format)
 
 
 def _helper(submit_label):
