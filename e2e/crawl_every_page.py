@@ -91,5 +91,7 @@ def test_every_page_a_role_can_reach_passes_axe(new_page, logins, base_url, role
         f"\n{role}: {checked} pages checked with axe, {len(per_shape)} kinds of page"
         + (f"; links refused: {not_found}" if not_found else "")
     )
+    # A crawl that reached almost nothing (a login that landed nowhere) proves nothing.
+    assert checked >= 3, f"{role}: only {checked} pages reached from {start}"
     assert not errors, f"{role}: server errors on {errors}"
     assert not problems, f"{role}: accessibility problems:\n" + "\n".join(problems)
