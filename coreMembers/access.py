@@ -4,7 +4,8 @@ Three levels of a Core Member: the full record (coordinator who owns it,
 managers), identity plus shared records (assigned liaisons), and the briefing
 (volunteers, reached through their circle: see circles.access). Shared records:
 managers read all, the owning coordinator reads their Core Members' records,
-liaisons read and acknowledge what was sent to them.
+liaisons read and acknowledge what was sent to them. Referrals: staff see those of
+Core Members whose full record they hold, a liaison those they made.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from coreMembers.models import (
     CoreMemberUserObjectPermission,
     InformationSharingRecord,
     InformationSharingRecordUserObjectPermission,
+    Referral,
 )
 
 FULL = "view_coremember"
@@ -125,3 +127,42 @@ def record_for_user(user, pk, perm="view"):
     if perm == "change" and user.role not in (User.Role.MANAGER, User.Role.COORDINATOR):
         raise PermissionDenied("You may read this record but not change it.")
     return record
+
+
+def can_change(user, core_member):
+    """Staff holding the change grant on this Core Member may edit him and decide referrals."""
+    return (
+        sees_full_record(user)
+        and core_members_visible_to(user, CHANGE).filter(pk=core_member.pk).exists()
+    )
+
+
+def referrals_visible_to(user):
+    """Staff see the referrals of Core Members whose full record they hold; a liaison sees
+    the referrals they made. Unassigned referrals wait for a manager."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    if user.role == User.Role.MANAGER:
+        return Referral.objects.all()
+    if user.role == User.Role.COORDINATOR:
+        return Referral.objects.filter(
+            core_member__in=core_members_visible_to(user, FULL).values("pk")
+        )
+    if user.role == User.Role.LIAISON:
+        return Referral.objects.filter(created_by=user)
+    return Referral.objects.none()
+
+
+def referral_for_user(user, pk, *, change=False):
+    """The referral, 404 when unseen; 403 when seen but ``change`` is not allowed."""
+    referral = (
+        referrals_visible_to(user)
+        .filter(pk=pk)
+        .select_related("core_member", "source_agency", "coordinator", "decided_by", "created_by")
+        .first()
+    )
+    if referral is None:
+        raise Http404("No such referral.")
+    if change and not can_change(user, referral.core_member):
+        raise PermissionDenied("You may read this referral but not decide it.")
+    return referral

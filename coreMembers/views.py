@@ -15,11 +15,13 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from coreMembers import services
 from coreMembers.access import (
-    CHANGE,
     FULL,
+    can_change,
     core_member_for_user,
     core_members_visible_to,
     records_visible_to,
+    referral_for_user,
+    referrals_visible_to,
     sees_full_record,
 )
 from coreMembers.forms import (
@@ -110,7 +112,7 @@ def detail(request, pk):
         )
         context.update(
             template="core_members/detail.html",
-            can_change=_can_change(request.user, core_member),
+            can_change=can_change(request.user, core_member),
             is_manager=request.user.role == User.Role.MANAGER,
             referrals=referrals,
             risk_assessments=core_member.risk_assessments.select_related("agency"),
@@ -147,51 +149,13 @@ def audit_trail(request, pk):
     )
 
 
-# Access to referrals and to changing a record --------------------------------------------
-
-
-def _can_change(user, core_member):
-    return (
-        sees_full_record(user)
-        and core_members_visible_to(user, CHANGE).filter(pk=core_member.pk).exists()
-    )
-
-
-def _referrals_visible_to(user):
-    """Staff see the referrals of Core Members whose full record they hold; a liaison sees
-    the referrals they made. Unassigned referrals wait for a manager."""
-    if not user.is_authenticated or not user.is_active:
-        return Referral.objects.none()
-    if user.role == User.Role.MANAGER:
-        return Referral.objects.all()
-    if user.role == User.Role.COORDINATOR:
-        return Referral.objects.filter(
-            core_member__in=core_members_visible_to(user, FULL).values("pk")
-        )
-    if user.role == User.Role.LIAISON:
-        return Referral.objects.filter(created_by=user)
-    return Referral.objects.none()
-
-
-def _referral_for_user(user, pk, *, change=False):
-    """The referral, 404 when unseen; 403 when seen but ``change`` is not allowed."""
-    referral = (
-        _referrals_visible_to(user)
-        .filter(pk=pk)
-        .select_related("core_member", "source_agency", "coordinator", "decided_by", "created_by")
-        .first()
-    )
-    if referral is None:
-        raise Http404("No such referral.")
-    if change and not _can_change(user, referral.core_member):
-        raise PermissionDenied("You may read this referral but not decide it.")
-    return referral
+# Changing a record ----------------------------------------------------------------------------
 
 
 def _core_member_to_change(user, pk):
     """The Core Member for an edit: 404 unseen, 403 for liaisons and read-only staff."""
     core_member = core_member_for_user(user, pk)
-    if not _can_change(user, core_member):
+    if not can_change(user, core_member):
         raise PermissionDenied("You may not change this record.")
     return core_member
 
@@ -232,7 +196,7 @@ def _detail_url(core_member, anchor=""):
 @roles_required(*READERS)
 def referral_list(request):
     filters = ReferralFilterForm(request.GET or None, acting_user=request.user)
-    referrals = _referrals_visible_to(request.user).select_related(
+    referrals = referrals_visible_to(request.user).select_related(
         "core_member", "source_agency", "coordinator"
     )
     status = query = ""
@@ -339,10 +303,10 @@ def referral_create(request):
 
 @require_GET
 def referral_detail(request, pk):
-    referral = _referral_for_user(request.user, pk)
+    referral = referral_for_user(request.user, pk)
     log_access(request, AccessLog.Action.VIEW, referral)
     staff = sees_full_record(request.user)
-    can_change = staff and _can_change(request.user, referral.core_member)
+    changeable = staff and can_change(request.user, referral.core_member)
     allowed = Referral.TRANSITIONS.get(referral.status, set())
     return render(
         request,
@@ -352,11 +316,11 @@ def referral_detail(request, pk):
             "core_member": referral.core_member,
             "documents": referral.documents.select_related("uploaded_by"),
             "staff": staff,
-            "can_change": can_change,
-            "can_assess": can_change and Referral.Status.ASSESSING in allowed,
-            "can_accept": can_change and Referral.Status.ACCEPTED in allowed,
-            "can_decline": can_change and Referral.Status.DECLINED in allowed,
-            "can_withdraw": can_change and Referral.Status.WITHDRAWN in allowed,
+            "can_change": changeable,
+            "can_assess": changeable and Referral.Status.ASSESSING in allowed,
+            "can_accept": changeable and Referral.Status.ACCEPTED in allowed,
+            "can_decline": changeable and Referral.Status.DECLINED in allowed,
+            "can_withdraw": changeable and Referral.Status.WITHDRAWN in allowed,
             "coordinator_form": (
                 CoordinatorForm(initial={"coordinator": referral.coordinator_id})
                 if request.user.role == User.Role.MANAGER
@@ -406,7 +370,7 @@ REFERRAL_ACTIONS = {
 @require_http_methods(["GET", "POST"])
 def referral_decide(request, pk, action):
     """Assess, accept, decline or withdraw: a confirmation page (GET), the change (POST)."""
-    referral = _referral_for_user(request.user, pk, change=True)
+    referral = referral_for_user(request.user, pk, change=True)
     service_name, reason_required, label, button, done, danger = REFERRAL_ACTIONS[action]
     form = ReferralDecisionForm(
         _posted(request), reason_required=bool(reason_required), reason_label=label
@@ -455,7 +419,7 @@ referral_withdraw = _referral_action("withdraw")
 @require_POST
 def referral_assign(request, pk):
     """A manager gives a referral (and its Core Member) to a coordinator."""
-    referral = _referral_for_user(request.user, pk)
+    referral = referral_for_user(request.user, pk)
     if request.user.role != User.Role.MANAGER:
         raise PermissionDenied("Only a manager assigns referrals.")
     form = CoordinatorForm(request.POST)
@@ -484,7 +448,7 @@ def referral_assign(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def referral_document_add(request, pk):
-    referral = _referral_for_user(request.user, pk, change=True)
+    referral = referral_for_user(request.user, pk, change=True)
     form = DocumentsForm(_posted(request), _posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         try:
@@ -516,7 +480,7 @@ def referral_document_add(request, pk):
 @require_GET
 def referral_document(request, pk, document_pk):
     """Documents are served only through this check, never from a public media URL."""
-    referral = _referral_for_user(request.user, pk)
+    referral = referral_for_user(request.user, pk)
     document = get_object_or_404(referral.documents, pk=document_pk)
     try:
         handle = document.file.open("rb")
