@@ -96,7 +96,15 @@ DATABASES = {
 # One transaction per request: a failing view writes nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # `make run` serves pages while the worker writes reminders. IMMEDIATE makes a
+    # request take the write lock when its transaction starts, so it waits (timeout)
+    # instead of failing with "database is locked" when a read turns into a write;
+    # WAL lets pages read while the worker writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
