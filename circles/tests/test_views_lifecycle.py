@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.tests.factories import CoordinatorFactory, LiaisonFactory
 from circles import services
@@ -376,7 +377,7 @@ def test_a_manager_hands_the_circle_to_another_coordinator(client, circle, coord
     successor = CoordinatorFactory()
     client.force_login(manager)
     page = _follow_post(client, _url("coordinator_change", circle), {"coordinator": successor.pk})
-    assert f"is now coordinated by {successor}" in page
+    assert f"is now coordinated by {escape(successor)}" in page
     circle.refresh_from_db()
     assert circle.coordinator == successor
     client.force_login(coordinator)
