@@ -91,17 +91,49 @@ def circle_form(
     return circle
 
 
-@transaction.atomic
-def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
-    _require_coordinator(coordinator)
-    previous = circle.coordinator
-    if previous != coordinator:
-        revoke(previous, circle, *COORDINATOR_CIRCLE_PERMS)
+def _circle_move_to(circle, coordinator):
+    if circle.coordinator_id != coordinator.pk:
+        revoke(circle.coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
     circle.coordinator = coordinator
     circle.save(update_fields=["coordinator"])
     grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
+
+
+@transaction.atomic
+def coordinator_handover(
+    *, core_member: CoreMember, coordinator: User, acting_user: User, circle: Circle | None = None
+) -> CoreMember:
+    """Hand a Core Member's case to another coordinator.
+
+    The record, the open and accepted referrals and the open circle move together,
+    whether the manager starts from the circle page or the Core Member's page, so that
+    nobody keeps half a case. ``circle`` also moves a circle that has already ended
+    (a handover started from that circle's page).
+    """
+    _require_coordinator(coordinator)
     core_member_assign_coordinator(
-        core_member=circle.core_member, coordinator=coordinator, acting_user=acting_user
+        core_member=core_member, coordinator=coordinator, acting_user=acting_user
+    )
+    core_member.referrals.filter(
+        status__in=[*Referral.OPEN_STATES, Referral.Status.ACCEPTED]
+    ).update(coordinator=coordinator)
+    moving = list(core_member.circles.open().select_related("coordinator"))
+    if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
+        moving.append(circle)
+    for each in moving:
+        _circle_move_to(each, coordinator)
+        if circle is not None and each.pk == circle.pk:
+            circle.coordinator = coordinator
+    return core_member
+
+
+def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
+    """The handover started from the circle page (see ``coordinator_handover``)."""
+    coordinator_handover(
+        core_member=circle.core_member,
+        coordinator=coordinator,
+        acting_user=acting_user,
+        circle=circle,
     )
     return circle
 

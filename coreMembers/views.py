@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
+from circles import services as circle_services
 from coreMembers import services
 from coreMembers.access import (
     FULL,
@@ -709,7 +710,7 @@ def coordinator_assign(request, pk):
     form = CoordinatorForm(_posted(request), initial={"coordinator": core_member.coordinator_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.coordinator_assign(
+            circle_services.coordinator_handover(
                 core_member=core_member,
                 coordinator=form.cleaned_data["coordinator"],
                 acting_user=request.user,
