@@ -40,7 +40,13 @@ from circles.forms_minutes import (
     ReviewForm,
     TriageForm,
 )
-from circles.models import CircleMembership, Concern, Meeting, MeetingNote
+from circles.models import (
+    CircleMembership,
+    Concern,
+    Meeting,
+    MeetingNote,
+    minutes_due_expression,
+)
 from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
 from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
@@ -56,21 +62,6 @@ TREND_DAYS = 365
 def _core_member_name(circle):
     core_member = circle.core_member
     return core_member.preferred_name or core_member.first_name
-
-
-def _minutes_outstanding(meetings):
-    """Meetings that have happened and still lack submitted minutes."""
-    submitted = MeetingNote.objects.filter(meeting=OuterRef("pk")).exclude(
-        status=MeetingNote.Status.DRAFT
-    )
-    return (
-        meetings.filter(
-            starts_at__lte=timezone.now(),
-            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
-        )
-        .exclude(Exists(submitted))
-        .annotate(due_at=services.minutes_due_expression())
-    )
 
 
 # Volunteer start page -------------------------------------------------------------------
@@ -102,7 +93,8 @@ def mine(request):
         author=user, status=MeetingNote.Status.DRAFT
     )
     owed = (
-        _minutes_outstanding(Meeting.objects.filter(circle__in=circles))
+        Meeting.objects.filter(circle__in=circles)
+        .minutes_outstanding()
         # Group meetings are anyone's to write up; a contact is its logger's.
         .filter(Q(kind=Meeting.Kind.GROUP) | Q(requested_by=user))
         .exclude(Exists(others_note))
@@ -116,7 +108,7 @@ def mine(request):
     recent = (
         MeetingNote.objects.filter(author=user, meeting__circle__in=circles)
         .select_related("meeting__circle")
-        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .annotate(due_at=minutes_due_expression("meeting__"))
         .order_by("-meeting__starts_at")[:10]
     )
     return render(
@@ -456,7 +448,7 @@ def dashboard(request):
     review_queue = (
         MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
         .select_related("meeting__circle__core_member", "author")
-        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .annotate(due_at=minutes_due_expression("meeting__"))
         .order_by("submitted_at", "pk")
     )
     concerns = (
@@ -465,7 +457,8 @@ def dashboard(request):
         .order_by("-severity", "-imminent_risk", "raised_at", "pk")
     )
     overdue = (
-        _minutes_outstanding(Meeting.objects.filter(circle__in=circles.open()))
+        Meeting.objects.filter(circle__in=circles.open())
+        .minutes_outstanding(now)
         .filter(due_at__lt=now)
         .select_related("circle__core_member")
         .order_by("starts_at", "pk")
