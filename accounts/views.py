@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpResponseRedirect
@@ -31,7 +32,12 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         if throttle.login_refused(self.request):
-            return render(self.request, "accounts/locked_out.html", status=429)
+            return render(
+                self.request,
+                "accounts/locked_out.html",
+                {"minutes": settings.COSA_LOCKOUT_MINUTES},
+                status=429,
+            )
         return super().form_invalid(form)
 
 

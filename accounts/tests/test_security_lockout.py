@@ -96,6 +96,7 @@ def test_twenty_failures_from_five_addresses_lock_the_account_everywhere():
     response = attempt("198.51.100.21", target.email, DEMO_PASSWORD)
     assert response.status_code == 429
     assert "too many failed attempts" in response.content.decode()
+    assert "wait up to 15 minutes" in response.content.decode()
     assert attempt("198.51.100.22", target.email, DEMO_PASSWORD).status_code == 429
     # The admin's login form refuses it too (its own page, no login).
     admin = attempt("198.51.100.23", target.email, DEMO_PASSWORD, path=ADMIN_LOGIN)
