@@ -254,3 +254,57 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+# Throttling of logins and password-reset mail ------------------------------------------
+
+
+class ThrottleEventQuerySet(models.QuerySet):
+    def login_failures(self):
+        return self.filter(kind=ThrottleEvent.Kind.LOGIN_FAILED)
+
+    def password_resets(self):
+        return self.filter(kind=ThrottleEvent.Kind.PASSWORD_RESET)
+
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class ThrottleEvent(models.Model):
+    """One failed login, or one password-reset request, counted to throttle the next ones.
+
+    The counts live in the database, not in a per-process cache, so every gunicorn
+    worker (and every server) sees the same numbers. Attempts refused by a throttle
+    are not written, so an attacker cannot grow the table or stretch a lock by
+    hammering; rows older than a day are pruned as new ones arrive.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
+        PASSWORD_RESET = "PASSWORD_RESET", "Password-reset request"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    account = models.CharField(
+        max_length=254, help_text="The e-mail address given, trimmed and lower-cased."
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    managers_alerted = models.BooleanField(
+        default=False, help_text="This failure locked the account and alerted the managers."
+    )
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the password-reset task took this request."
+    )
+
+    objects = ThrottleEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "account", "created_at"], name="throttle_account"),
+            models.Index(fields=["kind", "ip_address", "created_at"], name="throttle_address"),
+            models.Index(fields=["created_at"], name="throttle_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.account} from {self.ip_address}"

@@ -205,9 +205,8 @@ def test_a_refused_page_is_in_the_access_log(client):
 
 
 @pytest.mark.django_db
-@override_settings(AXES_ENABLED=True)
 @pytest.mark.parametrize("exists", [True, False], ids=["real account", "no such account"])
-def test_five_failures_lock_the_address_with_a_message_that_reveals_nothing(exists):
+def test_five_failures_lock_the_pair_with_a_message_that_reveals_nothing(exists):
     email = CoordinatorFactory().email if exists else "nobody-here@example.org"
     browser = Client(REMOTE_ADDR="192.0.2.10")
     for _ in range(4):
@@ -226,7 +225,6 @@ def test_five_failures_lock_the_address_with_a_message_that_reveals_nothing(exis
 
 
 @pytest.mark.django_db
-@override_settings(AXES_ENABLED=True)
 def test_a_lockout_of_one_address_does_not_lock_another_from_elsewhere():
     locked = CoordinatorFactory()
     other = CoordinatorFactory()
