@@ -1,8 +1,10 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from accounts.two_factor import enrol_right_grant, has_confirmed_device
 
 ROLE_START_PAGES = {
     User.Role.COORDINATOR: "circles:dashboard",
@@ -39,3 +41,20 @@ class PasswordSetOrResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True).iterator()
+
+
+class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link's page. A new account's first password also opens its enrolment.
+
+    Whoever completes a new account's single-use link holds its mailbox, which is how
+    the owner proves who they are before they have a second factor; this browser may
+    then enrol one after logging in. Not for an account that has logged in before or
+    has a second factor: there a reset link must not replace the second factor.
+    """
+
+    def form_valid(self, form):
+        first_password = self.user.last_login is None and not has_confirmed_device(self.user)
+        response = super().form_valid(form)
+        if first_password:
+            enrol_right_grant(self.request, self.user, via="set-password link")
+        return response
