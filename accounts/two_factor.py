@@ -47,6 +47,8 @@ SETUP_DEVICE_KEY = "cosa_2fa_setup_device"
 # {"user": pk, "until": epoch seconds, "via": how it was earned}: may enrol a first factor.
 ENROL_RIGHT_KEY = "cosa_2fa_enrol_right"
 ENROL_RIGHT_SECONDS = 60 * 60
+# A just-issued enrolment code, until the manager's next page view shows it once.
+ISSUED_CODE_KEY = "cosa_2fa_issued_enrolment_code"
 ENROLMENT_CODE_VALIDITY = datetime.timedelta(hours=24)
 # No 0/O, 1/I/L: read aloud or typed from a note. 16 characters of 32 = 80 bits.
 ENROLMENT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -372,15 +374,15 @@ def codes_regenerate(request):
 def enrolment_code(request, pk):
     """A manager issues a one-time enrolment code for a user with no second factor.
 
-    The code is shown in the answer to the POST and nowhere else (not stored in the
-    session, not in the log), for the manager to pass on by phone or in person.
+    The code is shown once, on the page the POST redirects to (held in the
+    server-side session until then, as new backup codes are), never in the log; the
+    manager passes it on by phone or in person.
     """
     from accounts.access import enrolment_code_target_for_user
     from accounts.audit import log_access
 
     target = enrolment_code_target_for_user(request.user, pk)
     has_device = has_confirmed_device(target)
-    context = {"target": target, "has_device": has_device, "code": None}
     if request.method == "POST":
         if has_device:
             messages.error(
@@ -396,7 +398,14 @@ def enrolment_code(request, pk):
             target,
             detail=f"enrolment code #{row.pk}, valid until {row.expires_at:%Y-%m-%d %H:%M} UTC",
         )
-        context.update(code=plain, row=row)
+        request.session[ISSUED_CODE_KEY] = {"target": target.pk, "row": row.pk, "code": plain}
+        return redirect("accounts:two_factor_enrolment_code", pk=target.pk)
+    context = {"target": target, "has_device": has_device, "code": None}
+    issued = request.session.pop(ISSUED_CODE_KEY, None)
+    if isinstance(issued, dict) and issued.get("target") == target.pk:
+        context.update(
+            code=issued["code"], row=EnrolmentCode.objects.filter(pk=issued["row"]).first()
+        )
     return render(request, "accounts/two_factor_enrolment_code.html", context)
 
 

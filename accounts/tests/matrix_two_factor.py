@@ -12,9 +12,9 @@ def _never_logged_in_volunteer(world):
 ROWS = {
     # The matrix's sessions have passed the second factor: enrolment sends them to set-up.
     "accounts:two_factor_enrol": (lambda w: {}, expect(302, 302)),
-    # Managers only; the POST issues a code and shows it in its answer.
+    # Managers only; the POST issues a code, shown once on the page it redirects to.
     "accounts:two_factor_enrolment_code": (
         _never_logged_in_volunteer,
-        expect(404, 404, manager=(200, 200)),
+        expect(404, 404, manager=(200, 302)),
     ),
 }

@@ -113,7 +113,8 @@ def test_issuing_and_using_an_enrolment_code_and_enrolling_are_logged(client):
     manager = ManagerFactory()
     user = CoordinatorFactory()
     client.force_login(manager)
-    page = client.post(reverse("accounts:two_factor_enrolment_code", args=[user.pk]))
+    url = reverse("accounts:two_factor_enrolment_code", args=[user.pk])
+    page = client.post(url, follow=True)
     code = re.search(rb"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){3}", page.content).group().decode()
 
     issued = AccessLog.objects.get(action=Action.ENROLMENT_CODE_ISSUED)

@@ -266,8 +266,8 @@ def test_the_set_password_right_expires(monkeypatch):
 
 def _issue_code(manager_client, target):
     url = reverse("accounts:two_factor_enrolment_code", args=[target.pk])
-    response = manager_client.post(url)
-    assert response.status_code == 200
+    response = manager_client.post(url, follow=True)
+    assert response.redirect_chain == [(url, 302)]
     match = re.search(rb"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", response.content)
     assert match, "the code is shown to the manager"
     return match.group().decode()
@@ -378,9 +378,11 @@ def test_wrong_enrolment_codes_end_the_session():
     assert "_auth_user_id" not in session.session
 
 
-def test_the_code_is_stored_hashed(manager_client):
+def test_the_code_is_stored_hashed_and_shown_once(manager_client):
     user = CoordinatorFactory()
     code = _issue_code(manager_client, user)
+    again = manager_client.get(reverse("accounts:two_factor_enrolment_code", args=[user.pk]))
+    assert code not in again.content.decode()
     row = EnrolmentCode.objects.get(user=user)
     plain = code.replace("-", "")
     assert plain not in row.code_hash and code not in row.code_hash
