@@ -32,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.SetPasswordConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
@@ -47,11 +47,17 @@ urlpatterns = [
     ),
     path("login/two-factor/", two_factor.verify, name="two_factor_verify"),
     path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("account/two-factor/enrol/", two_factor.enrol, name="two_factor_enrol"),
     path("account/two-factor/backup-codes/", two_factor.codes, name="two_factor_codes"),
     path(
         "account/two-factor/backup-codes/new/",
         two_factor.codes_regenerate,
         name="two_factor_codes_regenerate",
+    ),
+    path(
+        "account/users/<int:pk>/two-factor-enrolment-code/",
+        two_factor.enrolment_code,
+        name="two_factor_enrolment_code",
     ),
     path("session/keepalive/", two_factor.session_keepalive, name="session_keepalive"),
 ]

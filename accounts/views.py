@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts import throttle
 from accounts.audit import client_ip
 from accounts.models import User
+from accounts.two_factor import enrol_right_grant, has_confirmed_device
 
 ROLE_START_PAGES = {
     User.Role.COORDINATOR: "circles:dashboard",
@@ -84,3 +85,20 @@ class PasswordResetView(auth_views.PasswordResetView):
         if reset is not None:
             send_password_reset.delay_on_commit(reset.pk)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link's page. A new account's first password also opens its enrolment.
+
+    Whoever completes a new account's single-use link holds its mailbox, which is how
+    the owner proves who they are before they have a second factor; this browser may
+    then enrol one after logging in. Not for an account that has logged in before or
+    has a second factor: there a reset link must not replace the second factor.
+    """
+
+    def form_valid(self, form):
+        first_password = self.user.last_login is None and not has_confirmed_device(self.user)
+        response = super().form_valid(form)
+        if first_password:
+            enrol_right_grant(self.request, self.user, via="set-password link")
+        return response
