@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from accounts import demo
+from devtools import demo
 
 
 class Command(BaseCommand):

@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import demo
 from accounts.models import User
 from accounts.views import ROLE_START_PAGES
 from circles.models import Circle, Concern, Covenant, Meeting, MeetingNote, ReviewMilestone
@@ -23,6 +22,7 @@ from coreMembers.models import (
     Referral,
     SharingAgreement,
 )
+from devtools import demo
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db

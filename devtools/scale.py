@@ -1,4 +1,4 @@
-"""National-scale fictional data for `manage.py generate_scale` (issue 10).
+"""National-scale fictional data for `manage.py generate_scale`.
 
 At ``scale=1``: 60,000 Core Members, 12,000 open circles and 24,000 ended ones,
 50,000 volunteers, 600 coordinators, 2,000 liaisons, about 1.5 million meetings

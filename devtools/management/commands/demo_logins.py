@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from accounts import demo
+from devtools import demo
 
 COLUMNS = (
     ("role", "Role"),

@@ -1391,7 +1391,7 @@ class _DemoBuilder:
                             circle=circle,
                         )
 
-    # Outcomes (issue 8) -------------------------------------------------------------------
+    # Outcomes -------------------------------------------------------------------
 
     def _build_outcomes(self):
         """Colin's Monday circle launched 470 days ago and ended 60 days ago. Its 12-month
