@@ -118,24 +118,32 @@ def demo_logins(*, volunteers: int = 3) -> list[dict]:
 
 
 DEMO_CODES_DEVICE = "Demo backup codes"
+# Every demo account keeps this many unused backup codes: a code works once, so
+# ten let anyone log in as each demo person several times over.
 DEMO_CODES_KEPT = 10
 
 
-def demo_two_factor_code(user) -> str:
-    """A fresh single-use backup code for a demo account (the two-factor step).
+def demo_backup_codes(user) -> list[str]:
+    """The demo account's unused backup codes, topped up to ten (oldest first).
 
-    Each call adds one code and keeps at most the ten newest, so the codes that
-    `make run` printed earlier keep working until used.
+    Backup codes are the demo's only second factor: there is no authenticator
+    secret to share, so whoever wants one sets it up from the account menu.
     """
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=DEMO_CODES_DEVICE, defaults={"confirmed": True}
     )
-    token = device.token_set.create(token=StaticToken.random_token()).token
-    stale = device.token_set.order_by("-pk").values_list("pk", flat=True)[DEMO_CODES_KEPT:]
-    StaticToken.objects.filter(pk__in=list(stale)).delete()
-    return token
+    missing = DEMO_CODES_KEPT - device.token_set.count()
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=StaticToken.random_token()) for _ in range(missing)
+    )
+    return list(device.token_set.order_by("pk").values_list("token", flat=True))
+
+
+def demo_two_factor_code(user) -> str:
+    """One unused backup code for a demo account (the two-factor step)."""
+    return demo_backup_codes(user)[0]
 
 
 def _login_row(user, note):
@@ -334,7 +342,7 @@ class _DemoBuilder:
         return f"07700 900{self.phone_counter:03d}"
 
     def _user(self, first, last, role, *, email=None, agency=None):
-        return user_create(
+        user = user_create(
             email=email or f"{first}.{last}@{DEMO_DOMAIN}".lower(),
             first_name=first,
             last_name=last,
@@ -343,6 +351,8 @@ class _DemoBuilder:
             agency=agency,
             phone=self._phone(),
         )
+        demo_backup_codes(user)
+        return user
 
     # The build ---------------------------------------------------------------------------
 
