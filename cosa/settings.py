@@ -237,8 +237,10 @@ SITE_URL = env_str("COSA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Celery. Production: REDIS_URL. Without it, the filesystem broker under var/
 # lets `make run` start a worker and beat with no server at all.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# The filesystem broker ignores the host, but kombu warns on every connection without
+# one ("No hostname was supplied"), so the default names it.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
