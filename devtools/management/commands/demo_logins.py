@@ -49,8 +49,8 @@ class Command(DemoCommand):
             self.stdout.write(f"{cells}  {row['note']}")
         self.stdout.write(
             "\nAfter the password, enter one of the account's backup codes: each works once, "
-            f"and every demo account keeps {demo.DEMO_CODES_KEPT}. For this table with fresh "
-            "codes, run `make demo-logins`. To use an authenticator app instead, log in with "
+            f"and every demo account keeps {demo.DEMO_CODES_KEPT}. To print this table again, "
+            "used codes replaced, run `make demo-logins`. To use an authenticator app, log in with "
             "a backup code, then choose 'Set up an authenticator app' in the account menu "
             "(your name, top right)."
         )
