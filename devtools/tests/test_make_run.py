@@ -8,6 +8,7 @@ a session of its own. The first run in a fresh clone migrates and seeds the demo
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,7 +28,9 @@ BASE_DIR = Path(settings.BASE_DIR)
 VAR_DIR = BASE_DIR / "var" / "test-make-run"
 MARKER = "COSA_MAKE_RUN_TEST"
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or shutil.which("make") is None, reason="needs make and /proc"
+)
 
 
 def _free_port():
