@@ -150,13 +150,9 @@ class MappaRecord(models.Model):
         return f"MAPPA {self.category}/{self.level} from {self.effective_from}"
 
 
-# How long a liaison who made a referral still sees it after the decision, unless they are
-# assigned to the Core Member (DESIGN §4). Overridable in settings.
-REFERRER_SEES_DAYS_DEFAULT = 90
-
-
 def referrer_sees_days():
-    return int(getattr(settings, "COSA_REFERRER_SEES_DAYS", REFERRER_SEES_DAYS_DEFAULT))
+    """How long after the decision the referrer still sees their referral (DESIGN §4)."""
+    return settings.COSA_REFERRER_SEES_DAYS
 
 
 class ReferralQuerySet(models.QuerySet):

@@ -276,8 +276,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
 
-# Product settings (later issues add to these).
+# Product settings.
 COSA_MINUTES_DUE_HOURS = 48
+# A liaison who made a referral sees it (never the decision note) until this many days
+# after the decision, unless they are assigned to the Core Member.
+COSA_REFERRER_SEES_DAYS = env_int("COSA_REFERRER_SEES_DAYS", 90, minimum=0)
 
 # --- Reminders and notifications (issue 7, DESIGN §5) --------------------------------
 # The sweep runs every few minutes from the one beat entry in cosa/celery.py; these
