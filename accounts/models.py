@@ -66,6 +66,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         LIAISON = "LIAISON", "Liaison"
         MANAGER = "MANAGER", "Manager"
 
+    # Role groups that views and access helpers name instead of listing roles.
+    STAFF_ROLES = (Role.COORDINATOR, Role.MANAGER)
+    CASE_READER_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.LIAISON)
+
     email = models.EmailField("e-mail address", unique=True)
     first_name = models.CharField(max_length=150)
     last_name = models.CharField(max_length=150)
@@ -121,6 +125,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self):
         return self.role == self.Role.MANAGER
+
+    @property
+    def is_case_staff(self):
+        """A coordinator or a manager: the project's own staff, who run the circles.
+
+        Not Django's ``is_staff``, which only opens the admin site."""
+        return self.role in User.STAFF_ROLES
 
     @property
     def is_coordinator(self):

@@ -56,7 +56,7 @@ ENROLMENT_CODE_LENGTH = 16
 
 
 def requires_two_factor(user):
-    if user.role == User.Role.VOLUNTEER:
+    if user.is_volunteer:
         return settings.COSA_2FA_VOLUNTEERS
     return True
 

@@ -46,7 +46,7 @@ def circles_visible_to(user, perm=VIEW):
     """Circles the user may see (or change), for lists, searches, counts and exports."""
     if not user.is_authenticated or not user.is_active:
         return Circle.objects.none()
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return Circle.objects.all()
     if user.role not in (User.Role.COORDINATOR, User.Role.VOLUNTEER):
         return Circle.objects.none()
@@ -79,7 +79,7 @@ def _require(user, circle, perm, roles):
 
 
 def can_change_circle(user, circle):
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return True
     return circles_visible_to(user, CHANGE).filter(pk=circle.pk).exists()
 
@@ -127,7 +127,7 @@ def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
     circle = _visible_circle(user, circle_pk)
     concern = Concern.objects.filter(circle=circle, pk=pk).select_related("raised_by").first()
     # A volunteer sees the concerns they raised; triage is for coordinators.
-    if concern is not None and user.role == User.Role.VOLUNTEER and concern.raised_by != user:
+    if concern is not None and user.is_volunteer and concern.raised_by != user:
         concern = None
     if concern is None:
         raise Http404("No such concern.")

@@ -53,10 +53,8 @@ class CircleFormForm(PatternForm):
         super().__init__(*args, **kwargs)
         coordinators = User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
         self.fields["coordinator"].queryset = coordinators
-        self.fields["coordinator"].initial = (
-            acting_user.pk if acting_user.role == User.Role.COORDINATOR else None
-        )
-        if acting_user.role == User.Role.COORDINATOR:
+        self.fields["coordinator"].initial = acting_user.pk if acting_user.is_coordinator else None
+        if acting_user.is_coordinator:
             # A coordinator forms circles for themselves; managers assign.
             self.fields["coordinator"].queryset = coordinators.filter(pk=acting_user.pk)
 

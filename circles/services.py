@@ -40,7 +40,7 @@ MEETINGS_AHEAD_DAYS = 35
 
 
 def _require_coordinator(user, field="coordinator"):
-    if user is None or user.role != User.Role.COORDINATOR or not user.is_active:
+    if user is None or not user.is_coordinator or not user.is_active:
         raise ValidationError({field: "Choose an active coordinator."})
 
 
@@ -493,11 +493,11 @@ def _check_circle_writer(circle, acting_user, on=None):
     """
     if not acting_user.is_active:
         raise ValidationError("This account is deactivated.")
-    if acting_user.role == User.Role.COORDINATOR and circle.coordinator_id == acting_user.pk:
+    if acting_user.is_coordinator and circle.coordinator_id == acting_user.pk:
         return
     on = on or timezone.localdate()
     if (
-        acting_user.role == User.Role.VOLUNTEER
+        acting_user.is_volunteer
         and circle.memberships.filter(volunteer__user=acting_user, joined_on__lte=on)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
         .exists()
@@ -508,9 +508,7 @@ def _check_circle_writer(circle, acting_user, on=None):
 
 def _is_manager_or_coordinator_of(circle, user):
     """Reviewing minutes and triaging concerns: a manager, or the circle's coordinator."""
-    return user.role == User.Role.MANAGER or (
-        user.role == User.Role.COORDINATOR and circle.coordinator_id == user.pk
-    )
+    return user.is_manager or (user.is_coordinator and circle.coordinator_id == user.pk)
 
 
 def _check_note_writer(note, acting_user):
@@ -590,7 +588,7 @@ def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> M
 @transaction.atomic
 def observation_add(*, note: MeetingNote, acting_user: User, text: str) -> MeetingObservation:
     """Another volunteer's own observation on the minutes, until they are reviewed."""
-    if acting_user.role != User.Role.VOLUNTEER:
+    if not acting_user.is_volunteer:
         raise ValidationError("Observations come from the circle's volunteers.")
     _check_circle_writer(note.meeting.circle, acting_user)
     if not note.is_editable:
@@ -611,7 +609,7 @@ def notes_submitted_late(notes):
 
 
 def _check_concern_raiser(circle, acting_user, meeting=None):
-    if acting_user.is_active and acting_user.role == User.Role.MANAGER:
+    if acting_user.is_active and acting_user.is_manager:
         return
     on = timezone.localdate(meeting.starts_at) if meeting is not None else None
     _check_circle_writer(circle, acting_user, on)

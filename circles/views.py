@@ -51,7 +51,6 @@ from coreMembers.models import Referral
 from cosa.views import add_service_errors, csv_response, paginate, roles_required
 from volunteers.models import Volunteer
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 CIRCLE_MEMBERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.VOLUNTEER)
 GET_POST = require_http_methods(["GET", "POST"])
 REVIEW_DUE_SOON_DAYS = 14
@@ -103,7 +102,7 @@ def index(request):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def export(request):
     """The list as the coordinator filtered it, as CSV."""
     form = CircleListForm(request.GET)
@@ -181,7 +180,7 @@ def create(request, core_member_pk):
 @require_GET
 def detail(request, pk):
     circle = circle_for_user(request.user, pk)
-    staff = request.user.role in STAFF
+    staff = request.user.is_case_staff
     now = timezone.now()
     today = timezone.localdate()
     memberships = circle.memberships.current().select_related("volunteer__user")

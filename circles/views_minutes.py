@@ -51,7 +51,6 @@ from coreMembers.access import FULL, core_member_for_user, core_member_ids_visib
 from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 WRITERS = (User.Role.VOLUNTEER, User.Role.COORDINATOR)
 LIST_LIMIT = 25
 RISE_WINDOW = datetime.timedelta(days=28)
@@ -126,7 +125,7 @@ def _writable_meeting(request, pk, meeting_pk):
     user = request.user
     # Managers read minutes; they do not write them.
     meeting = meeting_for_user(
-        user, pk, meeting_pk, CHANGE if user.role in STAFF else VIEW, roles=WRITERS
+        user, pk, meeting_pk, CHANGE if user.is_case_staff else VIEW, roles=WRITERS
     )
     note = MeetingNote.objects.filter(meeting=meeting).first()
     if note is not None:
@@ -201,11 +200,11 @@ def render_note_detail(request, note, *, observation_form=None, review_form=None
     """The minutes page; also re-rendered with a form's errors after a bad POST."""
     user = request.user
     circle = note.meeting.circle
-    staff = user.role in STAFF
+    staff = user.is_case_staff
     can_review = (
         staff and note.status == MeetingNote.Status.SUBMITTED and can_change_circle(user, circle)
     )
-    is_member = user.role == User.Role.VOLUNTEER
+    is_member = user.is_volunteer
     context = {
         "note": note,
         "circle": circle,
@@ -248,7 +247,7 @@ def observation_add(request, pk, meeting_pk):
 
 @require_POST
 def note_review(request, pk, meeting_pk):
-    note = note_for_user(request.user, pk, meeting_pk, CHANGE, roles=STAFF)
+    note = note_for_user(request.user, pk, meeting_pk, CHANGE, roles=User.STAFF_ROLES)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -269,7 +268,7 @@ def note_review(request, pk, meeting_pk):
 def _writable_circle(request, pk):
     user = request.user
     # Contacts are logged by the circle's volunteers or coordinator.
-    return circle_for_user(user, pk, CHANGE if user.role in STAFF else VIEW, roles=WRITERS)
+    return circle_for_user(user, pk, CHANGE if user.is_case_staff else VIEW, roles=WRITERS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -335,7 +334,7 @@ def emergency_request(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def concern_raise(request, pk):
-    circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER, *STAFF))
+    circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER, *User.STAFF_ROLES))
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -363,7 +362,7 @@ def share_url(concern):
 def render_concern_detail(request, concern, *, triage_form=None, close_form=None, status=200):
     user = request.user
     circle = concern.circle
-    staff = user.role in STAFF
+    staff = user.is_case_staff
     can_triage = staff and can_change_circle(user, circle)
     can_close = can_triage and concern.status in (Concern.Status.RAISED, Concern.Status.TRIAGED)
     context = {
@@ -389,7 +388,7 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
 @require_POST
 def concern_triage(request, pk, concern_pk):
     """Mark a concern triaged; with ``action=share`` go on to the sharing page."""
-    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=STAFF)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=User.STAFF_ROLES)
     form = TriageForm(request.POST)
     share = request.POST.get("action") == "share"
     if form.is_valid():
@@ -411,7 +410,7 @@ def concern_triage(request, pk, concern_pk):
 
 @require_POST
 def concern_close(request, pk, concern_pk):
-    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=STAFF)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=User.STAFF_ROLES)
     form = CloseConcernForm(request.POST)
     if form.is_valid():
         try:
@@ -430,7 +429,7 @@ def concern_close(request, pk, concern_pk):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def dashboard(request):
     """The coordinator's start page: what needs them, most urgent first."""
     user = request.user
@@ -482,7 +481,7 @@ def dashboard(request):
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
-    rises = _recent_rises(circles, now) if user.role == User.Role.COORDINATOR else None
+    rises = _recent_rises(circles, now) if user.is_coordinator else None
     return render(
         request,
         "circles/minutes/dashboard.html",

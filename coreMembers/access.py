@@ -20,7 +20,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from accounts.models import User
 from coreMembers.models import (
     CoreMember,
     CoreMemberUserObjectPermission,
@@ -48,11 +47,11 @@ def core_members_visible_to(user, perm=IDENTITY):
     """Core Members the user may see at ``perm`` level (identity, full, change)."""
     if not user.is_authenticated or not user.is_active:
         return CoreMember.objects.none()
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return CoreMember.objects.all()
-    if user.role == User.Role.COORDINATOR:
+    if user.is_coordinator:
         return CoreMember.objects.filter(_core_member_granted(user, perm))
-    if user.role == User.Role.LIAISON and perm == IDENTITY:
+    if user.is_liaison and perm == IDENTITY:
         return CoreMember.objects.filter(_core_member_granted(user, IDENTITY))
     return CoreMember.objects.none()
 
@@ -67,10 +66,7 @@ def core_member_ids_visible_to(user, perm=IDENTITY):
     if (
         user.is_authenticated
         and user.is_active
-        and (
-            user.role == User.Role.COORDINATOR
-            or (user.role == User.Role.LIAISON and perm == IDENTITY)
-        )
+        and (user.is_coordinator or (user.is_liaison and perm == IDENTITY))
     ):
         return CoreMemberUserObjectPermission.objects.filter(
             user=user, permission__codename=perm
@@ -79,7 +75,7 @@ def core_member_ids_visible_to(user, perm=IDENTITY):
 
 
 def sees_full_record(user):
-    return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
+    return user.is_case_staff
 
 
 def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):
@@ -138,11 +134,11 @@ def records_visible_to(user):
     if not user.is_authenticated or not user.is_active:
         return InformationSharingRecord.objects.none()
     records = InformationSharingRecord.objects.all()
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return records
-    if user.role == User.Role.COORDINATOR:
+    if user.is_coordinator:
         return records.filter(_record_core_member_granted(user))
-    if user.role == User.Role.LIAISON:
+    if user.is_liaison:
         # Only what was shared with them, never drafts.
         return records.shared().filter(
             Exists(
@@ -175,7 +171,7 @@ def record_for_user(user, pk, perm="view"):
         raise Http404("No such record.")
     if perm == "acknowledge" and not record.recipients.filter(liaison=user).exists():
         raise PermissionDenied("Only a recipient acknowledges a record.")
-    if perm == "change" and user.role not in (User.Role.MANAGER, User.Role.COORDINATOR):
+    if perm == "change" and not user.is_case_staff:
         raise PermissionDenied("You may read this record but not change it.")
     return record
 
@@ -193,13 +189,13 @@ def referrals_visible_to(user):
     the referrals they made. Unassigned referrals wait for a manager."""
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none()
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return Referral.objects.all()
-    if user.role == User.Role.COORDINATOR:
+    if user.is_coordinator:
         return Referral.objects.filter(
             core_member__in=core_members_visible_to(user, FULL).values("pk")
         )
-    if user.role == User.Role.LIAISON:
+    if user.is_liaison:
         return Referral.objects.seen_by_referrer(user)
     return Referral.objects.none()
 

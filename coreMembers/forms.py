@@ -124,7 +124,7 @@ class ReferralFilterForm(forms.Form):
 
     def __init__(self, *args, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
-        if acting_user.role == User.Role.MANAGER:
+        if acting_user.is_manager:
             # Referrals nobody has picked up yet (a liaison's, or left unassigned).
             choices = list(self.fields["status"].choices)
             choices.insert(2, ("unassigned", "Open and unassigned"))
@@ -176,12 +176,12 @@ class ReferralForm(CrispyForm, forms.Form):
         if core_member is not None:
             for name in self.IDENTITY_FIELDS:
                 del self.fields[name]
-        if acting_user.role == User.Role.LIAISON:
+        if acting_user.is_liaison:
             # A liaison refers their own case: their agency, their name, received today.
             for name in ("source_agency", "referrer_name", "referrer_email", "received_on"):
                 del self.fields[name]
             del self.fields["coordinator"]
-        elif acting_user.role == User.Role.COORDINATOR:
+        elif acting_user.is_coordinator:
             # A coordinator's own referrals are theirs; managers assign.
             del self.fields["coordinator"]
         else:

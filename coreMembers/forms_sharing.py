@@ -3,7 +3,6 @@ decline an override, and the inbox filter. Forms validate input; services decide
 
 from django import forms
 
-from accounts.models import User
 from coreMembers.models import InformationSharingRecord
 from coreMembers.services import eligible_recipients
 
@@ -143,7 +142,7 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.role == User.Role.LIAISON:
+        if user.is_liaison:
             del self.fields["status"]  # a liaison only ever sees shared records
 
     def filter(self, records):

@@ -24,11 +24,9 @@ from circles.models import Circle, FollowUpCheck
 from coreMembers.models import CoreMember, OutcomeEvent
 from cosa.services import validated_save
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
-
 
 def _require_staff(user):
-    if user is None or not user.is_active or user.role not in STAFF:
+    if user is None or not user.is_active or not user.is_case_staff:
         raise ValidationError("Only a coordinator or a manager records outcomes.")
 
 

@@ -74,7 +74,7 @@ def legal_hold_release(*, core_member: CoreMember, acting_user: User) -> CoreMem
 
 
 def _require_manager(user):
-    if user.role != User.Role.MANAGER or not user.is_active:
+    if not user.is_manager or not user.is_active:
         raise ValidationError("Only a service manager can do this.")
 
 
@@ -289,7 +289,7 @@ class _Redactor:
     def __call__(self, user):
         if user is None:
             return None
-        if user.role != User.Role.VOLUNTEER:
+        if not user.is_volunteer:
             return f"{user.get_full_name()} ({user.get_role_display()})"
         if user.pk not in self.names:
             index = len(self.names)

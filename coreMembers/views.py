@@ -49,10 +49,8 @@ from coreMembers.forms import (
 from coreMembers.models import CoreMember, Referral
 from cosa.views import add_service_errors, csv_response, paginate, roles_required
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 # A Core Member whose circle ended or who was not accepted may be referred again.
 REFERABLE_AGAIN = (CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED)
-READERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.LIAISON)
 
 
 def _core_member_list(user, query=""):
@@ -68,7 +66,7 @@ def _core_member_list(user, query=""):
 
 
 @require_GET
-@roles_required(*READERS)
+@roles_required(*User.CASE_READER_ROLES)
 def index(request):
     query = request.GET.get("q", "").strip()[:100]
     if query:
@@ -78,7 +76,7 @@ def index(request):
 
 
 @require_GET
-@roles_required(*READERS)
+@roles_required(*User.CASE_READER_ROLES)
 def export(request):
     """Staff get the working fields; liaisons get identity only. Never offence details."""
     core_members = _core_member_list(request.user)
@@ -120,7 +118,7 @@ def detail(request, pk):
         context.update(
             template="core_members/detail.html",
             can_change=can_change(request.user, core_member),
-            is_manager=request.user.role == User.Role.MANAGER,
+            is_manager=request.user.is_manager,
             referrals=referrals,
             risk_assessments=core_member.risk_assessments.select_related("agency"),
             mappa_history=core_member.mappa_history.select_related("recorded_by"),
@@ -197,7 +195,7 @@ def _detail_url(core_member, anchor=""):
 
 
 @require_GET
-@roles_required(*READERS)
+@roles_required(*User.CASE_READER_ROLES)
 def referral_list(request):
     filters = ReferralFilterForm(request.GET or None, acting_user=request.user)
     referrals = referrals_visible_to(request.user).select_related(
@@ -240,7 +238,7 @@ def referral_list(request):
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(*READERS)
+@roles_required(*User.CASE_READER_ROLES)
 def referral_create(request):
     core_member = None
     if request.GET.get("core_member"):
@@ -259,7 +257,7 @@ def referral_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = request.user
-        if user.role == User.Role.LIAISON:
+        if user.is_liaison:
             source = {
                 "source_agency": user.agency,
                 "referrer_name": user.get_full_name() or user.email,
@@ -271,7 +269,7 @@ def referral_create(request):
                 name: data[name]
                 for name in ("source_agency", "referrer_name", "referrer_email", "received_on")
             }
-        coordinator = user if user.role == User.Role.COORDINATOR else data.get("coordinator")
+        coordinator = user if user.is_coordinator else data.get("coordinator")
         try:
             referral = services.referral_create(
                 core_member=core_member,
@@ -299,7 +297,7 @@ def referral_create(request):
         intro=(
             "Your agency and your name are recorded as the referrer. The service will "
             "tell you the outcome."
-            if request.user.role == User.Role.LIAISON
+            if request.user.is_liaison
             else ""
         ),
     )
@@ -329,7 +327,7 @@ def referral_detail(request, pk):
             "can_withdraw": changeable and Referral.Status.WITHDRAWN in allowed,
             "coordinator_form": (
                 CoordinatorForm(initial={"coordinator": referral.coordinator_id})
-                if request.user.role == User.Role.MANAGER
+                if request.user.is_manager
                 else None
             ),
         },

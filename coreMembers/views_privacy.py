@@ -42,7 +42,7 @@ class EraseForm(forms.Form):
 def _managed_core_member(request, pk):
     """404 for those who may not see the record; 403 for those who see it but are not managers."""
     core_member = core_member_for_user(request.user, pk)
-    if request.user.role != User.Role.MANAGER:
+    if not request.user.is_manager:
         raise PermissionDenied("Only a service manager can do this.")
     return core_member
 

@@ -24,8 +24,6 @@ from coreMembers.models import InformationSharingRecord, RecordRecipient
 from cosa.views import add_service_errors, paginate, roles_required
 
 Record = InformationSharingRecord
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
-READERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.LIAISON)
 
 URGENCY_RANK = Case(
     When(urgency=Record.Urgency.URGENT, then=0),
@@ -38,13 +36,13 @@ URGENCY_RANK = Case(
 
 
 @require_GET
-@roles_required(*READERS)
+@roles_required(*User.CASE_READER_ROLES)
 def record_list(request):
     """A liaison's inbox (waiting first, then URGENT first); staff see their records."""
     user = request.user
     filters = RecordFilterForm(request.GET or None, user=user)
     records = filters.filter(records_visible_to(user)).select_related("core_member")
-    if user.role == User.Role.LIAISON:
+    if user.is_liaison:
         mine = RecordRecipient.objects.filter(record=OuterRef("pk"), liaison=user)
         records = records.annotate(
             my_acknowledged_at=Subquery(mine.values("acknowledged_at")[:1]),
@@ -78,7 +76,7 @@ def record_list(request):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def record_approvals(request):
     """Overrides waiting for a second person. The author sees theirs but cannot approve."""
     records = (
@@ -106,7 +104,7 @@ def _detail(request, record, *, ack_form=None, decline_form=None, status=200):
     user = request.user
     recipients = list(record.recipients.select_related("liaison__agency"))
     mine = None
-    if user.role == User.Role.LIAISON:
+    if user.is_liaison:
         # A liaison sees their own acknowledgement, never who else received it.
         mine = next((r for r in recipients if r.liaison_id == user.pk), None)
         recipients = [mine] if mine else []
@@ -116,7 +114,7 @@ def _detail(request, record, *, ack_form=None, decline_form=None, status=200):
         .select_related("shared_by")
         .order_by("created_at", "pk")
     )
-    staff = user.role in STAFF
+    staff = user.is_case_staff
     context = {
         "record": record,
         "recipients": recipients,
@@ -201,7 +199,7 @@ def record_print(request, pk):
     log_access(request, AccessLog.Action.EXPORT, record, detail="printable record")
     user = request.user
     recipients = RecordRecipient.objects.select_related("liaison__agency").order_by("pk")
-    if user.role == User.Role.LIAISON:
+    if user.is_liaison:
         recipients = recipients.filter(liaison=user)
     chain = (
         records_visible_to(user)

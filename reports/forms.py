@@ -29,7 +29,7 @@ class _ScopeMixin:
     """Managers may narrow a report to one coordinator; coordinators never see the field."""
 
     def _limit_to(self, user):
-        if user.role != User.Role.MANAGER:
+        if not user.is_manager:
             del self.fields["coordinator"]
 
     @property

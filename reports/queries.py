@@ -30,7 +30,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
 from circles.access import circles_visible_to
 from circles.models import (
     Circle,
@@ -128,14 +127,14 @@ class Scope:
     @classmethod
     def for_user(cls, user, coordinator=None):
         """A coordinator always gets their own caseload; a manager may pick a coordinator."""
-        if user.role == User.Role.MANAGER:
+        if user.is_manager:
             if coordinator is None:
                 return cls(Circle.objects.all(), CoreMember.objects.all(), whole_service=True)
             return cls(
                 Circle.objects.filter(coordinator=coordinator),
                 CoreMember.objects.filter(coordinator=coordinator),
             )
-        if user.role == User.Role.COORDINATOR:
+        if user.is_coordinator:
             return cls(circles_visible_to(user), core_members_visible_to(user, FULL))
         raise PermissionDenied("Reports are for coordinators and managers.")
 

@@ -21,7 +21,6 @@ from reports import anonymise
 from reports.forms import QuarterForm, ReportFilterForm
 from reports.queries import REPORTS, Period, Scope, activity, build, ended_in, safety
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 # The outcomes page links to the end-of-circle report of at most this many ended circles.
 ENDED_LISTED = 50
 # The links between report pages: (slug, title) of every report.
@@ -44,7 +43,7 @@ def _status_counts(queryset, kind):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def index(request):
     """The at-a-glance figures for the user's caseload (managers: everything).
 
@@ -78,7 +77,7 @@ def index(request):
 
 def _report_page(slug):
     @require_GET
-    @roles_required(*STAFF)
+    @roles_required(*User.STAFF_ROLES)
     def view(request):
         form = ReportFilterForm(request.GET or None, user=request.user)
         report = ended_circles = None
@@ -113,7 +112,7 @@ outcomes_report = _report_page("outcomes")
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def table_csv(request, report, table):
     if report not in REPORTS:
         raise Http404("No such report.")
@@ -143,7 +142,7 @@ def _quarterly(request):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def quarterly(request):
     form, tables = _quarterly(request)
     if tables is not None:
@@ -164,7 +163,7 @@ def quarterly(request):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def quarterly_csv(request):
     form, tables = _quarterly(request)
     if tables is None:
@@ -186,7 +185,7 @@ def quarterly_csv(request):
 def _circle_report(request, pk):
     # The circle first (404 to whoever does not see it), then the role: its volunteers
     # see the circle but not its report (403).
-    circle = circle_for_user(request.user, pk, CHANGE, roles=STAFF)
+    circle = circle_for_user(request.user, pk, CHANGE, roles=User.STAFF_ROLES)
     today = timezone.localdate()
     start = circle.launched_on or timezone.localdate(circle.created_at)
     end = circle.ended_on or today

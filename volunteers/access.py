@@ -8,16 +8,15 @@ Supervision notes: managers all, a coordinator the sessions they held.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from accounts.models import User
 from volunteers.models import SupervisionSession, Volunteer
 
 
 def volunteers_visible_to(user):
     if not user.is_authenticated or not user.is_active:
         return Volunteer.objects.none()
-    if user.role in (User.Role.MANAGER, User.Role.COORDINATOR):
+    if user.is_case_staff:
         return Volunteer.objects.all()
-    if user.role == User.Role.VOLUNTEER:
+    if user.is_volunteer:
         return Volunteer.objects.filter(user=user)
     return Volunteer.objects.none()
 
@@ -60,14 +59,14 @@ def reference_for_user(user, pk, reference_pk, perm=CHANGE):
 
 
 def can_change_volunteers(user):
-    return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
+    return user.is_case_staff
 
 
 def supervision_visible_to(user):
     if not user.is_authenticated or not user.is_active:
         return SupervisionSession.objects.none()
-    if user.role == User.Role.MANAGER:
+    if user.is_manager:
         return SupervisionSession.objects.all()
-    if user.role == User.Role.COORDINATOR:
+    if user.is_coordinator:
         return SupervisionSession.objects.filter(coordinator=user)
     return SupervisionSession.objects.none()

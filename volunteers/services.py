@@ -25,7 +25,7 @@ from volunteers.models import (
 def volunteer_apply(
     *, user: User, applied_on: datetime.date | None = None, acting_user: User | None = None
 ) -> Volunteer:
-    if user.role != User.Role.VOLUNTEER:
+    if not user.is_volunteer:
         raise ValidationError({"user": "Only a volunteer account can join the pool."})
     return validated_save(Volunteer(user=user, applied_on=applied_on or timezone.localdate()))
 

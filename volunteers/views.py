@@ -45,7 +45,6 @@ from volunteers.forms import (
 )
 from volunteers.models import Volunteer, VolunteerHours
 
-STAFF = (User.Role.COORDINATOR, User.Role.MANAGER)
 # How far ahead a DBS recheck counts as due (the dashboard uses the same window).
 RECHECK_WINDOW = datetime.timedelta(days=60)
 
@@ -103,10 +102,10 @@ def _pool(user, filters, today):
 
 
 @require_GET
-@roles_required(*STAFF, User.Role.VOLUNTEER)
+@roles_required(*User.STAFF_ROLES, User.Role.VOLUNTEER)
 def index(request):
     """Coordinators and managers: the pool. Volunteers: their own start page."""
-    if request.user.role == User.Role.VOLUNTEER:
+    if request.user.is_volunteer:
         circles = circles_visible_to(request.user).for_list().order_by("name")
         return render(request, "volunteers/start.html", {"circles": circles})
     today = timezone.localdate()
@@ -129,7 +128,7 @@ def index(request):
 
 
 @require_GET
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def export(request):
     """The pool as CSV, with the same filters as the page; every export is logged."""
     today = timezone.localdate()
@@ -156,7 +155,7 @@ def export(request):
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(*STAFF)
+@roles_required(*User.STAFF_ROLES)
 def create(request):
     """A new applicant: their volunteer account and their place in the pool (APPLIED)."""
     form = VolunteerCreateForm(request.POST or None, initial={"applied_on": timezone.localdate()})
