@@ -3,8 +3,6 @@ from django.urls import include, path
 
 from accounts.views_floor import floor
 
-admin.site.site_header = "CoSA case management — administration"
-
 urlpatterns = [
     path("", include("accounts.urls")),
     path("circles/", include("circles.urls")),
