@@ -104,3 +104,17 @@ class NotificationAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     list_select_related = ["recipient"]
     search_fields = ["recipient__email", "subject"]
     date_hierarchy = "created_at"
+
+
+# --- Login and password-reset throttling ----------------------------------------------
+from .models import ThrottleEvent  # noqa: E402
+
+
+@admin.register(ThrottleEvent)
+class ThrottleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the counts behind the lockout (accounts/throttle.py) are its own."""
+
+    list_display = ["created_at", "kind", "account", "ip_address", "managers_alerted"]
+    list_filter = ["kind", "managers_alerted"]
+    search_fields = ["account"]
+    date_hierarchy = "created_at"

@@ -1,11 +1,29 @@
 """Writing the access log: one call per read of sensitive data, export or refusal."""
 
+import ipaddress
+
+from django.conf import settings
+
 from accounts.models import AccessLog
 
 
 def client_ip(request):
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a proxy is trusted.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or behind COSA_TRUSTED_PROXY_COUNT proxies the
+    X-Forwarded-For entry the outermost of them wrote (entries to its left are the
+    client's own words and never trusted)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.COSA_TRUSTED_PROXY_COUNT
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxies:
+        # Not through every trusted proxy: the address that reached us is all we know.
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-proxies]))
+    except ValueError:
+        return remote
 
 
 def log_access(request, action, obj=None, *, core_member_id=None, detail=""):

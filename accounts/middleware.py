@@ -48,8 +48,12 @@ class SessionLimitsMiddleware:
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
 
 
-# Pages a logged-in user reaches before the second factor: nothing with data.
-TWO_FACTOR_OPEN = ("accounts:logout", "accounts:two_factor_verify", "accounts:two_factor_setup")
+# Pages a logged-in user reaches before the second factor: nothing with data. A user
+# with a second factor reaches only the code step; one without reaches only the way to
+# enrol (which itself asks for a right only the account's owner can earn). The views
+# check again: volunteers may be exempt from this middleware by setting.
+VERIFY_OPEN = ("accounts:logout", "accounts:two_factor_verify")
+ENROL_OPEN = ("accounts:logout", "accounts:two_factor_setup", "accounts:two_factor_enrol")
 
 
 class TwoFactorRequiredMiddleware:
@@ -65,20 +69,22 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and requires_two_factor(user)
             and not user.is_verified()
-            and request.path not in self.open_paths()
             and not request.path.startswith(settings.STATIC_URL_PATH)
         ):
-            target = (
-                "accounts:two_factor_verify"
-                if has_confirmed_device(user)
-                else "accounts:two_factor_setup"
-            )
-            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+            has_device = has_confirmed_device(user)
+            if request.path not in self.open_paths()[has_device]:
+                target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse(target)}?{query}")
         return self.get_response(request)
 
     def open_paths(self):
+        """{has a confirmed device: the paths open to that session}."""
         if self._open_paths is None:
-            self._open_paths = {reverse(name) for name in TWO_FACTOR_OPEN}
+            self._open_paths = {
+                True: {reverse(name) for name in VERIFY_OPEN},
+                False: {reverse(name) for name in ENROL_OPEN},
+            }
         return self._open_paths
 
     def process_exception(self, request, exception):

@@ -165,6 +165,13 @@ class AccessLog(models.Model):
         LOGIN = "LOGIN", "Logged in"
         LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
         LOGOUT = "LOGOUT", "Logged out"
+        # Second-factor events (never with a code or secret in the row).
+        TWO_FACTOR_PASSED = "2FA_PASSED", "Passed the second factor"
+        TWO_FACTOR_ENROLLED = "2FA_ENROLLED", "Enrolled a second factor"
+        TWO_FACTOR_REPLACED = "2FA_REPLACED", "Replaced the authenticator app"
+        BACKUP_CODES_NEW = "2FA_CODES_NEW", "Made new backup codes"
+        ENROLMENT_CODE_ISSUED = "2FA_CODE_ISSUED", "Issued a two-factor enrolment code"
+        ENROLMENT_CODE_USED = "2FA_CODE_USED", "Used a two-factor enrolment code"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -198,6 +205,46 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+
+class EnrolmentCodeQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code a manager gives a user who has no second factor, so they can enrol one.
+
+    Only its SHA-256 is stored; the code itself is shown once, to the manager who
+    issued it. It works once, for its own user, for 24 hours.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="enrolment_codes_issued"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer code is issued to the same user: one usable code at a time.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrolmentCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("issued_at")),
+                name="enrolmentcode_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Enrolment code #{self.pk} for {self.user_id}"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -254,3 +301,57 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+# Throttling of logins and password-reset mail ------------------------------------------
+
+
+class ThrottleEventQuerySet(models.QuerySet):
+    def login_failures(self):
+        return self.filter(kind=ThrottleEvent.Kind.LOGIN_FAILED)
+
+    def password_resets(self):
+        return self.filter(kind=ThrottleEvent.Kind.PASSWORD_RESET)
+
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class ThrottleEvent(models.Model):
+    """One failed login, or one password-reset request, counted to throttle the next ones.
+
+    The counts live in the database, not in a per-process cache, so every gunicorn
+    worker (and every server) sees the same numbers. Attempts refused by a throttle
+    are not written, so an attacker cannot grow the table or stretch a lock by
+    hammering; rows older than a day are pruned as new ones arrive.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN_FAILED = "LOGIN_FAILED", "Failed login"
+        PASSWORD_RESET = "PASSWORD_RESET", "Password-reset request"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    account = models.CharField(
+        max_length=254, help_text="The e-mail address given, trimmed and lower-cased."
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    managers_alerted = models.BooleanField(
+        default=False, help_text="This failure locked the account and alerted the managers."
+    )
+    processed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the password-reset task took this request."
+    )
+
+    objects = ThrottleEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "account", "created_at"], name="throttle_account"),
+            models.Index(fields=["kind", "ip_address", "created_at"], name="throttle_address"),
+            models.Index(fields=["created_at"], name="throttle_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.account} from {self.ip_address}"

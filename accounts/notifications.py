@@ -158,3 +158,30 @@ def notification_mark_read(*, notification: Notification, acting_user: User) -> 
 @transaction.atomic
 def notifications_mark_all_read(*, acting_user: User) -> int:
     return Notification.objects.for_user(acting_user).unread().update(read_at=timezone.now())
+
+
+# Security alerts ------------------------------------------------------------------------
+
+
+def account_locked_notify(*, locked_user: User, addresses: int, link: str) -> list[Notification]:
+    """Tell every active manager that an account's logins are locked from everywhere.
+
+    Says whose account and from how many client addresses, never a password tried
+    and never the addresses themselves (the access log has them for whoever may look).
+    """
+    minutes = settings.COSA_LOCKOUT_MINUTES
+    body = (
+        f"Logins to the account {locked_user.email} are paused from every address after "
+        f"{settings.COSA_LOGIN_ACCOUNT_FAILURE_LIMIT} failed attempts from {addresses} "
+        f"client address(es) in {minutes} minutes; they resume as those failures become "
+        f"{minutes} minutes old. The access log lists the attempts."
+    )
+    managers = User.objects.filter(role=User.Role.MANAGER, is_active=True)
+    sent = []
+    for manager in managers:
+        notification = notify(
+            recipient=manager, subject="An account's logins are locked", link=link, body=body
+        )
+        if notification is not None:
+            sent.append(notification)
+    return sent

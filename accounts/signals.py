@@ -2,10 +2,10 @@
 
 import time
 
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts import throttle  # noqa: F401  (connects the lockout's receivers)
 from accounts.models import AccessLog
 
 
@@ -40,8 +40,3 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     # The attempted address is kept (it says who was targeted); never the password.
     attempted = str(credentials.get("username") or credentials.get("email") or "")[:200]
     _log(request, AccessLog.Action.LOGIN_FAILED, None, f"failed login for {attempted}")
-
-
-@receiver(user_locked_out)
-def on_locked_out(sender, request, username, ip_address, **kwargs):
-    _log(request, AccessLog.Action.LOGIN_FAILED, None, f"locked out: {str(username)[:200]}")

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.LoginView.as_view(
             template_name="accounts/login.html",
             authentication_form=views.EmailAuthenticationForm,
             redirect_authenticated_user=True,
@@ -18,16 +18,11 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Setting or resetting a password by e-mail link (also how a new account's owner
-    # chooses their first password). The pages never say whether an address exists.
+    # chooses their first password). The pages never say whether an address exists;
+    # the mail is throttled and sent by a Celery task, never in the request.
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            form_class=views.PasswordSetOrResetForm,
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -37,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.SetPasswordConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
@@ -52,11 +47,17 @@ urlpatterns = [
     ),
     path("login/two-factor/", two_factor.verify, name="two_factor_verify"),
     path("account/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("account/two-factor/enrol/", two_factor.enrol, name="two_factor_enrol"),
     path("account/two-factor/backup-codes/", two_factor.codes, name="two_factor_codes"),
     path(
         "account/two-factor/backup-codes/new/",
         two_factor.codes_regenerate,
         name="two_factor_codes_regenerate",
+    ),
+    path(
+        "account/users/<int:pk>/two-factor-enrolment-code/",
+        two_factor.enrolment_code,
+        name="two_factor_enrolment_code",
     ),
     path("session/keepalive/", two_factor.session_keepalive, name="session_keepalive"),
 ]

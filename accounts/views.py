@@ -1,8 +1,15 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
+from accounts import throttle
+from accounts.audit import client_ip
 from accounts.models import User
+from accounts.two_factor import enrol_right_grant, has_confirmed_device
 
 ROLE_START_PAGES = {
     User.Role.COORDINATOR: "circles:dashboard",
@@ -19,6 +26,20 @@ class EmailAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail address"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a login refused by the lockout gets the lockout page (429)."""
+
+    def form_invalid(self, form):
+        if throttle.login_refused(self.request):
+            return render(
+                self.request,
+                "accounts/locked_out.html",
+                {"minutes": settings.COSA_LOCKOUT_MINUTES},
+                status=429,
+            )
+        return super().form_invalid(form)
 
 
 @require_GET
@@ -39,3 +60,45 @@ class PasswordSetOrResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True).iterator()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Counts the request and enqueues the mail; sends nothing and looks up no account.
+
+    Every valid address gets the same redirect after the same work, whether it has an
+    account, has none, or has asked too often: which addresses exist cannot be read
+    from the answer or its timing. The task (accounts.tasks) finds the account.
+    """
+
+    template_name = "accounts/password_reset_form.html"
+    form_class = PasswordSetOrResetForm
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        from accounts.tasks import send_password_reset
+
+        reset = throttle.password_reset_request(
+            email=form.cleaned_data["email"], ip_address=client_ip(self.request)
+        )
+        if reset is not None:
+            send_password_reset.delay_on_commit(reset.pk)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class SetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link's page. A new account's first password also opens its enrolment.
+
+    Whoever completes a new account's single-use link holds its mailbox, which is how
+    the owner proves who they are before they have a second factor; this browser may
+    then enrol one after logging in. Not for an account that has logged in before or
+    has a second factor: there a reset link must not replace the second factor.
+    """
+
+    def form_valid(self, form):
+        first_password = self.user.last_login is None and not has_confirmed_device(self.user)
+        response = super().form_valid(form)
+        if first_password:
+            enrol_right_grant(self.request, self.user, via="set-password link")
+        return response

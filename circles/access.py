@@ -14,10 +14,12 @@ from accounts.models import User
 from circles.models import (
     Circle,
     CircleGroupObjectPermission,
+    CircleMembership,
     CircleUserObjectPermission,
     Concern,
     Meeting,
     MeetingNote,
+    ReviewMilestone,
 )
 
 VIEW = "view"
@@ -51,14 +53,29 @@ def circles_visible_to(user, perm=VIEW):
     return Circle.objects.filter(_granted(user, f"{perm}_circle"))
 
 
-def circle_for_user(user, pk, perm=VIEW):
+def circle_for_user(user, pk, perm=VIEW, *, roles=None):
+    """The circle: 404 when ``user`` may not see it; 403 when they see it but may not do
+    ``perm``, or when the page is for other ``roles``. The lookup always comes first, so
+    a page never says "not for you" about a circle the user cannot see."""
+    circle = _visible_circle(user, pk)
+    _require(user, circle, perm, roles)
+    return circle
+
+
+def _visible_circle(user, pk):
     circle = circles_visible_to(user).filter(pk=pk).select_related("core_member", "coordinator")
     circle = circle.first()
     if circle is None:
         raise Http404("No such circle.")
+    return circle
+
+
+def _require(user, circle, perm, roles):
+    """Refuse (403) what a user who sees ``circle`` may not do there."""
+    if roles is not None and user.role not in roles:
+        raise PermissionDenied("This page is not for your role.")
     if perm == CHANGE and not can_change_circle(user, circle):
         raise PermissionDenied("You may see this circle but not change it.")
-    return circle
 
 
 def can_change_circle(user, circle):
@@ -67,32 +84,53 @@ def can_change_circle(user, circle):
     return circles_visible_to(user, CHANGE).filter(pk=circle.pk).exists()
 
 
-def meeting_for_user(user, circle_pk, pk, perm=VIEW):
-    circle = circle_for_user(user, circle_pk, perm)
-    meeting = Meeting.objects.filter(circle=circle, pk=pk).first()
-    if meeting is None:
-        raise Http404("No such meeting.")
-    meeting.circle = circle
-    return meeting
+def _child_for_user(user, circle_pk, queryset, pk, perm, roles, missing):
+    """An object of a circle: found (or 404) before any permission is checked, so another
+    circle's object answers 404 even to a user who may see but not change this circle."""
+    circle = _visible_circle(user, circle_pk)
+    child = queryset.filter(circle=circle, pk=pk).first()
+    if child is None:
+        raise Http404(missing)
+    _require(user, circle, perm, roles)
+    child.circle = circle
+    return child
 
 
-def note_for_user(user, circle_pk, meeting_pk, perm=VIEW):
+def meeting_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
+    return _child_for_user(
+        user, circle_pk, Meeting.objects.all(), pk, perm, roles, "No such meeting."
+    )
+
+
+def membership_for_user(user, circle_pk, pk, perm=CHANGE, *, roles=None):
+    memberships = CircleMembership.objects.select_related("volunteer__user")
+    return _child_for_user(user, circle_pk, memberships, pk, perm, roles, "No such membership.")
+
+
+def milestone_for_user(user, circle_pk, pk, perm=CHANGE, *, roles=None):
+    milestones = ReviewMilestone.objects.select_related("completed_by")
+    return _child_for_user(user, circle_pk, milestones, pk, perm, roles, "No such review.")
+
+
+def note_for_user(user, circle_pk, meeting_pk, perm=VIEW, *, roles=None):
     """The minutes of a meeting: never for liaisons (they are not in circles_visible_to)."""
-    meeting = meeting_for_user(user, circle_pk, meeting_pk, perm)
+    meeting = meeting_for_user(user, circle_pk, meeting_pk)
     note = MeetingNote.objects.filter(meeting=meeting).select_related("author").first()
     if note is None:
         raise Http404("No minutes yet.")
+    _require(user, meeting.circle, perm, roles)
     note.meeting = meeting
     return note
 
 
-def concern_for_user(user, circle_pk, pk, perm=VIEW):
-    circle = circle_for_user(user, circle_pk, perm)
+def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
+    circle = _visible_circle(user, circle_pk)
     concern = Concern.objects.filter(circle=circle, pk=pk).select_related("raised_by").first()
     # A volunteer sees the concerns they raised; triage is for coordinators.
     if concern is not None and user.role == User.Role.VOLUNTEER and concern.raised_by != user:
         concern = None
     if concern is None:
         raise Http404("No such concern.")
+    _require(user, circle, perm, roles)
     concern.circle = circle
     return concern

@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from circles.models import Concern, Meeting, MeetingNote
+from circles.models import MAX_MEETING_MINUTES, Concern, Meeting, MeetingNote
 from cosa.forms import DateInput
 from volunteers.models import Volunteer
 
@@ -173,7 +173,7 @@ class NoteForm(ConcernFieldsMixin, forms.Form):
         required=False,
     )
     duration_minutes = forms.IntegerField(
-        label="How long (minutes)", min_value=1, max_value=480, required=False
+        label="How long (minutes)", min_value=1, max_value=MAX_MEETING_MINUTES, required=False
     )
     summary = forms.CharField(
         label="What happened",
@@ -343,7 +343,7 @@ class ContactForm(forms.Form):
     date = forms.DateField(label="Date", widget=DateInput)
     time = forms.TimeField(label="Time (UK time)", widget=TimeInput(format="%H:%M"))
     duration_minutes = forms.IntegerField(
-        label="How long (minutes)", min_value=5, max_value=480, initial=15
+        label="How long (minutes)", min_value=5, max_value=MAX_MEETING_MINUTES, initial=15
     )
     venue = forms.CharField(
         label="Where (for an in-person contact)", max_length=200, required=False

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, F, Func, OuterRef, Q, Value
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -208,9 +208,61 @@ class Covenant(models.Model):
         return f"Covenant v{self.version} of {self.circle.name}"
 
 
+# The longest a meeting or contact can last: the forms, the model and the reminder
+# sweep's look-back all read it.
+MAX_MEETING_MINUTES = 480
+
+
+class _MinutesInterval(Func):
+    """An integer number of minutes as a duration, on PostgreSQL and SQLite."""
+
+    output_field = models.DurationField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps durations as integer microseconds.
+        return self.as_sql(compiler, connection, template="(%(expressions)s * 60000000)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="make_interval(mins => %(expressions)s)", **extra
+        )
+
+
+def minutes_due_expression(prefix=""):
+    """``Meeting.minutes_due_at`` (the meeting's end + COSA_MINUTES_DUE_HOURS) in the
+    database, for filters and annotations; ``prefix`` reaches the meeting from another
+    model, e.g. ``"meeting__"``. The one place besides the property that says when
+    minutes are due."""
+    return ExpressionWrapper(
+        F(f"{prefix}starts_at")
+        + _MinutesInterval(F(f"{prefix}duration_minutes"))
+        + Value(datetime.timedelta(hours=settings.COSA_MINUTES_DUE_HOURS)),
+        output_field=models.DateTimeField(),
+    )
+
+
 class MeetingQuerySet(models.QuerySet):
     def upcoming(self):
         return self.filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now())
+
+    def with_minutes_due_at(self):
+        """Annotate ``due_at``: when the minutes are (or were) due."""
+        return self.annotate(due_at=minutes_due_expression())
+
+    def minutes_outstanding(self, now=None):
+        """Meetings and logged contacts that have begun and still lack submitted
+        minutes, annotated with ``due_at``."""
+        submitted = MeetingNote.objects.filter(
+            meeting=OuterRef("pk"), status__in=MeetingNote.DONE_STATUSES
+        )
+        return (
+            self.filter(
+                starts_at__lte=now or timezone.now(),
+                status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
+            )
+            .exclude(Exists(submitted))
+            .with_minutes_due_at()
+        )
 
 
 class Meeting(models.Model):
@@ -237,7 +289,7 @@ class Meeting(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="meetings")
     starts_at = models.DateTimeField(help_text="Stored in UTC, shown in Europe/London.")
     duration_minutes = models.PositiveSmallIntegerField(
-        default=90, validators=[MinValueValidator(5), MaxValueValidator(480)]
+        default=90, validators=[MinValueValidator(5), MaxValueValidator(MAX_MEETING_MINUTES)]
     )
     venue = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.GROUP)
@@ -246,6 +298,10 @@ class Meeting(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    # Meetings of the whole circle, which the circle's volunteers are reminded of; a
+    # one-to-one or phone contact is logged afterwards by the volunteer who had it.
+    CIRCLE_KINDS = (Kind.GROUP, Kind.REVIEW, Kind.EMERGENCY)
 
     objects = MeetingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -317,6 +373,9 @@ class MeetingNote(models.Model):
         SUBMITTED = "SUBMITTED", "Submitted"
         REVIEWED = "REVIEWED", "Reviewed"
 
+    # Minutes that reached the coordinator: a draft is still owed.
+    DONE_STATUSES = (Status.SUBMITTED, Status.REVIEWED)
+
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED},
         Status.SUBMITTED: {Status.REVIEWED},
@@ -334,7 +393,9 @@ class MeetingNote(models.Model):
         "volunteers.Volunteer", related_name="+", blank=True
     )
     duration_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(480)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_MEETING_MINUTES)],
     )
     summary = models.TextField()
     risk_mood = _risk_field("low mood")

@@ -37,6 +37,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notifications import email_text, notification_create, notification_emails_claim
 from circles.models import (
+    MAX_MEETING_MINUTES,
     Circle,
     CircleMembership,
     Concern,
@@ -54,9 +55,7 @@ logger = logging.getLogger(__name__)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 Kind = Reminder.Kind
 OPEN_STATUSES = (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN)
-# Meetings of the whole circle: the ones volunteers are reminded of and minute.
-CIRCLE_MEETING_KINDS = (Meeting.Kind.GROUP, Meeting.Kind.REVIEW, Meeting.Kind.EMERGENCY)
-DONE_NOTE_STATUSES = (MeetingNote.Status.SUBMITTED, MeetingNote.Status.REVIEWED)
+CIRCLE_MEETING_KINDS = Meeting.CIRCLE_KINDS
 
 # Period keys: the stage of an escalation (stable even if the lead times change).
 FIRST, ESCALATED = "first", "escalated"
@@ -151,19 +150,20 @@ def due_minutes_overdue(now):
     """Minutes not submitted 48 h after the meeting ended: the minute-taker, then the
     coordinator a day later."""
     first = _hours(settings.COSA_MINUTES_DUE_HOURS)
-    escalated = first + _hours(settings.COSA_REMINDER_MINUTES_ESCALATE_HOURS)
-    longest_meeting = datetime.timedelta(minutes=480)
-    done = MeetingNote.objects.filter(meeting=OuterRef("pk"), status__in=DONE_NOTE_STATUSES)
+    escalation = _hours(settings.COSA_REMINDER_MINUTES_ESCALATE_HOURS)
+    longest_meeting = datetime.timedelta(minutes=MAX_MEETING_MINUTES)
+    oldest = now - _lookback()
     meetings = list(
         Meeting.objects.filter(
-            status__in=(Meeting.Status.SCHEDULED, Meeting.Status.HELD),
-            kind__in=CIRCLE_MEETING_KINDS,
-            starts_at__lte=now - first,
-            starts_at__gte=now - escalated - _lookback() - longest_meeting,
             circle__status__in=OPEN_STATUSES,
+            # The circle's minute-taker is reminded of the circle's meetings; a logged
+            # contact is written up by whoever logged it, on their start page.
+            kind__in=CIRCLE_MEETING_KINDS,
+            # Bounds on the start time keep the sweep on the index; due_at decides.
+            starts_at__gte=oldest - escalation - first - longest_meeting,
         )
-        .filter(~Exists(done))
-        .values_list("pk", "circle_id", "starts_at", "duration_minutes", "circle__coordinator_id")
+        .minutes_outstanding(now - first)
+        .values_list("pk", "circle_id", "due_at", "circle__coordinator_id")
     )
     drafts = dict(
         MeetingNote.objects.filter(meeting_id__in=[m[0] for m in meetings]).values_list(
@@ -172,20 +172,18 @@ def due_minutes_overdue(now):
     )
     members = _current_members({m[1] for m in meetings})
     found = []
-    oldest = now - _lookback()
-    for pk, circle_id, starts_at, minutes, coordinator_id in meetings:
-        ends_at = starts_at + datetime.timedelta(minutes=minutes)
-        if oldest <= ends_at + first <= now:
+    for pk, circle_id, due_at, coordinator_id in meetings:
+        if oldest <= due_at <= now:
             taker = drafts.get(pk)
             if taker not in members[circle_id]:
                 taker = next(
                     (u for u, role in members[circle_id].items() if role == "PRIMARY"), None
                 )
             if taker is not None:
-                found.append(Due(Kind.MINUTES_OVERDUE, pk, taker, FIRST, ends_at + first))
-        if oldest <= ends_at + escalated <= now:
+                found.append(Due(Kind.MINUTES_OVERDUE, pk, taker, FIRST, due_at))
+        if oldest <= due_at + escalation <= now:
             found.append(
-                Due(Kind.MINUTES_OVERDUE, pk, coordinator_id, ESCALATED, ends_at + escalated)
+                Due(Kind.MINUTES_OVERDUE, pk, coordinator_id, ESCALATED, due_at + escalation)
             )
     return found
 
@@ -509,7 +507,7 @@ def _compose_minutes(reminder, now):
     circle = meeting.circle
     if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.HELD):
         raise NotNeeded("meeting cancelled or missed")
-    if meeting.notes.filter(status__in=DONE_NOTE_STATUSES).exists():
+    if meeting.notes.filter(status__in=MeetingNote.DONE_STATUSES).exists():
         raise NotNeeded("minutes submitted")
     if circle.status not in OPEN_STATUSES:
         raise NotNeeded("circle not open")

@@ -3,19 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    DateTimeField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
     F,
-    Func,
-    OuterRef,
     Q,
-    Value,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -33,11 +25,12 @@ from circles.models import (
     MeetingNote,
     MeetingObservation,
     ReviewMilestone,
+    minutes_due_expression,
 )
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import transition, validated_save
-from volunteers.models import DBSCheck, TrainingRecord, Volunteer
+from volunteers.models import Volunteer
 
 COORDINATOR_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
 VOLUNTEER_CIRCLE_PERMS = ("view_circle", "view_briefing")
@@ -91,17 +84,49 @@ def circle_form(
     return circle
 
 
-@transaction.atomic
-def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
-    _require_coordinator(coordinator)
-    previous = circle.coordinator
-    if previous != coordinator:
-        revoke(previous, circle, *COORDINATOR_CIRCLE_PERMS)
+def _circle_move_to(circle, coordinator):
+    if circle.coordinator_id != coordinator.pk:
+        revoke(circle.coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
     circle.coordinator = coordinator
     circle.save(update_fields=["coordinator"])
     grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
+
+
+@transaction.atomic
+def coordinator_handover(
+    *, core_member: CoreMember, coordinator: User, acting_user: User, circle: Circle | None = None
+) -> CoreMember:
+    """Hand a Core Member's case to another coordinator.
+
+    The record, the open and accepted referrals and the open circle move together,
+    whether the manager starts from the circle page or the Core Member's page, so that
+    nobody keeps half a case. ``circle`` also moves a circle that has already ended
+    (a handover started from that circle's page).
+    """
+    _require_coordinator(coordinator)
     core_member_assign_coordinator(
-        core_member=circle.core_member, coordinator=coordinator, acting_user=acting_user
+        core_member=core_member, coordinator=coordinator, acting_user=acting_user
+    )
+    core_member.referrals.filter(
+        status__in=[*Referral.OPEN_STATES, Referral.Status.ACCEPTED]
+    ).update(coordinator=coordinator)
+    moving = list(core_member.circles.open().select_related("coordinator"))
+    if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
+        moving.append(circle)
+    for each in moving:
+        _circle_move_to(each, coordinator)
+        if circle is not None and each.pk == circle.pk:
+            circle.coordinator = coordinator
+    return core_member
+
+
+def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
+    """The handover started from the circle page (see ``coordinator_handover``)."""
+    coordinator_handover(
+        core_member=circle.core_member,
+        coordinator=coordinator,
+        acting_user=acting_user,
+        circle=circle,
     )
     return circle
 
@@ -215,16 +240,9 @@ def circle_set_pattern(
 
 def volunteers_ready_to_launch(circle: Circle, on=None):
     """Current members with a current DBS check and completed initial training."""
-    on = on or timezone.localdate()
-    current_dbs = DBSCheck.objects.filter(
-        volunteer=OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
-    )
-    trained = TrainingRecord.objects.filter(
-        volunteer=OuterRef("pk"), course=TrainingRecord.Course.INITIAL
-    )
     return (
         Volunteer.objects.filter(memberships__circle=circle, memberships__left_on__isnull=True)
-        .filter(Exists(current_dbs), Exists(trained))
+        .vetted(on)
         .distinct()
     )
 
@@ -580,32 +598,6 @@ def observation_add(*, note: MeetingNote, acting_user: User, text: str) -> Meeti
     if not text.strip():
         raise ValidationError({"text": "Write your observation."})
     return validated_save(MeetingObservation(note=note, author=acting_user, text=text.strip()))
-
-
-class _MinutesInterval(Func):
-    """An integer number of minutes as a duration, on PostgreSQL and SQLite."""
-
-    output_field = DurationField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # SQLite keeps durations as integer microseconds.
-        return self.as_sql(compiler, connection, template="(%(expressions)s * 60000000)", **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="make_interval(mins => %(expressions)s)", **extra
-        )
-
-
-def minutes_due_expression(prefix=""):
-    """``Meeting.minutes_due_at`` (end + 48 h) as a database expression, for filters and
-    annotations; ``prefix`` reaches the meeting from another model, e.g. ``"meeting__"``."""
-    return ExpressionWrapper(
-        F(f"{prefix}starts_at")
-        + _MinutesInterval(F(f"{prefix}duration_minutes"))
-        + Value(datetime.timedelta(hours=settings.COSA_MINUTES_DUE_HOURS)),
-        output_field=DateTimeField(),
-    )
 
 
 def notes_submitted_late(notes):

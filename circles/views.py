@@ -8,9 +8,9 @@ service's refusal on its form.
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,6 +25,8 @@ from circles.access import (
     circles_visible_to,
     concern_for_user,
     meeting_for_user,
+    membership_for_user,
+    milestone_for_user,
     note_for_user,
 )
 from circles.forms import (
@@ -131,7 +133,6 @@ def export(request):
 
 
 @GET_POST
-@roles_required(*STAFF)
 def create(request, core_member_pk):
     """Form a circle for a Core Member from their accepted referral."""
     core_member = core_member_for_user(request.user, core_member_pk, CORE_MEMBER_CHANGE)
@@ -238,9 +239,8 @@ def concern_detail(request, pk, concern_pk):
 @GET_POST
 def coordinator_change(request, pk):
     """A manager hands the circle (and its Core Member) to another coordinator."""
-    circle = circle_for_user(request.user, pk, CHANGE)
-    if request.user.role != User.Role.MANAGER:
-        raise PermissionDenied("Only a manager hands a circle to another coordinator.")
+    # Managers only: the circle's own coordinator sees it but may not hand it on (403).
+    circle = circle_for_user(request.user, pk, CHANGE, roles=(User.Role.MANAGER,))
     form = CoordinatorChangeForm(_posted(request), circle=circle)
     if request.method == "POST" and form.is_valid():
         coordinator = form.cleaned_data["coordinator"]
@@ -343,10 +343,8 @@ def match(request, pk):
 
 @GET_POST
 def membership_end(request, pk, membership_pk):
-    circle = circle_for_user(request.user, pk, CHANGE)
-    membership = get_object_or_404(
-        CircleMembership.objects.select_related("volunteer__user"), circle=circle, pk=membership_pk
-    )
+    membership = membership_for_user(request.user, pk, membership_pk, CHANGE)
+    circle = membership.circle
     form = MembershipEndForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -592,11 +590,8 @@ def _suggested_attendees(circle):
 @GET_POST
 def review(request, pk, milestone_pk):
     """Record a review milestone; its decision acts on the circle."""
-    circle = circle_for_user(request.user, pk, CHANGE)
-    milestone = get_object_or_404(
-        ReviewMilestone.objects.select_related("completed_by"), circle=circle, pk=milestone_pk
-    )
-    milestone.circle = circle
+    milestone = milestone_for_user(request.user, pk, milestone_pk, CHANGE)
+    circle = milestone.circle
     form = ReviewForm(_posted(request), initial={"attendees": _suggested_attendees(circle)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -40,7 +40,13 @@ from circles.forms_minutes import (
     ReviewForm,
     TriageForm,
 )
-from circles.models import CircleMembership, Concern, Meeting, MeetingNote
+from circles.models import (
+    CircleMembership,
+    Concern,
+    Meeting,
+    MeetingNote,
+    minutes_due_expression,
+)
 from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
 from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
@@ -56,21 +62,6 @@ TREND_DAYS = 365
 def _core_member_name(circle):
     core_member = circle.core_member
     return core_member.preferred_name or core_member.first_name
-
-
-def _minutes_outstanding(meetings):
-    """Meetings that have happened and still lack submitted minutes."""
-    submitted = MeetingNote.objects.filter(meeting=OuterRef("pk")).exclude(
-        status=MeetingNote.Status.DRAFT
-    )
-    return (
-        meetings.filter(
-            starts_at__lte=timezone.now(),
-            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
-        )
-        .exclude(Exists(submitted))
-        .annotate(due_at=services.minutes_due_expression())
-    )
 
 
 # Volunteer start page -------------------------------------------------------------------
@@ -102,7 +93,8 @@ def mine(request):
         author=user, status=MeetingNote.Status.DRAFT
     )
     owed = (
-        _minutes_outstanding(Meeting.objects.filter(circle__in=circles))
+        Meeting.objects.filter(circle__in=circles)
+        .minutes_outstanding()
         # Group meetings are anyone's to write up; a contact is its logger's.
         .filter(Q(kind=Meeting.Kind.GROUP) | Q(requested_by=user))
         .exclude(Exists(others_note))
@@ -116,7 +108,7 @@ def mine(request):
     recent = (
         MeetingNote.objects.filter(author=user, meeting__circle__in=circles)
         .select_related("meeting__circle")
-        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .annotate(due_at=minutes_due_expression("meeting__"))
         .order_by("-meeting__starts_at")[:10]
     )
     return render(
@@ -132,11 +124,10 @@ def mine(request):
 def _writable_meeting(request, pk, meeting_pk):
     """The meeting, with its minutes if any, for a user who may write them; 404/403 else."""
     user = request.user
-    if user.role not in WRITERS:
-        # Managers read minutes; they do not write them.
-        meeting_for_user(user, pk, meeting_pk)
-        raise PermissionDenied("Minutes are written by the circle's volunteers or coordinator.")
-    meeting = meeting_for_user(user, pk, meeting_pk, CHANGE if user.role in STAFF else VIEW)
+    # Managers read minutes; they do not write them.
+    meeting = meeting_for_user(
+        user, pk, meeting_pk, CHANGE if user.role in STAFF else VIEW, roles=WRITERS
+    )
     note = MeetingNote.objects.filter(meeting=meeting).first()
     if note is not None:
         if note.author_id != user.pk:
@@ -237,9 +228,8 @@ def render_note_detail(request, note, *, observation_form=None, review_form=None
 
 
 @require_POST
-@roles_required(User.Role.VOLUNTEER)
 def observation_add(request, pk, meeting_pk):
-    note = note_for_user(request.user, pk, meeting_pk)
+    note = note_for_user(request.user, pk, meeting_pk, roles=(User.Role.VOLUNTEER,))
     if not note.is_editable:
         raise PermissionDenied("Reviewed minutes are read-only.")
     form = ObservationForm(request.POST)
@@ -257,9 +247,8 @@ def observation_add(request, pk, meeting_pk):
 
 
 @require_POST
-@roles_required(*STAFF)
 def note_review(request, pk, meeting_pk):
-    note = note_for_user(request.user, pk, meeting_pk, CHANGE)
+    note = note_for_user(request.user, pk, meeting_pk, CHANGE, roles=STAFF)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -279,10 +268,8 @@ def note_review(request, pk, meeting_pk):
 
 def _writable_circle(request, pk):
     user = request.user
-    if user.role not in WRITERS:
-        circle_for_user(user, pk)
-        raise PermissionDenied("Contacts are logged by the circle's volunteers or coordinator.")
-    return circle_for_user(user, pk, CHANGE if user.role in STAFF else VIEW)
+    # Contacts are logged by the circle's volunteers or coordinator.
+    return circle_for_user(user, pk, CHANGE if user.role in STAFF else VIEW, roles=WRITERS)
 
 
 @require_http_methods(["GET", "POST"])
@@ -310,10 +297,9 @@ def contact_log(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(User.Role.VOLUNTEER)
 def emergency_request(request, pk):
     """Ask for an emergency circle meeting; the coordinator is told at once."""
-    circle = circle_for_user(request.user, pk)
+    circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER,))
     form = EmergencyRequestForm(request.POST or None, circle=circle)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -348,9 +334,8 @@ def emergency_request(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@roles_required(User.Role.VOLUNTEER, *STAFF)
 def concern_raise(request, pk):
-    circle = circle_for_user(request.user, pk)
+    circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER, *STAFF))
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -402,10 +387,9 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
 
 
 @require_POST
-@roles_required(*STAFF)
 def concern_triage(request, pk, concern_pk):
     """Mark a concern triaged; with ``action=share`` go on to the sharing page."""
-    concern = concern_for_user(request.user, pk, concern_pk, CHANGE)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=STAFF)
     form = TriageForm(request.POST)
     share = request.POST.get("action") == "share"
     if form.is_valid():
@@ -426,9 +410,8 @@ def concern_triage(request, pk, concern_pk):
 
 
 @require_POST
-@roles_required(*STAFF)
 def concern_close(request, pk, concern_pk):
-    concern = concern_for_user(request.user, pk, concern_pk, CHANGE)
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=STAFF)
     form = CloseConcernForm(request.POST)
     if form.is_valid():
         try:
@@ -456,7 +439,7 @@ def dashboard(request):
     review_queue = (
         MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
         .select_related("meeting__circle__core_member", "author")
-        .annotate(due_at=services.minutes_due_expression("meeting__"))
+        .annotate(due_at=minutes_due_expression("meeting__"))
         .order_by("submitted_at", "pk")
     )
     concerns = (
@@ -465,7 +448,8 @@ def dashboard(request):
         .order_by("-severity", "-imminent_risk", "raised_at", "pk")
     )
     overdue = (
-        _minutes_outstanding(Meeting.objects.filter(circle__in=circles.open()))
+        Meeting.objects.filter(circle__in=circles.open())
+        .minutes_outstanding(now)
         .filter(due_at__lt=now)
         .select_related("circle__core_member")
         .order_by("starts_at", "pk")
@@ -629,7 +613,6 @@ def _chart(points, rises, start, end):
 
 
 @require_GET
-@roles_required(*STAFF)
 def risk_trend(request, core_member_pk):
     """The dynamic-risk observations of one Core Member over the last year."""
     core_member = core_member_for_user(request.user, core_member_pk, FULL)

@@ -5,8 +5,16 @@ managers), identity plus shared records (assigned liaisons), and the briefing
 (volunteers, reached through their circle: see circles.access). Shared records:
 managers read all, the owning coordinator reads their Core Members' records,
 liaisons read and acknowledge what was sent to them. Referrals: staff see those of
-Core Members whose full record they hold, a liaison those they made.
+Core Members whose full record they hold; a liaison sees those they made, until some
+time after the decision unless they are assigned to the Core Member, and never the
+decision note (the template shows it to staff only).
+
+Every ``*_for_user`` helper looks the object up first (404 when unseen, including a
+nested object that belongs to another Core Member) and only then checks what the user
+may do with it (403), so a role check never answers for an object the user cannot see.
 """
+
+import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
@@ -18,7 +26,9 @@ from coreMembers.models import (
     CoreMemberUserObjectPermission,
     InformationSharingRecord,
     InformationSharingRecordUserObjectPermission,
+    LiaisonAssignment,
     Referral,
+    referrer_sees_days,
 )
 
 FULL = "view_coremember"
@@ -72,14 +82,55 @@ def sees_full_record(user):
     return user.role in (User.Role.MANAGER, User.Role.COORDINATOR)
 
 
-def core_member_for_user(user, pk, perm=IDENTITY):
-    """The Core Member, or 404 when unseen; 403 when seen but ``perm`` is not held."""
+def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):
+    """The Core Member, or 404 when unseen; 403 when seen but ``perm`` is not held or the
+    page is for other ``roles``."""
+    core_member = _visible_core_member(user, pk)
+    _require(user, core_member, perm, roles)
+    return core_member
+
+
+def _visible_core_member(user, pk):
     core_member = core_members_visible_to(user).filter(pk=pk).select_related("coordinator").first()
     if core_member is None:
         raise Http404("No such Core Member.")
-    if perm != IDENTITY and not core_members_visible_to(user, perm).filter(pk=pk).exists():
-        raise PermissionDenied("You may not do that with this Core Member.")
     return core_member
+
+
+def _require(user, core_member, perm, roles):
+    if roles is not None and user.role not in roles:
+        raise PermissionDenied("This page is not for your role.")
+    if perm == CHANGE:
+        if not can_change(user, core_member):
+            raise PermissionDenied("You may not change this record.")
+    elif (
+        perm != IDENTITY
+        and not core_members_visible_to(user, perm).filter(pk=core_member.pk).exists()
+    ):
+        raise PermissionDenied("You may not do that with this Core Member.")
+
+
+def _child_for_user(user, pk, related, child_pk, perm, roles, missing):
+    """An object of a Core Member, found (or 404) before any permission is checked."""
+    core_member = _visible_core_member(user, pk)
+    child = getattr(core_member, related).filter(pk=child_pk).first()
+    if child is None:
+        raise Http404(missing)
+    _require(user, core_member, perm, roles)
+    child.core_member = core_member
+    return child
+
+
+def sharing_agreement_for_user(user, pk, agreement_pk, perm=CHANGE):
+    return _child_for_user(
+        user, pk, "sharing_agreements", agreement_pk, perm, None, "No such agreement."
+    )
+
+
+def liaison_assignment_for_user(user, pk, assignment_pk, perm=CHANGE):
+    return _child_for_user(
+        user, pk, "liaison_assignments", assignment_pk, perm, None, "No such assignment."
+    )
 
 
 def records_visible_to(user):
@@ -149,12 +200,13 @@ def referrals_visible_to(user):
             core_member__in=core_members_visible_to(user, FULL).values("pk")
         )
     if user.role == User.Role.LIAISON:
-        return Referral.objects.filter(created_by=user)
+        return Referral.objects.seen_by_referrer(user)
     return Referral.objects.none()
 
 
-def referral_for_user(user, pk, *, change=False):
-    """The referral, 404 when unseen; 403 when seen but ``change`` is not allowed."""
+def referral_for_user(user, pk, *, change=False, roles=None):
+    """The referral, 404 when unseen; 403 when seen but ``change`` is not allowed or the
+    page is for other ``roles``."""
     referral = (
         referrals_visible_to(user)
         .filter(pk=pk)
@@ -163,6 +215,38 @@ def referral_for_user(user, pk, *, change=False):
     )
     if referral is None:
         raise Http404("No such referral.")
+    if roles is not None and user.role not in roles:
+        raise PermissionDenied("This page is not for your role.")
     if change and not can_change(user, referral.core_member):
         raise PermissionDenied("You may read this referral but not decide it.")
     return referral
+
+
+def referrer_sees_until(user, referral):
+    """When the referral leaves its referrer's view, or None while it has no end (not yet
+    decided, or the referrer is assigned to the Core Member)."""
+    if referral.decided_at is None or (
+        LiaisonAssignment.objects.open()
+        .filter(liaison=user, core_member_id=referral.core_member_id)
+        .exists()
+    ):
+        return None
+    return referral.decided_at + datetime.timedelta(days=referrer_sees_days())
+
+
+def referral_documents_visible_to(user, referral):
+    """Staff see every document of a referral they see; its referrer only what they
+    uploaded themselves (what they submitted), never documents staff added."""
+    documents = referral.documents.select_related("uploaded_by")
+    if sees_full_record(user):
+        return documents
+    return documents.filter(uploaded_by=user)
+
+
+def referral_document_for_user(user, pk, document_pk):
+    referral = referral_for_user(user, pk)
+    document = referral_documents_visible_to(user, referral).filter(pk=document_pk).first()
+    if document is None:
+        raise Http404("No such document.")
+    document.referral = referral
+    return document

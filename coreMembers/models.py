@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -150,6 +150,28 @@ class MappaRecord(models.Model):
         return f"MAPPA {self.category}/{self.level} from {self.effective_from}"
 
 
+# How long a liaison who made a referral still sees it after the decision, unless they are
+# assigned to the Core Member (DESIGN §4). Overridable in settings.
+REFERRER_SEES_DAYS_DEFAULT = 90
+
+
+def referrer_sees_days():
+    return int(getattr(settings, "COSA_REFERRER_SEES_DAYS", REFERRER_SEES_DAYS_DEFAULT))
+
+
+class ReferralQuerySet(models.QuerySet):
+    def seen_by_referrer(self, user, *, now=None):
+        """The referrals ``user`` made that they still see: until ``referrer_sees_days()``
+        after the decision, or for as long as they are assigned to the Core Member."""
+        cutoff = (now or timezone.now()) - datetime.timedelta(days=referrer_sees_days())
+        assigned = LiaisonAssignment.objects.open().filter(
+            liaison=user, core_member=OuterRef("core_member_id")
+        )
+        return self.filter(created_by=user).filter(
+            Q(decided_at__isnull=True) | Q(decided_at__gt=cutoff) | Exists(assigned)
+        )
+
+
 class Referral(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "RECEIVED", "Received"
@@ -192,6 +214,7 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = ReferralQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

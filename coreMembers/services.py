@@ -110,28 +110,6 @@ def referral_document_add(
     )
 
 
-@transaction.atomic
-def coordinator_assign(
-    *, core_member: CoreMember, coordinator: User, acting_user: User | None = None
-) -> CoreMember:
-    """A manager hands a Core Member to another coordinator: the record, the open and
-    accepted referrals and the open circle move together, so nobody keeps half a case."""
-    from circles import services as circle_services  # circles imports this module
-
-    core_member_assign_coordinator(
-        core_member=core_member, coordinator=coordinator, acting_user=acting_user
-    )
-    core_member.referrals.filter(
-        status__in=[*Referral.OPEN_STATES, Referral.Status.ACCEPTED]
-    ).update(coordinator=coordinator)
-    circle = core_member.circles.open().select_related("coordinator").first()
-    if circle is not None and circle.coordinator_id != coordinator.pk:
-        circle_services.circle_change_coordinator(
-            circle=circle, coordinator=coordinator, acting_user=acting_user
-        )
-    return core_member
-
-
 CORE_MEMBER_EDITABLE_FIELDS = frozenset(
     {
         "first_name",

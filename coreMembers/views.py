@@ -2,27 +2,34 @@ import os
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
+from circles import services as circle_services
 from coreMembers import services
 from coreMembers.access import (
+    CHANGE,
     FULL,
     can_change,
     core_member_for_user,
     core_members_visible_to,
+    liaison_assignment_for_user,
     records_visible_to,
+    referral_document_for_user,
+    referral_documents_visible_to,
     referral_for_user,
     referrals_visible_to,
+    referrer_sees_until,
     sees_full_record,
+    sharing_agreement_for_user,
 )
 from coreMembers.forms import (
     CoordinatorForm,
@@ -154,10 +161,7 @@ def audit_trail(request, pk):
 
 def _core_member_to_change(user, pk):
     """The Core Member for an edit: 404 unseen, 403 for liaisons and read-only staff."""
-    core_member = core_member_for_user(user, pk)
-    if not can_change(user, core_member):
-        raise PermissionDenied("You may not change this record.")
-    return core_member
+    return core_member_for_user(user, pk, CHANGE)
 
 
 def _posted(request, *, files=False):
@@ -314,8 +318,10 @@ def referral_detail(request, pk):
         {
             "referral": referral,
             "core_member": referral.core_member,
-            "documents": referral.documents.select_related("uploaded_by"),
+            "documents": referral_documents_visible_to(request.user, referral),
             "staff": staff,
+            # The referrer is told how long the referral stays on their list.
+            "visible_until": None if staff else referrer_sees_until(request.user, referral),
             "can_change": changeable,
             "can_assess": changeable and Referral.Status.ASSESSING in allowed,
             "can_accept": changeable and Referral.Status.ACCEPTED in allowed,
@@ -419,9 +425,8 @@ referral_withdraw = _referral_action("withdraw")
 @require_POST
 def referral_assign(request, pk):
     """A manager gives a referral (and its Core Member) to a coordinator."""
-    referral = referral_for_user(request.user, pk)
-    if request.user.role != User.Role.MANAGER:
-        raise PermissionDenied("Only a manager assigns referrals.")
+    # Managers only: the referral's coordinator sees it but may not hand it on (403).
+    referral = referral_for_user(request.user, pk, roles=(User.Role.MANAGER,))
     form = CoordinatorForm(request.POST)
     if form.is_valid():
         try:
@@ -480,8 +485,8 @@ def referral_document_add(request, pk):
 @require_GET
 def referral_document(request, pk, document_pk):
     """Documents are served only through this check, never from a public media URL."""
-    referral = referral_for_user(request.user, pk)
-    document = get_object_or_404(referral.documents, pk=document_pk)
+    document = referral_document_for_user(request.user, pk, document_pk)
+    referral = document.referral
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, OSError):
@@ -638,8 +643,8 @@ def liaison_add(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def agreement_withdraw(request, pk, agreement_pk):
-    core_member = _core_member_to_change(request.user, pk)
-    agreement = get_object_or_404(core_member.sharing_agreements, pk=agreement_pk)
+    agreement = sharing_agreement_for_user(request.user, pk, agreement_pk)
+    core_member = agreement.core_member
     form = WithdrawAgreementForm(_posted(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
@@ -671,10 +676,8 @@ def agreement_withdraw(request, pk, agreement_pk):
 
 @require_http_methods(["GET", "POST"])
 def liaison_end(request, pk, assignment_pk):
-    core_member = _core_member_to_change(request.user, pk)
-    assignment = get_object_or_404(
-        core_member.liaison_assignments.select_related("liaison"), pk=assignment_pk
-    )
+    assignment = liaison_assignment_for_user(request.user, pk, assignment_pk)
+    core_member = assignment.core_member
     form = LiaisonEndForm(_posted(request), assignment=assignment)
     if request.method == "POST" and form.is_valid():
         try:
@@ -703,13 +706,12 @@ def liaison_end(request, pk, assignment_pk):
 @require_http_methods(["GET", "POST"])
 def coordinator_assign(request, pk):
     """Managers only: the record, open referrals and open circle move to the coordinator."""
-    core_member = core_member_for_user(request.user, pk)
-    if request.user.role != User.Role.MANAGER:
-        raise PermissionDenied("Only a manager assigns coordinators.")
+    # Managers only: the Core Member's coordinator sees him but may not hand him on (403).
+    core_member = core_member_for_user(request.user, pk, roles=(User.Role.MANAGER,))
     form = CoordinatorForm(_posted(request), initial={"coordinator": core_member.coordinator_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.coordinator_assign(
+            circle_services.coordinator_handover(
                 core_member=core_member,
                 coordinator=form.cleaned_data["coordinator"],
                 acting_user=request.user,

@@ -4,7 +4,6 @@ See the README's settings table. Bad values stop start-up with a message that
 names the variable (``cosa.env``).
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,7 +40,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
     "accounts",
     "volunteers",
     "coreMembers",
@@ -63,8 +61,6 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as django-axes asks: turns a locked-out login into its lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cosa.urls"
@@ -109,8 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # First, so that a locked-out account is refused before its password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # First, so that a locked login is refused before its password is checked.
+    "accounts.throttle.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -199,16 +195,36 @@ PERMISSIONS_POLICY = (
 COSA_2FA_VOLUNTEERS = env_bool("COSA_2FA_VOLUNTEERS", True)
 OTP_TOTP_ISSUER = env_str("COSA_OTP_ISSUER", "CoSA case management")
 
-# Lockout (django-axes): 5 failed logins for one e-mail address, or from one IP
-# address, lock it for 15 minutes, whether or not the account exists, so a lockout
-# reveals nothing. A successful login resets the count.
-AXES_FAILURE_LIMIT = env_int("COSA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("COSA_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Lockout (accounts/throttle.py), in three layers over the last COSA_LOCKOUT_MINUTES,
+# counted in the database so every worker process sees the same numbers:
+# - one e-mail address from one client address: 5 failures lock that pair;
+# - one e-mail address from anywhere: 20 failures lock it everywhere and alert the
+#   managers (more than one address can make, so no single address can lock a
+#   coordinator out);
+# - one client address, whatever it tries: 20 failures lock it (password spraying).
+# Whether or not the account exists, so a lockout reveals nothing. A successful login
+# clears only its own account's failures from its own address.
+COSA_LOGIN_FAILURE_LIMIT = env_int("COSA_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+COSA_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("COSA_LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=2)
+COSA_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("COSA_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+COSA_LOCKOUT_MINUTES = env_int("COSA_LOCKOUT_MINUTES", 15, minimum=1)
+if COSA_LOGIN_FAILURE_LIMIT >= COSA_LOGIN_ACCOUNT_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "COSA_LOGIN_FAILURE_LIMIT must be below COSA_LOGIN_ACCOUNT_FAILURE_LIMIT, "
+        "or one client address could lock an account out everywhere."
+    )
+# The client address: REMOTE_ADDR, or behind N reverse proxies that each append to
+# X-Forwarded-For, the N-th entry from the right (the one the outermost trusted proxy
+# saw). Entries further left are written by the client and never trusted.
+COSA_TRUSTED_PROXY_COUNT = env_int("COSA_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Password-reset mail: per e-mail address and per client address within the window;
+# more requests get the same page and no mail. Links expire after a day for every
+# role (a volunteer's account opens minutes too; a new link is one click away).
+COSA_PASSWORD_RESET_PER_ADDRESS = env_int("COSA_PASSWORD_RESET_PER_ADDRESS", 3, minimum=1)
+COSA_PASSWORD_RESET_PER_IP = env_int("COSA_PASSWORD_RESET_PER_IP", 10, minimum=1)
+COSA_PASSWORD_RESET_WINDOW_MINUTES = env_int("COSA_PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
 )

@@ -17,6 +17,3 @@ from cosa.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = os.environ.get("REDIS_URL") or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-# Lockout is switched on by the tests that prove it (accounts/tests/test_security_login.py):
-# elsewhere tests log in with force_login and never fail a password.
-AXES_ENABLED = False

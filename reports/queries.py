@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     Count,
-    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -27,10 +25,9 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -414,15 +411,6 @@ def _meetings(scope, period, now):
     )
 
 
-def _minutes_allowed():
-    """The meeting's length plus the 48 hours in which minutes are due (DESIGN §1)."""
-    return ExpressionWrapper(
-        Value(datetime.timedelta(minutes=1))
-        * (Cast("duration_minutes", IntegerField()) + Value(settings.COSA_MINUTES_DUE_HOURS * 60)),
-        output_field=DurationField(),
-    )
-
-
 def activity(scope, period, now=None):
     now = now or timezone.now()
     meetings = _meetings(scope, period, now)
@@ -490,17 +478,12 @@ def activity(scope, period, now=None):
     hours_table.total = _total(hours_table.rows)
 
     held = meetings.filter(status=Meeting.Status.HELD)
-    elapsed = ExpressionWrapper(
-        Value(now, output_field=DateTimeField()) - F("starts_at"), output_field=DurationField()
-    )
     minutes = (
-        held.annotate(
-            allowed=_minutes_allowed(),
-            elapsed=elapsed,
-            lag=_between("starts_at", "notes__submitted_at"),
+        held.with_minutes_due_at()
+        .filter(due_at__lte=now)
+        .aggregate(
+            due=Count("pk"), on_time=Count("pk", filter=Q(notes__submitted_at__lte=F("due_at")))
         )
-        .filter(elapsed__gte=F("allowed"))
-        .aggregate(due=Count("pk"), on_time=Count("pk", filter=Q(lag__lte=F("allowed"))))
     )
     scheduled = group_table.total[1] - group[Meeting.Status.CANCELLED]
     attended = attendance[MeetingNote.Attendance.YES] + attendance[MeetingNote.Attendance.LATE]

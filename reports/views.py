@@ -184,7 +184,9 @@ def quarterly_csv(request):
 
 
 def _circle_report(request, pk):
-    circle = circle_for_user(request.user, pk, CHANGE)
+    # The circle first (404 to whoever does not see it), then the role: its volunteers
+    # see the circle but not its report (403).
+    circle = circle_for_user(request.user, pk, CHANGE, roles=STAFF)
     today = timezone.localdate()
     start = circle.launched_on or timezone.localdate(circle.created_at)
     end = circle.ended_on or today
@@ -196,7 +198,6 @@ def _circle_report(request, pk):
 
 
 @require_GET
-@roles_required(*STAFF)
 def circle_end(request, pk):
     circle, period, tables, memberships = _circle_report(request, pk)
     log_access(request, AccessLog.Action.EXPORT, circle, detail="end-of-circle report (page)")
@@ -212,7 +213,6 @@ def circle_end(request, pk):
 
 
 @require_GET
-@roles_required(*STAFF)
 def circle_end_csv(request, pk):
     circle, period, tables, memberships = _circle_report(request, pk)
     log_access(request, AccessLog.Action.EXPORT, circle, detail="end-of-circle report csv")

@@ -38,9 +38,25 @@ def volunteer_for_user(user, pk, perm=VIEW):
     volunteer = volunteers_visible_to(user).filter(pk=pk).select_related("user").first()
     if volunteer is None:
         raise Http404("No such volunteer.")
+    _require(user, perm)
+    return volunteer
+
+
+def _require(user, perm):
     if perm == CHANGE and not can_change_volunteers(user):
         raise PermissionDenied("Only a coordinator or manager changes a volunteer's record.")
-    return volunteer
+
+
+def reference_for_user(user, pk, reference_pk, perm=CHANGE):
+    """A reference of a volunteer: found (or 404) before ``perm`` is checked, so another
+    volunteer's reference answers 404 even to a volunteer looking at their own profile."""
+    volunteer = volunteer_for_user(user, pk)
+    reference = volunteer.references.filter(pk=reference_pk).first()
+    if reference is None:
+        raise Http404("No such reference.")
+    _require(user, perm)
+    reference.volunteer = volunteer
+    return reference
 
 
 def can_change_volunteers(user):

@@ -28,16 +28,8 @@ class VolunteerQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         memberships = self.model.memberships.rel.related_model.objects
         return self.annotate(
-            dbs_current=models.Exists(
-                DBSCheck.objects.filter(
-                    volunteer=models.OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
-                )
-            ),
-            trained=models.Exists(
-                TrainingRecord.objects.filter(
-                    volunteer=models.OuterRef("pk"), course=TrainingRecord.Course.INITIAL
-                )
-            ),
+            dbs_current=_dbs_current(on),
+            trained=_trained(),
             dbs_recheck_due_on=models.Subquery(
                 DBSCheck.objects.filter(volunteer=models.OuterRef("pk"))
                 .order_by("-issued_on")
@@ -57,8 +49,30 @@ class VolunteerQuerySet(models.QuerySet):
             ),
         )
 
+    def vetted(self, on=None):
+        """Volunteers who may sit in a circle on ``on``: a current DBS check and the
+        initial training (matching and the launch checklist both ask this)."""
+        on = on or timezone.localdate()
+        return self.filter(_dbs_current(on), _trained())
+
     def ready_to_match(self, on=None):
-        return self.active().with_readiness(on).filter(dbs_current=True, trained=True)
+        return self.active().vetted(on).with_readiness(on)
+
+
+def _dbs_current(on):
+    return models.Exists(
+        DBSCheck.objects.filter(
+            volunteer=models.OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
+        )
+    )
+
+
+def _trained():
+    return models.Exists(
+        TrainingRecord.objects.filter(
+            volunteer=models.OuterRef("pk"), course=TrainingRecord.Course.INITIAL
+        )
+    )
 
 
 class Volunteer(models.Model):

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +26,7 @@ from volunteers.access import (
     CHANGE,
     LOG_HOURS,
     can_change_volunteers,
+    reference_for_user,
     supervision_visible_to,
     volunteer_for_user,
     volunteers_visible_to,
@@ -343,8 +344,8 @@ def reference_new(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def reference_edit(request, pk, reference_pk):
-    volunteer = volunteer_for_user(request.user, pk, CHANGE)
-    reference = get_object_or_404(volunteer.references, pk=reference_pk)
+    reference = reference_for_user(request.user, pk, reference_pk, CHANGE)
+    volunteer = reference.volunteer
     initial = {
         "received_on": reference.received_on,
         "satisfactory": {True: "yes", False: "no", None: ""}[reference.satisfactory],

@@ -43,12 +43,13 @@ ROWS = {
     # World's Core Member already has an open circle: the page says so, and a POST too.
     "circles:create": (
         lambda w: {"core_member_pk": w.objects["core_member"].pk},
+        # The assigned liaison sees the Core Member but may not form a circle (403).
         expect(
-            403,
-            403,
+            404,
+            404,
             manager=(200, 200),
             owner=(200, 200),
-            other_coordinator=(404, 404),
+            liaison_assigned=(403, 403),
         ),
     ),
     # Managers only: the owner sees the circle but may not hand it on.

@@ -182,7 +182,14 @@ def test_an_emergency_meeting_request_tells_the_coordinator_at_once(
 def test_a_coordinator_cannot_ask_for_an_emergency_meeting_of_anothers_circle(
     client, circle, other_coordinator
 ):
+    # Another coordinator's circle does not exist for them (404), not "not for your role".
     client.force_login(other_coordinator)
+    assert client.get(reverse("circles:emergency_request", args=[circle.pk])).status_code == 404
+
+
+def test_the_circles_own_coordinator_does_not_ask_for_an_emergency_meeting(client, circle):
+    # They see the circle, so the page is refused (403): volunteers ask, coordinators arrange.
+    client.force_login(circle.coordinator)
     assert client.get(reverse("circles:emergency_request", args=[circle.pk])).status_code == 403
 
 

@@ -193,8 +193,9 @@ def test_dashboard_orders_review_queue_oldest_first_and_concerns_red_first(
 def test_dashboard_and_trend_refuse_volunteers(client, circle, members):
     client.force_login(members[0].user)
     assert client.get(reverse("circles:dashboard")).status_code == 403
+    # A volunteer never sees the Core Member's record: it does not exist for them (404).
     trend = reverse("circles:risk_trend", args=[circle.core_member_id])
-    assert client.get(trend).status_code == 403
+    assert client.get(trend).status_code == 404
 
 
 # The dynamic-risk trend -------------------------------------------------------------------

@@ -134,6 +134,35 @@ def test_changing_the_coordinator_moves_the_circle_and_the_record_at_once(other_
     assert reload(member).has_perm("circles.view_circle", circle)
 
 
+def test_a_handover_from_the_circle_page_moves_the_referral_as_the_core_member_page_does(
+    other_coordinator,
+):
+    circle = launchable_circle()
+    referral = circle.core_member.referrals.get()
+
+    services.circle_change_coordinator(
+        circle=circle, coordinator=other_coordinator, acting_user=circle.coordinator
+    )
+
+    referral.refresh_from_db()
+    assert referral.coordinator == other_coordinator
+    assert reload(circle.core_member).coordinator == other_coordinator
+
+
+def test_a_handover_from_the_core_member_moves_the_open_circle_and_its_grants(other_coordinator):
+    circle = launchable_circle()
+    previous = circle.coordinator
+
+    services.coordinator_handover(
+        core_member=circle.core_member, coordinator=other_coordinator, acting_user=previous
+    )
+
+    assert reload(circle).coordinator == other_coordinator
+    assert reload(other_coordinator).has_perm("circles.change_circle", circle)
+    assert not reload(previous).has_perm("circles.change_circle", circle)
+    assert circle.core_member.referrals.get().coordinator == other_coordinator
+
+
 def test_the_coordinator_cannot_be_changed_to_a_volunteer():
     circle = launchable_circle()
     with pytest.raises(ValidationError) as caught:

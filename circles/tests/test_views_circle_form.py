@@ -7,7 +7,7 @@ from accounts.tests.factories import CoordinatorFactory, LiaisonFactory, Volunte
 from circles.models import Circle
 from circles.tests.factories import CircleFactory
 from coreMembers import services as cm_services
-from coreMembers.models import CoreMember, Referral
+from coreMembers.models import CoreMember, LiaisonAssignment, Referral
 from coreMembers.tests.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,23 @@ def test_another_coordinator_is_told_the_core_member_does_not_exist(
 @pytest.mark.parametrize("user_factory", [VolunteerUserFactory, LiaisonFactory])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_volunteers_and_liaisons_are_refused(client, referral, coordinator, user_factory, method):
+    # They do not see the Core Member, so the page does not exist for them (404).
     client.force_login(user_factory())
+    response = getattr(client, method)(_url(referral), _data(coordinator))
+    assert response.status_code == 404
+    assert not Circle.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_assigned_liaison_sees_the_core_member_but_may_not_form_a_circle(
+    client, referral, coordinator, liaison, method
+):
+    cm_services.liaison_assign(
+        core_member=referral.core_member,
+        liaison=liaison,
+        role=LiaisonAssignment.Role.OFFENDER_MANAGER,
+    )
+    client.force_login(liaison)
     response = getattr(client, method)(_url(referral), _data(coordinator))
     assert response.status_code == 403
     assert not Circle.objects.exists()

@@ -1,22 +1,33 @@
 """The permission matrix: every URL pattern x ten actors x GET and POST (DESIGN §4).
 
-Each case runs inside a savepoint that is rolled back, so a POST that succeeds
-does not change what the next case sees. A URL pattern that is not classified
-here fails the test: a new page cannot ship without saying who may use it.
+Each URL pattern is its own test case (a failure names its URL). Every request runs
+inside a savepoint that is rolled back, so a POST that succeeds does not change what
+the next one sees; the world is built once per module and rolled back at its end.
+A URL pattern that is not classified here fails the test: a new page cannot ship
+without saying who may use it.
+
+Objects a user may not see answer 404, never 403 (DESIGN §4): for every pattern that
+names an object, who sees that object is asked of the apps' access helpers, and the
+row may give 403 only to those who see it; everyone else must get 404 (or 405 for a
+method the page never takes, which it answers before looking anything up). A nested
+object of another circle or Core Member (``/circles/A/meetings/<B's meeting>/``)
+answers 404 too, even to those who may see but not change A.
 """
 
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
-from cosa.tests.matrix_support import ACTORS, LOGGED_OUT
+from cosa.tests.matrix_support import ACTORS, LOGGED_IN, LOGGED_OUT
 from cosa.tests.urlwalk import all_url_names, all_url_patterns
+from cosa.tests.world import build_world
 
 
 def _collect_rows():
@@ -47,10 +58,189 @@ MATRIX = _collect_rows()
 ADMIN_OPEN = {"admin:login": {200, 302}, "admin:logout": {302, 405}}
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """One world for the module's tests, rolled back when they are done.
+
+    Each test's own transaction (pytest-django) nests inside this one as a savepoint.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 def _login(client, world, actor):
     client.logout()
     if actor != "anonymous":
         client.force_login(world.users[actor])
+
+
+# Who sees the object a URL names ---------------------------------------------------------
+
+
+def _sees_circle(user, pk):
+    from circles.access import circles_visible_to
+
+    return circles_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_core_member(user, pk):
+    from coreMembers.access import core_members_visible_to
+
+    return core_members_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_referral(user, pk):
+    from coreMembers.access import referrals_visible_to
+
+    return referrals_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_record(user, pk):
+    from coreMembers.access import records_visible_to
+
+    return records_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_volunteer(user, pk):
+    from volunteers.access import volunteers_visible_to
+
+    return volunteers_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_notification(user, pk):
+    from accounts.models import Notification
+
+    return Notification.objects.filter(recipient=user, pk=pk).exists()
+
+
+# The first object a path names, by its shape (the more specific shapes first).
+GUARDED_OBJECTS = (
+    (r"^/circles/core-members/(\d+)/", _sees_core_member),
+    (r"^/circles/new/(\d+)/", _sees_core_member),
+    (r"^/circles/(\d+)/", _sees_circle),
+    (r"^/reports/circles/(\d+)/", _sees_circle),
+    (r"^/core-members/referrals/(\d+)/", _sees_referral),
+    (r"^/core-members/records/(\d+)/", _sees_record),
+    (r"^/core-members/(\d+)/", _sees_core_member),
+    (r"^/volunteers/(\d+)/", _sees_volunteer),
+    (r"^/notifications/(\d+)/", _sees_notification),
+)
+# Patterns whose path carries digits that name no guarded object.
+NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}
+# Rows where a user who sees the object still gets 404, and why.
+SEER_404 = {
+    # The matrix's document names no stored file: "file missing" for every reader.
+    "core_members:referral_document",
+}
+
+
+def _seers(world, name, url):
+    """The logged-in actors who see the object ``url`` names, or None if it names none."""
+    if name in NO_OBJECT:
+        return None
+    for shape, sees in GUARDED_OBJECTS:
+        match = re.match(shape, url)
+        if match:
+            pk = int(match.group(1))
+            return {actor for actor in LOGGED_IN if sees(world.users[actor], pk)}
+    assert not re.search(r"/\d+(/|\.|$)", url), (
+        f"{name} ({url}) names an object the matrix does not know: add its shape to "
+        "GUARDED_OBJECTS (or NO_OBJECT)"
+    )
+    return None
+
+
+def _unseen_must_be_404(name, url, table, seers):
+    """Check the row itself: 403 only for those who see the object, 404 for the rest."""
+    wrong = []
+    for actor in LOGGED_IN:
+        for method, status in zip(("GET", "POST"), table[actor], strict=True):
+            if actor in seers:
+                if status == 404 and name not in SEER_404:
+                    wrong.append(f"{method} {url} as {actor} (sees it): row says 404")
+            elif status not in (404, 405):
+                wrong.append(f"{method} {url} as {actor} (does not see it): row says {status}")
+    return wrong
+
+
+# Another circle's or Core Member's object, in place of the world's, for a nested kwarg.
+def _other_membership(w):
+    return w.objects["other_circle"].memberships.first().pk
+
+
+def _other_milestone(w):
+    return w.objects["other_circle"].milestones.order_by("due_on").first().pk
+
+
+def _other_agreement(w):
+    return w.objects["other_core_member"].sharing_agreements.get().pk
+
+
+def _other_assignment(w):
+    from coreMembers.models import LiaisonAssignment
+    from coreMembers.services import liaison_assign
+
+    other = w.objects["other_core_member"]
+    assignment = other.liaison_assignments.first() or liaison_assign(
+        core_member=other,
+        liaison=w.users["liaison_unassigned"],
+        role=LiaisonAssignment.Role.POLICE_PPU,
+    )
+    return assignment.pk
+
+
+def _other_document(w):
+    from coreMembers.models import ReferralDocument
+
+    referral = w.objects["other_core_member"].referrals.get()
+    document, _ = ReferralDocument.objects.get_or_create(
+        referral=referral, title="Other document", defaults={"file": "referrals/other.pdf"}
+    )
+    return document.pk
+
+
+def _other_reference(w):
+    from volunteers.services import reference_record
+
+    volunteer = w.objects["other_volunteer"]
+    reference = volunteer.references.first() or reference_record(
+        volunteer=volunteer,
+        referee_name="Rhoda Otherreferee",
+        relationship="Neighbour",
+        requested_on=volunteer.applied_on,
+    )
+    return reference.pk
+
+
+OTHER_NESTED = {
+    "meeting_pk": lambda w: w.objects["other_meeting"].pk,
+    "concern_pk": lambda w: w.objects["other_concern"].pk,
+    "membership_pk": _other_membership,
+    "milestone_pk": _other_milestone,
+    "agreement_pk": _other_agreement,
+    "assignment_pk": _other_assignment,
+    "document_pk": _other_document,
+    "reference_pk": _other_reference,
+}
+
+
+def _url_kwarg_names(name):
+    """The keyword arguments of a (namespaced) URL pattern, read from the resolver."""
+    resolver = get_resolver()
+    *namespaces, url_name = name.split(":")
+    for namespace in namespaces:
+        resolver = resolver.namespace_dict[namespace][1]
+    possibilities = resolver.reverse_dict.getlist(url_name)[0][0]
+    return set(possibilities[0][1])
+
+
+NESTED_ROWS = sorted(name for name in MATRIX if _url_kwarg_names(name) & set(OTHER_NESTED))
 
 
 @pytest.mark.django_db
@@ -63,32 +253,84 @@ def test_every_url_pattern_is_classified():
 
 
 @pytest.mark.django_db
-def test_permission_matrix(client, world):
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(client, matrix_world, name):
+    world = matrix_world
+    kwargs_for, table = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_for(world))
+    assert set(table) == set(ACTORS), name
+    seers = _seers(world, name, url)
+    failures = [] if seers is None else _unseen_must_be_404(name, url, table, seers)
+    for actor, (get_status, post_status) in table.items():
+        for method, wanted in (("get", get_status), ("post", post_status)):
+            _login(client, world, actor)
+            with transaction.atomic():
+                response = getattr(client, method)(url)
+                transaction.set_rollback(True)
+            if response.status_code != wanted:
+                failures.append(
+                    f"{method.upper()} {url} as {actor}: {response.status_code} != {wanted}"
+                )
+            if actor in LOGGED_OUT and response.status_code == 302:
+                assert "/login/" in response["Location"], (name, actor)
+    assert not failures, "\n".join(failures)
+
+
+def _nested_other_kwargs(world, name):
+    """The row's kwargs with each nested object swapped for another circle's or Core
+    Member's; None when the row names no nested object."""
+    kwargs = MATRIX[name][0](world)
+    swapped = {key: OTHER_NESTED[key](world) for key in kwargs if key in OTHER_NESTED}
+    return {**kwargs, **swapped} if swapped else None
+
+
+def test_nested_rows_are_found():
+    """The nested-object test below covers every pattern with a nested object kwarg."""
+    assert set(NESTED_ROWS) >= {
+        "circles:note_write",
+        "circles:concern_triage",
+        "circles:membership_end",
+        "circles:review",
+        "core_members:liaison_end",
+        "core_members:agreement_withdraw",
+        "core_members:referral_document",
+        "volunteers:reference_edit",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", NESTED_ROWS)
+def test_another_objects_nested_object_is_not_found(client, matrix_world, name):
+    """``/circles/A/meetings/<B's meeting>/...``: 404 to every actor who sees A, even one
+    who may see but not change it (the nested object is looked up before the role)."""
+    world = matrix_world
+    _, table = MATRIX[name]
     failures = []
-    checked = 0
-    for name, (kwargs_for, table) in MATRIX.items():
-        url = reverse(name, kwargs=kwargs_for(world))
-        assert set(table) == set(ACTORS), name
-        for actor, (get_status, post_status) in table.items():
-            for method, wanted in (("get", get_status), ("post", post_status)):
+    with transaction.atomic():
+        kwargs = _nested_other_kwargs(world, name)
+        assert kwargs is not None, name
+        url = reverse(name, kwargs=kwargs)
+        seers = _seers(world, name, reverse(name, kwargs=MATRIX[name][0](world)))
+        for actor in sorted(seers or ()):
+            for method, listed in zip(("get", "post"), table[actor], strict=True):
+                wanted = 405 if listed == 405 else 404
                 _login(client, world, actor)
                 with transaction.atomic():
                     response = getattr(client, method)(url)
                     transaction.set_rollback(True)
-                checked += 1
                 if response.status_code != wanted:
                     failures.append(
                         f"{method.upper()} {url} as {actor}: {response.status_code} != {wanted}"
                     )
-                if actor in LOGGED_OUT and response.status_code == 302:
-                    assert "/login/" in response["Location"], (name, actor)
-    print(f"\npermission matrix: {checked} cases over {len(MATRIX)} URL patterns")
+        transaction.set_rollback(True)
+    assert seers, f"{name}: nobody sees the object, so nothing was checked"
     assert not failures, "\n".join(failures)
 
 
 @pytest.mark.django_db
-def test_admin_patterns_refuse_everyone_but_managers(client, world):
+def test_admin_patterns_refuse_everyone_but_managers(client, matrix_world):
     """Every admin URL pattern: non-managers are sent to a login page, never served."""
+    world = matrix_world
     checked = 0
     patterns = [(name, path) for name, path in all_url_patterns() if name.startswith("admin:")]
     assert len(patterns) > 50

@@ -49,6 +49,18 @@ def totp_code(email):
     return f"{code:0{device.digits}d}"
 
 
+def enrolment_code(email):
+    """A one-time enrolment code, as a manager issues one for a user with no second factor."""
+    from accounts.models import User
+    from accounts.two_factor import enrolment_code_issue
+
+    person = user(email)
+    issuer = User.objects.filter(role=User.Role.MANAGER).exclude(pk=person.pk).first()
+    _row, code = enrolment_code_issue(user=person, acting_user=issuer)
+    connection.close()
+    return code
+
+
 def backup_code(email):
     from accounts.demo import demo_two_factor_code
 
@@ -69,9 +81,10 @@ class Logins:
     def log_in(self, page, email, *, method="backup", shoot=None):
         """Both login steps as a person does them: e-mail and password, then a code.
 
-        ``method="totp"``: an authenticator app. A first login sets the app up from
-        the key shown on the page (as typed in by hand), confirms it with a code and
-        is shown backup codes; later logins type the app's current code.
+        ``method="totp"``: an authenticator app. A first login enters a manager's
+        enrolment code, sets the app up from the key shown on the page (as typed in
+        by hand), confirms it with a code and is shown backup codes; later logins
+        type the app's current code.
         ``method="backup"``: a single-use backup code. ``shoot(page, step)`` takes
         screenshots of the login pages.
         """
@@ -85,9 +98,14 @@ class Logins:
         shoot(page, "login-password")
         page.get_by_role("button", name="Log in").click()
         if method == "totp" and not has_authenticator(email):
+            # A password alone enrols nothing: first the manager's enrolment code.
             expect(page.get_by_role("heading", name="Set up two-factor login")).to_be_visible()
-            assert "/account/two-factor/setup/" in page.url
+            assert "/account/two-factor/enrol/" in page.url
+            page.get_by_label("Enrolment code").fill(enrolment_code(email))
+            shoot(page, "login-enrolment-code")
+            page.get_by_role("button", name="Continue").click()
             expect(page.get_by_role("img", name="QR code")).to_be_visible()
+            assert "/account/two-factor/setup/" in page.url
             key = page.locator("main code").first.inner_text()
             page.get_by_label("Code").fill(totp_from_key(key))
             shoot(page, "login-authenticator-setup")

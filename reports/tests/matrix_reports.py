@@ -1,8 +1,11 @@
 """Permission-matrix rows for the report pages and exports (issue 8)."""
 
-from cosa.tests.matrix_support import STAFF, only
+from cosa.tests.matrix_support import STAFF, expect, only
 
 STAFF_ONLY = only(STAFF, 200, 403)
+CIRCLE_REPORT = expect(
+    404, 405, manager=(200, 405), owner=(200, 405), volunteer_in_circle=(403, 405)
+)
 
 
 def _circle(w):
@@ -21,13 +24,8 @@ ROWS = {
     ),
     "reports:quarterly": (lambda w: {}, STAFF_ONLY),
     "reports:quarterly_csv": (lambda w: {}, STAFF_ONLY),
-    # Circle A: its coordinator and managers; the other coordinator does not see it (404).
-    "reports:circle_end": (
-        _circle,
-        only(("manager", "owner"), 200, 403, other_coordinator=(404, 405)),
-    ),
-    "reports:circle_end_csv": (
-        _circle,
-        only(("manager", "owner"), 200, 403, other_coordinator=(404, 405)),
-    ),
+    # Circle A: its coordinator and managers; its volunteer sees the circle but not the
+    # report (403); nobody else sees the circle (404).
+    "reports:circle_end": (_circle, CIRCLE_REPORT),
+    "reports:circle_end_csv": (_circle, CIRCLE_REPORT),
 }

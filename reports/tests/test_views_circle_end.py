@@ -17,10 +17,12 @@ def _get(client, user, name, pk):
     ("actor", "status"),
     [
         ("other_coordinator", 404),
+        # Sees the circle, not its report.
         ("volunteer_in_circle", 403),
-        ("volunteer_other_circle", 403),
-        ("liaison_assigned", 403),
-        ("liaison_unassigned", 403),
+        # Do not see the circle at all.
+        ("volunteer_other_circle", 404),
+        ("liaison_assigned", 404),
+        ("liaison_unassigned", 404),
     ],
 )
 def test_only_the_coordinator_and_managers_get_it(client, world, actor, status):
