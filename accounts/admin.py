@@ -111,8 +111,10 @@ from .models import ThrottleEvent  # noqa: E402
 
 
 @admin.register(ThrottleEvent)
-class ThrottleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ThrottleEventAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
     """Read-only: the counts behind the lockout (accounts/throttle.py) are its own."""
+
+    access_logged = False  # addresses that tried to log in, not case data
 
     list_display = ["created_at", "kind", "account", "ip_address", "managers_alerted"]
     list_filter = ["kind", "managers_alerted"]

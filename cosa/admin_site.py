@@ -17,7 +17,7 @@ class CosaAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register with the guard: mixed in if the admin lacks it, refused if overridden.
 
-        An admin from a package (``auth.Group``, django-axes) or one that forgot the
+        An admin from a package (``auth.Group``, django-otp's) or one that forgot the
         project's base class gets the guard mixed in first. An admin that has it but
         overrides a guarded view ahead of it would lose the guard: that is an error at
         start-up, not a hole found later.

@@ -8,8 +8,6 @@ model has no row (add one here).
 import datetime
 from html.parser import HTMLParser
 
-from axes.models import AccessAttempt, AccessFailureLog
-from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
@@ -18,8 +16,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Notification
+from accounts.models import Notification, ThrottleEvent
 from accounts.tests.test_admin import make_manager, make_rows
+from accounts.two_factor import enrolment_code_issue
 from circles.models import FollowUpCheck, Reminder, SweepRun
 from coreMembers.models import ErasureLog, OutcomeEvent
 
@@ -76,11 +75,10 @@ def one_of_each():
     TOTPDevice.objects.create(user=coordinator, name="Authenticator app", confirmed=True)
     StaticDevice.objects.create(user=coordinator, name="Backup codes", confirmed=True)
     Group.objects.get_or_create(name="Spare group")
-    AccessAttempt.objects.create(
-        username="someone@example.org", ip_address="192.0.2.7", failures_since_start=1
+    ThrottleEvent.objects.create(
+        kind=ThrottleEvent.Kind.LOGIN_FAILED, account="someone@example.org", ip_address="192.0.2.7"
     )
-    AccessFailureLog.objects.create(username="someone@example.org", ip_address="192.0.2.7")
-    AxesAccessLog.objects.create(username="someone@example.org", ip_address="192.0.2.7")
+    enrolment_code_issue(user=circle.memberships.first().volunteer.user, acting_user=coordinator)
     missing = [m._meta.label for m in registered_models() if a_row(m) is None]
     assert not missing, f"one_of_each() makes no (versioned) row of {missing}: add one"
     return circle
