@@ -4,41 +4,54 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# make run is a local demo: debug on, SQLite and the filesystem broker under var/.
-RUN_ENV := DJANGO_DEBUG=true DJANGO_SECURE_COOKIES=false
+# SQLite, the filesystem broker and e-mails (var/mail/) live here; COSA_VAR_DIR moves them.
+VAR_DIR := $(or $(COSA_VAR_DIR),$(CURDIR)/var)
+# make run is a local demo: debug on, the development tools (demo data) installed.
+RUN_ENV := DJANGO_DEBUG=true DJANGO_SECURE_COOKIES=false COSA_DEVTOOLS=true COSA_VAR_DIR=$(VAR_DIR)
 
-.PHONY: run test e2e lint format venv migrate seed clean
+.PHONY: run demo-logins test e2e lint format venv migrate seed clean
 
+# The first run downloads and installs the requirements (about a minute); pip shows
+# each package as it goes.
 $(BIN)/.installed: requirements.txt
+	@echo "==> Python virtualenv in $(VENV)/"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "==> Installing the requirements (first run only: about a minute)"
+	$(BIN)/pip install --progress-bar off --upgrade pip
+	$(BIN)/pip install --progress-bar off -r requirements.txt
 	touch $@
 
 venv: $(BIN)/.installed
 
 migrate: venv
-	mkdir -p var
+	@echo "==> Database migrations ($(VAR_DIR)/)"
+	@mkdir -p $(VAR_DIR)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
+	@echo "==> Fictional demo data (first run only: about half a minute)"
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
+# The demo logins with fresh backup codes; works while `make run` is serving.
+demo-logins: seed
+	@$(RUN_ENV) $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
+
+# The server and a Celery worker with beat, under one supervisor (devtools/run.py):
+# Ctrl-C stops both, and everything they started, within a few seconds.
 run: seed
 	@$(RUN_ENV) $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
-	@trap 'kill 0' INT TERM EXIT; \
-	$(RUN_ENV) $(BIN)/celery -A cosa worker --beat --loglevel=INFO --concurrency=1 \
-		--schedule var/celerybeat-schedule & \
-	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "==> Serving http://$(HOST):$(PORT)/ with a Celery worker and beat; Ctrl-C stops both."
+	@echo "    E-mails are written to $(VAR_DIR)/mail/, one file each."
+	@$(RUN_ENV) $(BIN)/python -m devtools.run --host $(HOST) --port $(PORT) --var-dir $(VAR_DIR)
 
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	COSA_DEVTOOLS=true $(BIN)/pytest $(PYTEST_ARGS)
 
 # Browser tests (README "Browser tests"): Playwright drives Debian's Chromium
 # (/usr/bin/chromium, never a downloaded browser) against a live server on the
 # database in DATABASE_URL (.ci/run: PostgreSQL; unset: SQLite in var/e2e/), with
 # axe-core from npm (e2e/package-lock.json). Screenshots go to e2e-screenshots/.
-E2E_ENV := DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_SECURE_SSL_REDIRECT=false \
+E2E_ENV := DJANGO_DEBUG=false COSA_DEVTOOLS=true DJANGO_SECURE_COOKIES=false DJANGO_SECURE_SSL_REDIRECT=false \
 	DJANGO_HSTS_SECONDS=0 DJANGO_EMAIL_URL=locmem:// COSA_VAR_DIR=$(CURDIR)/var/e2e \
 	DJANGO_SECRET_KEY=e2e-only-secret-key-not-used-anywhere-else-0123456789
 e2e: venv
@@ -58,7 +71,7 @@ format: venv
 clean:
 	rm -rf $(VENV) var
 
-# Issue 10: national-scale data and the benchmark, on PostgreSQL (DATABASE_URL).
+# National-scale data and the benchmark (development tools), on PostgreSQL (DATABASE_URL).
 # `make scale SCALE=0.1` makes a tenth; `make bench` prints per-page p50/p95 beside the
 # framework floor, and last `bench: pages=N worst_page=... worst_ratio=Z errors=E`.
 SCALE ?= 1
@@ -67,9 +80,9 @@ BENCH_ARGS ?= --clients 4 --seconds 60
 scale: venv
 	@test -n "$(DATABASE_URL)" || { echo "make scale: set DATABASE_URL to a PostgreSQL database"; exit 2; }
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=true $(BIN)/python manage.py generate_scale --scale $(SCALE) --reset
+	DJANGO_DEBUG=true COSA_DEVTOOLS=true $(BIN)/python manage.py generate_scale --scale $(SCALE) --reset
 
 bench: venv
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=true $(BIN)/python manage.py bench --generate $(SCALE) $(BENCH_ARGS)
+	DJANGO_DEBUG=true COSA_DEVTOOLS=true $(BIN)/python manage.py bench --generate $(SCALE) $(BENCH_ARGS)

@@ -64,6 +64,8 @@ EMAIL_BACKENDS = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "submission": "django.core.mail.backends.smtp.EmailBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
+    # file:// (a folder under COSA_VAR_DIR) or file:///absolute/folder: one file per e-mail.
+    "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
     "dummy": "django.core.mail.backends.dummy.EmailBackend",
 }
@@ -84,7 +86,7 @@ def parse_email_url(name, url):
         port = parsed.port
     except ValueError:
         raise ImproperlyConfigured(f"{name} has an invalid port.") from None
-    return {
+    settings = {
         "EMAIL_BACKEND": EMAIL_BACKENDS[parsed.scheme],
         "EMAIL_HOST": parsed.hostname or "localhost",
         "EMAIL_PORT": port or (587 if parsed.scheme == "submission" else 25),
@@ -94,3 +96,6 @@ def parse_email_url(name, url):
         or parsed.scheme == "submission",
         "EMAIL_USE_SSL": query.get("ssl", "").lower() in TRUE_VALUES,
     }
+    if parsed.scheme == "file":
+        settings["EMAIL_FILE_PATH"] = unquote(parsed.path) or None
+    return settings

@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     "circles",
     "reports",
 ]
+# Development tools (demo data, national-scale generator, benchmark, /floor/): only
+# where asked for (the Makefile's run, test, bench, scale and e2e), never by default.
+COSA_DEVTOOLS = env_bool("COSA_DEVTOOLS", False)
+if COSA_DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -161,6 +166,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Flash messages live in the session (server-side), never in a cookie of their own:
+# a message can name a person or a record.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -230,19 +238,25 @@ SECURE_PROXY_SSL_HEADER = (
 )
 
 # E-mail: DJANGO_EMAIL_URL such as smtp://user:pass@mail.example.org:587?tls=true
+# In debug (make run) each e-mail is written to a file under var/mail/, not to the
+# server log.
 _email = parse_email_url(
     "DJANGO_EMAIL_URL",
-    env_str("DJANGO_EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25"),
+    env_str("DJANGO_EMAIL_URL", "file://" if DEBUG else "smtp://localhost:25"),
 )
 globals().update(_email)
+if "EMAIL_FILE_PATH" in _email and not _email["EMAIL_FILE_PATH"]:
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "CoSA case management <cosa@localhost>")
 SITE_URL = env_str("COSA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Celery. Production: REDIS_URL. Without it, the filesystem broker under var/
 # lets `make run` start a worker and beat with no server at all.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# The filesystem broker ignores the host, but kombu warns on every connection without
+# one ("No hostname was supplied"), so the default names it.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),

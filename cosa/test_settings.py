@@ -11,6 +11,8 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_EMAIL_URL", "locmem://")
 # The test client speaks plain HTTP; production redirects to HTTPS.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# The demo, scale and benchmark tests need the development tools installed.
+os.environ.setdefault("COSA_DEVTOOLS", "true")
 
 from cosa.settings import *  # noqa: E402,F403
 

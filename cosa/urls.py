@@ -1,7 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-
-from accounts.views_floor import floor
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -10,6 +9,7 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
-    # The benchmark's framework floor (issue 10): the middleware and a trivial template.
-    path("floor/", floor, name="floor"),
 ]
+if settings.COSA_DEVTOOLS:
+    # Development tools (the benchmark's /floor/ page): absent from production.
+    urlpatterns.append(path("", include("devtools.urls")))

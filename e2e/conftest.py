@@ -84,8 +84,8 @@ def _wait_for(url, process, timeout=60):
 
 @pytest.fixture(scope="session")
 def demo_data():
-    """The fictional demo organisation (accounts.demo), seeded once; a no-op if present."""
-    from accounts.demo import seed_demo
+    """The fictional demo organisation (devtools.demo), seeded once; a no-op if present."""
+    from devtools.demo import seed_demo
 
     seed_demo()
     django.db.connection.close()

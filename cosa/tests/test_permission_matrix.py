@@ -119,8 +119,18 @@ def _sees_notification(user, pk):
     return Notification.objects.filter(recipient=user, pk=pk).exists()
 
 
+def _sees_account(user, pk):
+    # Only a manager acts on another user's account (an enrolment code for them).
+    from accounts.models import User
+
+    return (
+        user.is_manager and User.objects.filter(pk=pk, is_active=True).exclude(pk=user.pk).exists()
+    )
+
+
 # The first object a path names, by its shape (the more specific shapes first).
 GUARDED_OBJECTS = (
+    (r"^/account/users/(\d+)/", _sees_account),
     (r"^/circles/core-members/(\d+)/", _sees_core_member),
     (r"^/circles/new/(\d+)/", _sees_core_member),
     (r"^/circles/(\d+)/", _sees_circle),

@@ -1,7 +1,7 @@
 """Demo people and their second factor, read from the seeded database.
 
 TOTP codes are computed from the device key as an authenticator app would;
-backup codes come from accounts.demo.demo_two_factor_code (single use).
+backup codes come from devtools.demo.demo_two_factor_code (single use).
 """
 
 import base64
@@ -62,7 +62,7 @@ def enrolment_code(email):
 
 
 def backup_code(email):
-    from accounts.demo import demo_two_factor_code
+    from devtools.demo import demo_two_factor_code
 
     code = demo_two_factor_code(user(email))
     connection.close()

@@ -1,4 +1,4 @@
-"""`manage.py bench` (issue 10): every role's everyday pages under gunicorn, as ratios to a floor.
+"""`manage.py bench`: every role's everyday pages under gunicorn, as ratios to a floor.
 
 1. Picks typical users from the generate_scale data (a coordinator with an ordinary
    caseload, one of their circles and Core Members, a volunteer of an open circle with
@@ -105,7 +105,7 @@ def pick_pages():
         raise RuntimeError("No liaison or manager: run generate_scale first.")
     meeting = note.meeting
     return [
-        Page("floor", reverse("floor"), coordinator),
+        Page("floor", reverse("devtools:floor"), coordinator),
         Page("coordinator_dashboard", reverse("circles:dashboard"), coordinator),
         Page("circle_page", reverse("circles:detail", args=[circle.pk]), coordinator),
         Page(
@@ -175,6 +175,8 @@ def production_env(port):
     # The sessions were signed in this process: the server must share its key.
     env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
     env["DJANGO_SETTINGS_MODULE"] = "cosa.settings"
+    # Production settings with the development tools, whose /floor/ page is the baseline.
+    env["COSA_DEVTOOLS"] = "true"
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
     # Plain HTTP on loopback: the bench says it came through a TLS proxy instead.
     env["DJANGO_BEHIND_TLS_PROXY"] = "true"

@@ -1,4 +1,4 @@
-"""``manage.py bench``: every role's everyday pages under gunicorn beside a floor (cosa/bench.py).
+"""``manage.py bench``: every role's everyday pages under gunicorn beside a floor page.
 
     DATABASE_URL=postgres://... python manage.py bench --clients 4 --seconds 60
 
@@ -10,7 +10,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cosa import bench, scale
+from devtools import bench, scale
 
 
 class Command(BaseCommand):

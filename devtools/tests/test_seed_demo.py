@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import demo
 from accounts.models import User
 from accounts.views import ROLE_START_PAGES
 from circles.models import Circle, Concern, Covenant, Meeting, MeetingNote, ReviewMilestone
@@ -23,9 +22,14 @@ from coreMembers.models import (
     Referral,
     SharingAgreement,
 )
+from devtools import demo
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
+
+# The test settings run with DEBUG off, as production does: the demo commands need
+# the flag there (test_demo_fence.py proves they refuse without it).
+NOT_PRODUCTION = "--i-know-this-is-not-production"
 
 # Every table the seed could touch: the project's apps, guardian's and auth's.
 SNAPSHOT_APPS = {"accounts", "volunteers", "core_members", "circles", "guardian", "auth"}
@@ -40,7 +44,7 @@ def seed_output(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock(), transaction.atomic():
         out = StringIO()
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", NOT_PRODUCTION, stdout=out)
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -59,7 +63,7 @@ def test_a_second_run_changes_no_row_anywhere(seed_output):
     before = _snapshot()
     out = StringIO()
 
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", NOT_PRODUCTION, stdout=out)
 
     assert out.getvalue().strip() == "Demo data already present; nothing changed."
     after = _snapshot()
@@ -83,7 +87,7 @@ def test_it_creates_every_state(seed_output):
 
 def test_every_demo_user_logs_in_with_the_printed_password(seed_output, client):
     out = StringIO()
-    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", stdout=out)
+    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", NOT_PRODUCTION, stdout=out)
     printed = out.getvalue()
 
     assert "http://127.0.0.1:8000/login/" in printed
@@ -102,7 +106,7 @@ def test_every_demo_user_logs_in_with_the_printed_password(seed_output, client):
 
 def test_every_printed_login_reaches_its_roles_start_page_through_both_steps(seed_output):
     out = StringIO()
-    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", stdout=out)
+    call_command("demo_logins", "--url", "http://127.0.0.1:8000/", NOT_PRODUCTION, stdout=out)
     lines = [line for line in out.getvalue().splitlines() if "@example.org" in line]
     assert len(lines) >= 9
     for line in lines:
@@ -203,3 +207,41 @@ def test_everything_is_fictional(seed_output):
     assert all(
         cm.offence_summary.startswith("Fictional demo record") for cm in CoreMember.objects.all()
     )
+
+
+def test_every_demo_account_has_ten_backup_codes_and_no_authenticator(seed_output):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    users = User.objects.filter(email__endswith="@example.org")
+    assert users.count() >= 20
+    for user in users:
+        device = StaticDevice.objects.get(user=user, confirmed=True)
+        assert device.token_set.count() == demo.DEMO_CODES_KEPT, user.email
+    # No authenticator secret is made for anyone, let alone one shared by every demo.
+    assert not TOTPDevice.objects.filter(user__in=users).exists()
+
+
+def test_each_printed_code_logs_the_account_in_once_and_more_logins_remain(seed_output):
+    out = StringIO()
+    call_command("demo_logins", NOT_PRODUCTION, stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if demo.MANAGER_EMAIL in line)
+    codes = re.search(r"(\w{8}) (\w{8}) (\w{8})", line).groups()
+    assert len(set(codes)) == 3
+
+    for code in codes:
+        browser = Client()
+        browser.post("/login/", {"username": demo.MANAGER_EMAIL, "password": demo.DEMO_PASSWORD})
+        response = browser.post("/login/two-factor/", {"code": code}, follow=True)
+        assert response.redirect_chain, code
+        assert b"last backup code" not in response.content
+    # A used code is spent.
+    browser = Client()
+    browser.post("/login/", {"username": demo.MANAGER_EMAIL, "password": demo.DEMO_PASSWORD})
+    assert browser.post("/login/two-factor/", {"code": codes[0]}).status_code == 200
+
+    # Printing again tops the account up to ten unused codes.
+    call_command("demo_logins", NOT_PRODUCTION, stdout=StringIO())
+    manager = User.objects.get(email=demo.MANAGER_EMAIL)
+    assert len(demo.demo_backup_codes(manager)) == demo.DEMO_CODES_KEPT
+    assert not set(codes) & set(demo.demo_backup_codes(manager))

@@ -118,24 +118,32 @@ def demo_logins(*, volunteers: int = 3) -> list[dict]:
 
 
 DEMO_CODES_DEVICE = "Demo backup codes"
+# Every demo account keeps this many unused backup codes: a code works once, so
+# ten let anyone log in as each demo person several times over.
 DEMO_CODES_KEPT = 10
 
 
-def demo_two_factor_code(user) -> str:
-    """A fresh single-use backup code for a demo account (the two-factor step).
+def demo_backup_codes(user) -> list[str]:
+    """The demo account's unused backup codes, topped up to ten (oldest first).
 
-    Each call adds one code and keeps at most the ten newest, so the codes that
-    `make run` printed earlier keep working until used.
+    Backup codes are the demo's only second factor: there is no authenticator
+    secret to share, so whoever wants one sets it up from the account menu.
     """
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=DEMO_CODES_DEVICE, defaults={"confirmed": True}
     )
-    token = device.token_set.create(token=StaticToken.random_token()).token
-    stale = device.token_set.order_by("-pk").values_list("pk", flat=True)[DEMO_CODES_KEPT:]
-    StaticToken.objects.filter(pk__in=list(stale)).delete()
-    return token
+    missing = DEMO_CODES_KEPT - device.token_set.count()
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=StaticToken.random_token()) for _ in range(missing)
+    )
+    return list(device.token_set.order_by("pk").values_list("token", flat=True))
+
+
+def demo_two_factor_code(user) -> str:
+    """One unused backup code for a demo account (the two-factor step)."""
+    return demo_backup_codes(user)[0]
 
 
 def _login_row(user, note):
@@ -334,7 +342,7 @@ class _DemoBuilder:
         return f"07700 900{self.phone_counter:03d}"
 
     def _user(self, first, last, role, *, email=None, agency=None):
-        return user_create(
+        user = user_create(
             email=email or f"{first}.{last}@{DEMO_DOMAIN}".lower(),
             first_name=first,
             last_name=last,
@@ -343,6 +351,8 @@ class _DemoBuilder:
             agency=agency,
             phone=self._phone(),
         )
+        demo_backup_codes(user)
+        return user
 
     # The build ---------------------------------------------------------------------------
 
@@ -544,9 +554,17 @@ class _DemoBuilder:
             )
 
     def _build_referrals(self):
-        bands = RiskAssessment.Band
-        tools = RiskAssessment.Tool
-        # CM-000001: just received, not yet assigned to a coordinator.
+        """A Core Member at each stage of a referral, then the four with a year of circles."""
+        self._referral_just_received()
+        self._referral_being_assessed()
+        self._referral_accepted_circle_forming()
+        self._referral_declined()
+        self._referral_withdrawn()
+        self._referrals_of_the_year_long_circles()
+        self._assess_the_year_long_circles()
+
+    def _referral_just_received(self):
+        """CM-000001: just received, not yet assigned to a coordinator."""
         self._referral(
             "kevin",
             details=_core_member(
@@ -563,7 +581,11 @@ class _DemoBuilder:
             referrer="om",
             coordinator=None,
         )
-        # CM-000002: being assessed.
+
+    def _referral_being_assessed(self):
+        """CM-000002: being assessed."""
+        bands = RiskAssessment.Band
+        tools = RiskAssessment.Tool
         self._referral(
             "martin",
             details=_core_member(
@@ -582,7 +604,11 @@ class _DemoBuilder:
         self._decide(self.referrals["martin"], "assess", days_ago=20)
         self._risk("martin", tools.OSP_C, bands.MEDIUM, "Medium", 40)
         self._assign_liaisons("martin", 24, which=("om",))
-        # CM-000003: accepted, a circle is forming.
+
+    def _referral_accepted_circle_forming(self):
+        """CM-000003: accepted, a circle is forming."""
+        bands = RiskAssessment.Band
+        tools = RiskAssessment.Tool
         self._referral(
             "stuart",
             details=_core_member(
@@ -607,7 +633,9 @@ class _DemoBuilder:
         self._agreement("stuart", signed_days_ago=25, months=12)
         self._assign_liaisons("stuart", 60, which=("om", "ppu"))
         self._decide(self.referrals["stuart"], "accept", days_ago=20)
-        # CM-000004: declined.
+
+    def _referral_declined(self):
+        """CM-000004: declined."""
         self._referral(
             "paul",
             details=_core_member(
@@ -631,7 +659,9 @@ class _DemoBuilder:
             "not agree to information being shared. Not suitable now; a new referral is "
             "welcome if that changes.",
         )
-        # CM-000005: withdrawn after withdrawing consent to share.
+
+    def _referral_withdrawn(self):
+        """CM-000005: withdrawn after withdrawing consent to share."""
         self._referral(
             "gary",
             details=_core_member(
@@ -660,7 +690,9 @@ class _DemoBuilder:
             days_ago=38,
             reason="Consent to information sharing withdrawn; a circle cannot go ahead without it.",
         )
-        # The four Core Members whose circles have a year of history.
+
+    def _referrals_of_the_year_long_circles(self):
+        """The four Core Members whose circles have a year of history."""
         self._referral(
             "derek",
             details=_core_member(
@@ -728,6 +760,11 @@ class _DemoBuilder:
             referrer="om",
             coordinator="tomasz",
         )
+
+    def _assess_the_year_long_circles(self):
+        """Their assessments, risk and MAPPA history, agreements and liaisons; then accepted."""
+        bands = RiskAssessment.Band
+        tools = RiskAssessment.Tool
         for key, received, band in (
             ("derek", 420, bands.HIGH),
             ("neil", 410, bands.MEDIUM),
@@ -1156,11 +1193,20 @@ class _DemoBuilder:
         return concern, meeting
 
     def _build_concerns_and_records(self):
+        """Concerns at every stage of triage, and shared records, drafts among them."""
+        self._concern_red_shared_and_acknowledged()
+        self._concern_imminent_after_a_phone_call()
+        self._concern_wellbeing_being_watched()
+        self._concern_drinking_closed()
+        self._concern_boundaries_closed()
+        self._record_change_of_address()
+        self._record_draft()
+
+    def _concern_red_shared_and_acknowledged(self):
+        """Circle A, five months in: a RED concern shared with probation and police."""
         Severity = Concern.Severity
         Category = Concern.Category
         om, ppu = self.liaisons["om"], self.liaisons["ppu"]
-
-        # Tuesday, five months in: RED, shared with probation and police; probation acknowledged.
         circle_a = self.circles["A"]
         concern, meeting = self._concern(
             "A",
@@ -1212,7 +1258,11 @@ class _DemoBuilder:
                 stamps["acknowledged_at"] = shared_at + datetime.timedelta(hours=20)
             self._backdate(recipient, **stamps)
 
-        # Tuesday, latest: RED with imminent risk, raised after a phone call; untriaged.
+    def _concern_imminent_after_a_phone_call(self):
+        """Circle A, latest: RED with imminent risk, raised after a phone call; untriaged."""
+        Severity = Concern.Severity
+        Category = Concern.Category
+        circle_a = self.circles["A"]
         alys = self.volunteers["alys"].user
         called_at = self.at(self.today, 15, 10)
         if called_at > self.now - datetime.timedelta(hours=1):
@@ -1238,7 +1288,10 @@ class _DemoBuilder:
         )
         self._backdate(concern, raised_at=called_at + datetime.timedelta(minutes=25))
 
-        # Wednesday: AMBER wellbeing concern after losing his job; triaged, being watched.
+    def _concern_wellbeing_being_watched(self):
+        """Circle B: AMBER wellbeing concern after losing his job; triaged, being watched."""
+        Severity = Concern.Severity
+        Category = Concern.Category
         concern, meeting = self._concern(
             "B",
             severity=Severity.AMBER,
@@ -1256,7 +1309,10 @@ class _DemoBuilder:
         )
         self._backdate(concern, triaged_at=raised_at + datetime.timedelta(hours=16))
 
-        # Thursday: AMBER after drinking soon after release; triaged and closed.
+    def _concern_drinking_closed(self):
+        """Circle C: AMBER after drinking soon after release; triaged and closed."""
+        Severity = Concern.Severity
+        Category = Concern.Category
         concern, meeting = self._concern(
             "C",
             severity=Severity.AMBER,
@@ -1280,7 +1336,10 @@ class _DemoBuilder:
         )
         self._backdate(concern, triaged_at=raised_at + datetime.timedelta(hours=15))
 
-        # Monday (ended): an old AMBER boundaries concern, closed.
+    def _concern_boundaries_closed(self):
+        """Circle D (ended): an old AMBER boundaries concern, closed."""
+        Severity = Concern.Severity
+        Category = Concern.Category
         concern, meeting = self._concern(
             "D",
             severity=Severity.AMBER,
@@ -1297,7 +1356,9 @@ class _DemoBuilder:
         )
         self._backdate(concern, triaged_at=raised_at + datetime.timedelta(hours=18))
 
-        # Wednesday: a routine change of address, shared and acknowledged by all.
+    def _record_change_of_address(self):
+        """Circle B: a routine change of address, shared and acknowledged by all."""
+        om = self.liaisons["om"]
         circle_b = self.circles["B"]
         meeting = self.held_meetings["B"][-8][0]
         record = cm_services.record_create(
@@ -1329,7 +1390,8 @@ class _DemoBuilder:
                 acknowledged_at=shared_at + datetime.timedelta(days=2),
             )
 
-        # Thursday: a draft not yet shared.
+    def _record_draft(self):
+        """Circle C: a draft record not yet shared."""
         circle_c = self.circles["C"]
         cm_services.record_create(
             core_member=circle_c.core_member,
@@ -1391,7 +1453,7 @@ class _DemoBuilder:
                             circle=circle,
                         )
 
-    # Outcomes (issue 8) -------------------------------------------------------------------
+    # Outcomes -------------------------------------------------------------------
 
     def _build_outcomes(self):
         """Colin's Monday circle launched 470 days ago and ended 60 days ago. Its 12-month

@@ -1,4 +1,4 @@
-"""``manage.py generate_scale``: national-scale fictional data (issue 10, cosa/scale.py).
+"""``manage.py generate_scale``: national-scale fictional data (devtools/scale.py).
 
 python manage.py generate_scale              # 60,000 Core Members, 1.5M meetings ...
 python manage.py generate_scale --scale 0.1  # a tenth of that
@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cosa import scale
+from devtools import scale
 
 
 class Command(BaseCommand):

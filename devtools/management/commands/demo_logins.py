@@ -1,22 +1,26 @@
 """``manage.py demo_logins``: the demo accounts to log in with, read from the database."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.urls import reverse
 
-from accounts import demo
+from devtools import demo
+from devtools.management.fence import DemoCommand
+
+# Backup codes printed per account; each account keeps ten (demo.DEMO_CODES_KEPT).
+CODES_SHOWN = 3
 
 COLUMNS = (
     ("role", "Role"),
     ("name", "Name"),
     ("email", "E-mail"),
     ("password", "Password"),
-    ("code", "2FA code"),
+    ("codes", "2FA backup codes"),
 )
 
 
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = "Print the site address and a table of the demo logins made by seed_demo."
 
     def add_arguments(self, parser):
@@ -29,10 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rows = demo.demo_logins()
         if not rows:
-            raise CommandError("No demo accounts found; run `manage.py seed_demo` first.")
+            raise CommandError("No demo accounts found; run `make seed` first.")
         with transaction.atomic():
             for row in rows:
-                row["code"] = demo.demo_two_factor_code(row["user"])
+                row["codes"] = " ".join(demo.demo_backup_codes(row["user"])[:CODES_SHOWN])
         url = options["url"].rstrip("/")
         self.stdout.write(f"CoSA demo (fictional data) at {url}/")
         self.stdout.write(f"Log in at {url}{reverse('accounts:login')} as any of:\n")
@@ -44,6 +48,9 @@ class Command(BaseCommand):
             cells = "  ".join(row[key].ljust(widths[key]) for key, _title in COLUMNS)
             self.stdout.write(f"{cells}  {row['note']}")
         self.stdout.write(
-            "\nAfter the password, enter the 2FA code: each works once. For fresh codes run "
-            "`.venv/bin/python manage.py demo_logins` (or set up an authenticator app)."
+            "\nAfter the password, enter one of the account's backup codes: each works once, "
+            f"and every demo account keeps {demo.DEMO_CODES_KEPT}. To print this table again, "
+            "used codes replaced, run `make demo-logins`. To use an authenticator app, log in with "
+            "a backup code, then choose 'Set up an authenticator app' in the account menu "
+            "(your name, top right)."
         )

@@ -1,4 +1,4 @@
-"""The framework floor (issue 10): a logged-in page that does nothing but pass the middleware.
+"""The framework floor: a logged-in page that does nothing but pass the middleware.
 
 ``make bench`` measures every everyday page beside this one, so each page's cost is
 reported as a ratio to what Django, the session, two-factor and security middleware
@@ -11,4 +11,4 @@ from django.views.decorators.http import require_GET
 
 @require_GET
 def floor(request):
-    return render(request, "accounts/floor.html")
+    return render(request, "devtools/floor.html")

@@ -1,4 +1,4 @@
-"""National-scale fictional data for `manage.py generate_scale` (issue 10).
+"""National-scale fictional data for `manage.py generate_scale`.
 
 At ``scale=1``: 60,000 Core Members, 12,000 open circles and 24,000 ended ones,
 50,000 volunteers, 600 coordinators, 2,000 liaisons, about 1.5 million meetings
@@ -271,25 +271,62 @@ def _perm(model, codename):
 
 def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
     """Write the data set; returns {table label: rows written}."""
-    rng = random.Random(seed)  # noqa: S311 - fictional data, reproducible
-    progress = progress or Progress(enabled=False)
-    n = counts_for(scale)
-    now = timezone.now().replace(microsecond=0)
-    today = timezone.localdate()
-    written = {}
+    generator = _Generator(scale, seed=seed, progress=progress)
+    with transaction.atomic():
+        for step in generator.STEPS:
+            getattr(generator, step)()
+    if analyze and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return generator.written
 
-    def table(model, columns, label, total, constants=None):
-        t = Table(model, columns, constants=constants, progress=progress, label=label)
+
+class _Generator:
+    """One run of generate(): the counts, the clock and the keys each step leaves for the next.
+
+    Each step writes one area of the data set and keeps, as attributes, the keys
+    the later steps need (the circles' volunteers, the liaisons of each Core Member).
+    """
+
+    STEPS = (
+        "write_agencies",
+        "write_users",
+        "write_volunteers",
+        "write_core_members",
+        "write_referrals",
+        "write_core_member_grants_and_liaisons",
+        "write_sharing_agreements",
+        "write_circles",
+        "write_circle_grants",
+        "write_memberships",
+        "write_covenants_and_reviews",
+        "write_meetings_and_minutes",
+        "write_concerns",
+        "write_shared_records",
+        "write_sequences",
+    )
+
+    def __init__(self, scale, *, seed, progress):
+        self.rng = random.Random(seed)  # noqa: S311 - fictional data, reproducible
+        self.progress = progress or Progress(enabled=False)
+        self.n = counts_for(scale)
+        self.now = timezone.now().replace(microsecond=0)
+        self.today = timezone.localdate()
+        self.written = {}
+
+    def table(self, model, columns, label, total, constants=None):
+        t = Table(model, columns, constants=constants, progress=self.progress, label=label)
         t.total = total
         return t
 
-    def finish(t):
+    def finish(self, t):
         t.flush()
-        written[t.label] = t.written
-        progress.done(f"{t.label}: {t.written:,} rows")
+        self.written[t.label] = t.written
+        self.progress.done(f"{t.label}: {t.written:,} rows")
 
-    with transaction.atomic():
-        # Agencies ---------------------------------------------------------------
+    def write_agencies(self):
+        """Agencies: probation and police services, alternately."""
+        n, table, finish = self.n, self.table, self.finish
         agency_id = _next_id(Agency)
         kinds = [Agency.Kind.PROBATION, Agency.Kind.POLICE_PPU]
         t = table(Agency, ["id", "name", "kind", "region"], "agencies", n["agencies"])
@@ -301,8 +338,17 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         finish(t)
         probation = agencies[0::2]
         police = agencies[1::2] or agencies
+        self.probation = probation
+        self.police = police
 
-        # Users ----------------------------------------------------------------------
+    def write_users(self):
+        """Users of every role (liaisons at an agency); managers join the managers group."""
+        n = self.n
+        now = self.now
+        table = self.table
+        finish = self.finish
+        probation = self.probation
+        police = self.police
         user_id = _next_id(User)
         t = table(
             User,
@@ -356,8 +402,17 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         for pk in managers:
             t.add(pk, group.pk)
         finish(t)
+        self.ids = ids
+        self.managers = managers
+        self.coordinators = coordinators
+        self.liaisons = liaisons
+        self.liaison_agency = liaison_agency
+        self.liaisons_probation = liaisons_probation
+        self.liaisons_police = liaisons_police
 
-        # Volunteers, DBS checks, initial training ---------------------------------------
+    def write_volunteers(self):
+        """Volunteers, each with a DBS check and initial training."""
+        now, today, table, finish, ids = self.now, self.today, self.table, self.finish, self.ids
         volunteer_id = _next_id(Volunteer)
         vol_users = ids[User.Role.VOLUNTEER]
         t = table(
@@ -415,8 +470,13 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
                 today - datetime.timedelta(days=300 + i % 1000),
             )
         finish(t)
+        self.volunteers = volunteers
+        self.vol_users = vol_users
 
-        # Core Members and referrals ---------------------------------------------------
+    def write_core_members(self):
+        """Core Members in every status: in a circle, ended, waiting, not accepted."""
+        n, now, table, finish = self.n, self.now, self.table, self.finish
+        coordinators = self.coordinators
         cm_id = _next_id(CoreMember)
         n_open, n_ended, n_cm = n["open_circles"], n["ended_circles"], n["core_members"]
         n_waiting = (n_cm - n_open - n_ended) // 2
@@ -466,7 +526,15 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             )
             core_members.append((pk, status, coordinator))
         finish(t)
+        self.n_open = n_open
+        self.n_ended = n_ended
+        self.n_cm = n_cm
+        self.core_members = core_members
 
+    def write_referrals(self):
+        """The referral that brought each Core Member, decided unless still assessed."""
+        now, today, table, finish = self.now, self.today, self.table, self.finish
+        probation, core_members, n_cm = self.probation, self.core_members, self.n_cm
         referral_id = _next_id(Referral)
         t = table(
             Referral,
@@ -511,8 +579,19 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             )
             referral_of[pk] = referral_id + i
         finish(t)
+        self.referral_of = referral_of
 
-        # Full-record grants to each Core Member's coordinator ----------------------------
+    def write_core_member_grants_and_liaisons(self):
+        """Full-record grants to each Core Member's coordinator; liaison assignments."""
+        today = self.today
+        table = self.table
+        finish = self.finish
+        core_members = self.core_members
+        n_open = self.n_open
+        n_ended = self.n_ended
+        n_cm = self.n_cm
+        liaisons_probation = self.liaisons_probation
+        liaisons_police = self.liaisons_police
         cm_perms = [_perm(CoreMember, c) for c in ("view_coremember", "change_coremember")]
         identity = _perm(CoreMember, "view_identity")
         t = table(
@@ -551,8 +630,18 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         for row in assignments:
             t.add(*row)
         finish(t)
+        self.assignments = assignments
 
-        # Sharing agreements (the two assigned liaisons' agencies) ----------------------
+    def write_sharing_agreements(self):
+        """Sharing agreements naming the two assigned liaisons' agencies."""
+        today = self.today
+        table = self.table
+        finish = self.finish
+        assignments = self.assignments
+        liaison_agency = self.liaison_agency
+        core_members = self.core_members
+        n_open = self.n_open
+        n_ended = self.n_ended
         agreement_id = _next_id(SharingAgreement)
         t = table(
             SharingAgreement,
@@ -579,7 +668,11 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         finish(t)
         finish(m2m)
 
-        # Circles, their groups and grants ----------------------------------------------
+    def write_circles(self):
+        """Open and ended circles, each with its volunteers' group."""
+        today, table, finish = self.today, self.table, self.finish
+        core_members, referral_of = self.core_members, self.referral_of
+        n_open, n_ended = self.n_open, self.n_ended
         circle_id = _next_id(Circle)
         group_id = _next_id(Group)
         n_circles = n_open + n_ended
@@ -639,7 +732,12 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             circles.append((pk, cm, coordinator, launched, ended_on, group))
         finish(g)
         finish(t)
+        self.circles = circles
+        self.n_circles = n_circles
 
+    def write_circle_grants(self):
+        """The coordinator's grants on each circle, and its volunteers' group's."""
+        table, finish, circles, n_circles = self.table, self.finish, self.circles, self.n_circles
         circle_perms = [_perm(Circle, c) for c in ("view_circle", "change_circle", "view_briefing")]
         t = table(
             CircleUserObjectPermission,
@@ -662,7 +760,10 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             t.add(pk, group, circle_perms[2])
         finish(t)
 
-        # Memberships: each open circle's volunteers are distinct; ended ones reuse them.
+    def write_memberships(self):
+        """Each open circle's volunteers are distinct; ended ones reuse them."""
+        table, finish, circles, n_circles = self.table, self.finish, self.circles, self.n_circles
+        volunteers, vol_users = self.volunteers, self.vol_users
         membership = table(
             CircleMembership,
             ["circle_id", "volunteer_id", "role", "joined_on", "left_on"],
@@ -686,8 +787,16 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         finish(membership)
         groups.total = groups.written
         finish(groups)
+        self.members_of = members_of
+        self.vol_user = vol_user
 
-        # Covenants and review milestones -----------------------------------------------
+    def write_covenants_and_reviews(self):
+        """A covenant and the four review milestones of each circle."""
+        today = self.today
+        table = self.table
+        finish = self.finish
+        circles = self.circles
+        n_circles = self.n_circles
         t = table(
             Covenant,
             ["circle_id", "version", "goals", "frequency", "agreed_on", "recorded_by_id"],
@@ -717,7 +826,16 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
                 )
         finish(t)
 
-        # Meetings and minutes ------------------------------------------------------------
+    def write_meetings_and_minutes(self):
+        """Weekly meetings of each circle, minutes for the held ones."""
+        now = self.now
+        today = self.today
+        rng = self.rng
+        table = self.table
+        finish = self.finish
+        circles = self.circles
+        members_of = self.members_of
+        vol_user = self.vol_user
         meeting_id = _next_id(Meeting)
         note_id = _next_id(MeetingNote)
         est = sum(
@@ -795,8 +913,18 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         finish(meetings)
         notes.total = notes.written + len(notes.rows)
         finish(notes)
+        self.held_meetings = held_meetings
 
-        # Concerns --------------------------------------------------------------------------
+    def write_concerns(self):
+        """Concerns raised after held meetings, most closed."""
+        n = self.n
+        table = self.table
+        finish = self.finish
+        circles = self.circles
+        n_circles = self.n_circles
+        held_meetings = self.held_meetings
+        members_of = self.members_of
+        vol_user = self.vol_user
         concern_id = _next_id(Concern)
         t = table(
             Concern,
@@ -845,7 +973,16 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             concern_circle.append(concern_id + i)
         finish(t)
 
-        # Shared records, their recipients and grants ------------------------------------
+    def write_shared_records(self):
+        """Shared records, their recipients (the assigned liaisons) and grants."""
+        n = self.n
+        now = self.now
+        today = self.today
+        table = self.table
+        finish = self.finish
+        circles = self.circles
+        n_circles = self.n_circles
+        assignments = self.assignments
         record_id = _next_id(InformationSharingRecord)
         rec = table(
             InformationSharingRecord,
@@ -936,7 +1073,8 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
         finish(recipients)
         finish(grants)
 
-        # Sequences past the explicit keys --------------------------------------------------
+    def write_sequences(self):
+        """Sequences moved past the explicit keys."""
         models = [
             Agency,
             User,
@@ -958,10 +1096,6 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
-    if analyze and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    return written
 
 
 def no_style():

@@ -1,10 +1,10 @@
-"""The demo's outcomes (issue 8): a follow-up check and a reconviction after a circle."""
+"""The demo's outcomes: a follow-up check and a reconviction after a circle."""
 
 import pytest
 
-from accounts import demo
 from circles.models import Circle, FollowUpCheck
 from coreMembers.models import OutcomeEvent
+from devtools import demo
 from reports.queries import Period, Scope, outcomes
 
 pytestmark = pytest.mark.django_db

@@ -2,12 +2,11 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from devtools import demo
+from devtools.management.fence import DemoCommand
 
-from accounts import demo
 
-
-class Command(BaseCommand):
+class Command(DemoCommand):
     help = (
         "Create a fictional CoSA organisation with a year of circle history for demos and "
         "local development. Does nothing if the demo data is already there."
@@ -25,4 +24,4 @@ class Command(BaseCommand):
                 f"Demo data created in {time.monotonic() - started:.1f} s: {counts}."
             )
         )
-        self.stdout.write("Run `manage.py demo_logins` to see who to log in as.")
+        self.stdout.write("Run `make demo-logins` to see who to log in as.")

@@ -1,4 +1,4 @@
-"""generate_scale (issue 10): a tiny --scale on the test database makes consistent data.
+"""generate_scale: a tiny --scale on the test database makes consistent data.
 
 Consistent means what the services would have made: every circle's coordinator holds
 its grants, every current volunteer is in the circle's group and so sees the circle,
@@ -23,7 +23,7 @@ from coreMembers.models import (
     LiaisonAssignment,
     RecordRecipient,
 )
-from cosa import scale
+from devtools import scale
 from volunteers.models import Volunteer
 
 TINY = 0.0005
@@ -142,7 +142,7 @@ def test_command_refuses_a_second_run_and_resets(db):
 
 def test_generated_pages_open_for_their_users(generated, client):
     """The bench's own page picking works on the generated data, and every page answers 200."""
-    from cosa import bench
+    from devtools import bench
 
     pages = bench.pick_pages()
     assert [p.name for p in pages][0] == "floor"
@@ -150,4 +150,4 @@ def test_generated_pages_open_for_their_users(generated, client):
         client.force_login(page.user)
         response = client.get(page.path)
         assert response.status_code == 200, (page.name, page.path, response.status_code)
-    assert reverse("floor") == "/floor/"
+    assert reverse("devtools:floor") == "/floor/"

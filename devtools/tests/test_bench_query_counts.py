@@ -1,4 +1,4 @@
-"""Every page `make bench` drives costs the same number of queries at two data sizes (issue 10).
+"""Every page `make bench` drives costs the same number of queries at two data sizes.
 
 generate_scale makes a small and a four-times larger national picture (the coordinator
 sees 18 and then 72 circles, the manager everything, the liaison four times the records);
@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cosa import bench, scale
+from devtools import bench, scale
 
 # The most queries each page may issue (measured on the generated data: these are the
 # counts at both sizes). The floor is the framework's own cost: session, user, device,

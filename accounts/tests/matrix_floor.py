@@ -1,8 +1,0 @@
-"""Permission-matrix row of the benchmark's floor page (issue 10): any logged-in user."""
-
-from cosa.tests.matrix_support import expect
-
-ROWS = {
-    # Logged-in users get the trivial page; it is GET only.
-    "floor": (lambda w: {}, expect(200, 405)),
-}
