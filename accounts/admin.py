@@ -1,21 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
-from cosa.admin_mixins import NoAddOrChangeAdminMixin, ReadOnlyAdminMixin
+from cosa.admin_mixins import (
+    CosaHistoryAdmin,
+    CosaModelAdmin,
+    NoAddOrChangeAdminMixin,
+    ReadOnlyAdminMixin,
+)
 
 from .models import AccessLog, Agency, User
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(CosaHistoryAdmin):
+    access_logged = False  # an organisation, not a person
     list_display = ["name", "kind", "region"]
     list_filter = ["kind"]
     search_fields = ["name", "region"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(BaseUserAdmin, CosaHistoryAdmin):
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "role", "agency", "is_active"]
     list_select_related = ["agency"]
@@ -49,8 +54,12 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
     """Read-only: the access log cannot be changed or deleted, even by a manager."""
+
+    # Looking through the log is not logged: a row per look would bury the entries
+    # under review, and the log holds ids and paths, not the records themselves.
+    access_logged = False
 
     list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action", "object_type"]
@@ -69,7 +78,8 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-class TwoFactorDeviceAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
+class TwoFactorDeviceAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    access_logged = False  # whether a device exists, never its secret
     list_display = ["user", "name", "confirmed"]
     list_filter = ["confirmed"]
     search_fields = ["user__email", "user__last_name"]
@@ -86,7 +96,7 @@ from .models import Notification  # noqa: E402
 
 
 @admin.register(Notification)
-class NotificationAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     """Read-only: notifications are written by accounts.notifications.notify()."""
 
     list_display = ["created_at", "recipient", "subject", "read_at", "emailed_at"]
@@ -101,8 +111,10 @@ from .models import ThrottleEvent  # noqa: E402
 
 
 @admin.register(ThrottleEvent)
-class ThrottleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ThrottleEventAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
     """Read-only: the counts behind the lockout (accounts/throttle.py) are its own."""
+
+    access_logged = False  # addresses that tried to log in, not case data
 
     list_display = ["created_at", "kind", "account", "ip_address", "managers_alerted"]
     list_filter = ["kind", "managers_alerted"]

@@ -51,33 +51,3 @@ def _core_member_id(obj):
     if circle is None and hasattr(obj, "meeting"):
         circle = obj.meeting.circle
     return circle.core_member_id if circle is not None else None
-
-
-class AccessLoggedAdminMixin:
-    """Admin pages of sensitive records log their reads, as the application's pages do.
-
-    Opening a record's change page or its history in the admin writes a VIEW row,
-    and its list page a LIST row (the admin is read-only for managers).
-    """
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._log_admin_read(request, object_id, "admin change page")
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._log_admin_read(request, object_id, "admin history")
-        return super().history_view(request, object_id, extra_context)
-
-    def changelist_view(self, request, extra_context=None):
-        if request.method == "GET":
-            log_access(request, AccessLog.Action.LIST, detail=f"admin {self.opts.label_lower}")
-        return super().changelist_view(request, extra_context)
-
-    def _log_admin_read(self, request, object_id, detail):
-        from django.contrib.admin.utils import unquote
-
-        if request.method != "GET":
-            return
-        obj = self.get_object(request, unquote(object_id))
-        if obj is not None:
-            log_access(request, AccessLog.Action.VIEW, obj, detail=detail)

@@ -1,8 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.audit import AccessLoggedAdminMixin
-from cosa.admin_mixins import NoAddOrChangeAdminMixin
+from cosa.admin_mixins import CosaHistoryAdmin, CosaModelAdmin, NoAddOrChangeAdminMixin
 
 from .models import (
     Circle,
@@ -20,7 +18,7 @@ from .models import (
 
 
 @admin.register(Circle)
-class CircleAdmin(SimpleHistoryAdmin):
+class CircleAdmin(CosaHistoryAdmin):
     list_display = ["name", "core_member", "coordinator", "kind", "status", "launched_on"]
     list_filter = ["status", "kind", "frequency"]
     search_fields = ["name", "core_member__reference"]
@@ -31,7 +29,7 @@ class CircleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CircleMembership)
-class CircleMembershipAdmin(SimpleHistoryAdmin):
+class CircleMembershipAdmin(CosaHistoryAdmin):
     list_display = ["circle", "volunteer", "role", "joined_on", "left_on"]
     list_select_related = ["circle__core_member", "volunteer__user"]
     raw_id_fields = ["circle", "volunteer"]
@@ -42,14 +40,14 @@ class CircleMembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Covenant)
-class CovenantAdmin(SimpleHistoryAdmin):
+class CovenantAdmin(CosaHistoryAdmin):
     list_display = ["circle", "version", "frequency", "agreed_on"]
     list_select_related = ["circle__core_member"]
     raw_id_fields = ["circle", "recorded_by"]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(CosaHistoryAdmin):
     list_display = ["circle", "starts_at", "kind", "status"]
     list_filter = ["status", "kind"]
     list_select_related = ["circle__core_member"]
@@ -58,7 +56,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeetingNote)
-class MeetingNoteAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class MeetingNoteAdmin(CosaHistoryAdmin):
     list_display = ["meeting", "author", "status", "submitted_at", "reviewed_at"]
     list_filter = ["status"]
     list_select_related = ["meeting__circle__core_member", "author"]
@@ -67,13 +65,13 @@ class MeetingNoteAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(MeetingObservation)
-class MeetingObservationAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class MeetingObservationAdmin(CosaHistoryAdmin):
     list_display = ["note", "author", "created_at"]
     raw_id_fields = ["note", "author"]
 
 
 @admin.register(Concern)
-class ConcernAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class ConcernAdmin(CosaHistoryAdmin):
     list_display = ["circle", "severity", "category", "imminent_risk", "status", "raised_at"]
     list_filter = ["status", "severity", "category", "imminent_risk"]
     list_select_related = ["circle__core_member"]
@@ -81,7 +79,7 @@ class ConcernAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ReviewMilestone)
-class ReviewMilestoneAdmin(SimpleHistoryAdmin):
+class ReviewMilestoneAdmin(CosaHistoryAdmin):
     list_display = ["circle", "kind", "due_on", "completed_on", "decision"]
     list_filter = ["kind", "decision"]
     list_select_related = ["circle__core_member"]
@@ -89,7 +87,7 @@ class ReviewMilestoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
+class ReminderAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     """Read-only: reminders are created, claimed and sent by the sweep (circles.reminders)."""
 
     list_display = ["kind", "object_id", "recipient", "period", "due_at", "sent_at", "attempts"]
@@ -100,13 +98,14 @@ class ReminderAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(NoAddOrChangeAdminMixin, admin.ModelAdmin):
+class SweepRunAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    access_logged = False  # the sweep's own bookkeeping: counts and timings
     list_display = ["started_at", "finished_at", "created", "enqueued", "queries", "error"]
     date_hierarchy = "started_at"
 
 
 @admin.register(FollowUpCheck)
-class FollowUpCheckAdmin(SimpleHistoryAdmin):
+class FollowUpCheckAdmin(CosaHistoryAdmin):
     """Read-only for managers like the rest: checks are recorded on the circle's pages."""
 
     list_display = ["circle", "months", "checked_on", "checked_with", "nothing_found"]

@@ -1,9 +1,6 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.audit import AccessLoggedAdminMixin
-from cosa.admin_mixins import ReadOnlyAdminMixin
+from cosa.admin_mixins import CosaHistoryAdmin, CosaModelAdmin, ReadOnlyAdminMixin
 
 from .models import (
     CoreMember,
@@ -21,7 +18,7 @@ from .models import (
 
 
 @admin.register(CoreMember)
-class CoreMemberAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
+class CoreMemberAdmin(CosaHistoryAdmin):
     list_display = ["reference", "first_name", "last_name", "status", "coordinator", "mappa_level"]
     list_filter = ["status", "mappa_category", "mappa_level"]
     search_fields = ["reference", "first_name", "last_name"]
@@ -32,7 +29,7 @@ class CoreMemberAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(MappaRecord)
-class MappaRecordAdmin(SimpleHistoryAdmin):
+class MappaRecordAdmin(CosaHistoryAdmin):
     list_display = ["core_member", "category", "level", "effective_from"]
     list_select_related = ["core_member"]
     raw_id_fields = ["core_member", "recorded_by"]
@@ -45,7 +42,7 @@ class ReferralDocumentInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(SimpleHistoryAdmin):
+class ReferralAdmin(CosaHistoryAdmin):
     list_display = ["core_member", "source_agency", "received_on", "status", "coordinator"]
     list_filter = ["status"]
     list_select_related = ["core_member", "source_agency", "coordinator"]
@@ -55,13 +52,13 @@ class ReferralAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReferralDocument)
-class ReferralDocumentAdmin(SimpleHistoryAdmin):
+class ReferralDocumentAdmin(CosaHistoryAdmin):
     list_display = ["title", "referral", "uploaded_at"]
     raw_id_fields = ["referral", "uploaded_by"]
 
 
 @admin.register(RiskAssessment)
-class RiskAssessmentAdmin(SimpleHistoryAdmin):
+class RiskAssessmentAdmin(CosaHistoryAdmin):
     list_display = ["core_member", "tool", "band", "assessed_on"]
     list_filter = ["tool", "band"]
     list_select_related = ["core_member"]
@@ -69,14 +66,14 @@ class RiskAssessmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SharingAgreement)
-class SharingAgreementAdmin(SimpleHistoryAdmin):
+class SharingAgreementAdmin(CosaHistoryAdmin):
     list_display = ["core_member", "version", "signed_on", "expires_on", "withdrawn_on"]
     list_select_related = ["core_member"]
     raw_id_fields = ["core_member", "recorded_by"]
 
 
 @admin.register(LiaisonAssignment)
-class LiaisonAssignmentAdmin(SimpleHistoryAdmin):
+class LiaisonAssignmentAdmin(CosaHistoryAdmin):
     list_display = ["core_member", "liaison", "role", "started_on", "ended_on"]
     list_select_related = ["core_member", "liaison"]
     raw_id_fields = ["core_member", "liaison"]
@@ -97,28 +94,13 @@ class RecordRecipientInline(admin.TabularInline):
         return False
 
 
-class NoRevertHistoryAdmin(SimpleHistoryAdmin):
-    """History is shown, never reverted.
-
-    simple-history's history form view saves a POST when the user may merely *view* the
-    object (it builds the form without the change-permission check), so an admin with
-    no change permission could still rewrite a shared record by "reverting" it.
-    """
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied("History here is read-only.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-
 @admin.register(InformationSharingRecord)
-class InformationSharingRecordAdmin(
-    AccessLoggedAdminMixin, ReadOnlyAdminMixin, NoRevertHistoryAdmin
-):
-    """Read-only: a shared record is immutable, and drafts are written in the app."""
+class InformationSharingRecordAdmin(ReadOnlyAdminMixin, CosaHistoryAdmin):
+    """Read-only: a shared record is immutable, and drafts are written in the app.
+
+    Its history is shown, never reverted: with no change permission for anyone, the
+    guard refuses the history form's POST even from a superuser.
+    """
 
     list_display = ["summary", "core_member", "urgency", "status", "shared_at"]
     list_filter = ["status", "urgency", "category", "legal_basis"]
@@ -127,13 +109,13 @@ class InformationSharingRecordAdmin(
 
 
 @admin.register(RecordRecipient)
-class RecordRecipientAdmin(ReadOnlyAdminMixin, NoRevertHistoryAdmin):
+class RecordRecipientAdmin(ReadOnlyAdminMixin, CosaHistoryAdmin):
     list_display = ["record", "liaison", "acknowledged_at"]
     list_select_related = ["record", "liaison"]
 
 
 @admin.register(ErasureLog)
-class ErasureLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ErasureLogAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
     """Read-only: the erasure log is append-only proof of what was erased, when and why."""
 
     list_display = ["reference", "erased_at", "erased_by", "basis", "reason"]
@@ -142,8 +124,8 @@ class ErasureLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OutcomeEvent)
-class OutcomeEventAdmin(AccessLoggedAdminMixin, SimpleHistoryAdmin):
-    """Recalls and reconvictions: criminal-offence data, so reads are access-logged."""
+class OutcomeEventAdmin(CosaHistoryAdmin):
+    """Recalls and reconvictions: criminal-offence data."""
 
     list_display = ["core_member", "kind", "offence_type", "occurred_on", "source_agency"]
     list_filter = ["kind", "offence_type"]

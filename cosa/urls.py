@@ -2,8 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "CoSA case management — administration"
-
 urlpatterns = [
     path("", include("accounts.urls")),
     path("circles/", include("circles.urls")),

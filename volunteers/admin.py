@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from cosa.admin_mixins import CosaHistoryAdmin
 
 from .models import (
     DBSCheck,
@@ -23,7 +24,7 @@ class TrainingInline(admin.TabularInline):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(SimpleHistoryAdmin):
+class VolunteerAdmin(CosaHistoryAdmin):
     list_display = ["user", "status", "applied_on", "started_on", "left_on"]
     list_filter = ["status"]
     search_fields = ["user__first_name", "user__last_name", "user__email"]
@@ -33,7 +34,7 @@ class VolunteerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DBSCheck)
-class DBSCheckAdmin(SimpleHistoryAdmin):
+class DBSCheckAdmin(CosaHistoryAdmin):
     list_display = [
         "volunteer",
         "certificate_number",
@@ -47,14 +48,14 @@ class DBSCheckAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(SimpleHistoryAdmin):
+class ReferenceAdmin(CosaHistoryAdmin):
     list_display = ["volunteer", "referee_name", "requested_on", "received_on", "satisfactory"]
     list_select_related = ["volunteer__user"]
     raw_id_fields = ["volunteer"]
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(SimpleHistoryAdmin):
+class TrainingRecordAdmin(CosaHistoryAdmin):
     list_display = ["volunteer", "course", "completed_on"]
     list_filter = ["course"]
     list_select_related = ["volunteer__user"]
@@ -62,14 +63,14 @@ class TrainingRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupervisionSession)
-class SupervisionSessionAdmin(SimpleHistoryAdmin):
+class SupervisionSessionAdmin(CosaHistoryAdmin):
     list_display = ["volunteer", "coordinator", "held_on"]
     list_select_related = ["volunteer__user", "coordinator"]
     raw_id_fields = ["volunteer", "coordinator"]
 
 
 @admin.register(VolunteerHours)
-class VolunteerHoursAdmin(SimpleHistoryAdmin):
+class VolunteerHoursAdmin(CosaHistoryAdmin):
     list_display = ["volunteer", "worked_on", "kind", "hours"]
     list_filter = ["kind"]
     list_select_related = ["volunteer__user"]

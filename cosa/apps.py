@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class CosaAdminConfig(AdminConfig):
+    """Django's admin with the project's site (``cosa.admin_site``) as ``admin.site``."""
+
+    default_site = "cosa.admin_site.CosaAdminSite"

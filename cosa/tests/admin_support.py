@@ -1,0 +1,230 @@
+"""What the admin-registry tests share: one row of every registered model, snapshots, forms.
+
+``one_of_each`` builds at least one row of every model on the admin site, so every
+admin URL reaches a real object; it fails, naming the model, when a newly registered
+model has no row (add one here).
+"""
+
+import datetime
+from html.parser import HTMLParser
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Notification, ThrottleEvent
+from accounts.tests.test_admin import make_manager, make_rows
+from accounts.two_factor import enrolment_code_issue
+from circles.models import FollowUpCheck, Reminder, SweepRun
+from coreMembers.models import ErasureLog, OutcomeEvent
+
+__all__ = ["make_manager"]
+
+
+def registered_models():
+    return sorted(admin.site._registry, key=lambda m: m._meta.label)
+
+
+def model_param_ids(models):
+    import pytest
+
+    return [pytest.param(m, id=m._meta.label) for m in models]
+
+
+def one_of_each():
+    """One row (and so one historical version) of every model on the admin site."""
+    circle = make_rows()
+    core_member = circle.core_member
+    coordinator = circle.coordinator
+    agency = circle.referral.source_agency
+    today = timezone.localdate()
+    Notification.objects.create(
+        recipient=coordinator, subject="Minutes are due", link=f"/circles/{circle.pk}/"
+    )
+    Reminder.objects.create(
+        kind=Reminder.Kind.MEETING,
+        object_id=circle.meetings.first().pk,
+        recipient=coordinator,
+        period="next",
+        due_at=timezone.now(),
+    )
+    SweepRun.objects.create(finished_at=timezone.now())
+    ErasureLog.objects.create(
+        reference="CM-999999", erased_by=coordinator, basis="RETENTION", reason="Kept long enough"
+    )
+    OutcomeEvent.objects.create(
+        core_member=core_member,
+        circle=circle,
+        kind=OutcomeEvent.Kind.RECALL,
+        occurred_on=today - datetime.timedelta(days=3),
+        source_agency=agency,
+        recorded_by=coordinator,
+    )
+    FollowUpCheck.objects.create(
+        circle=circle,
+        months=FollowUpCheck.Months.choices[0][0],
+        checked_on=today,
+        checked_with=agency,
+        nothing_found=True,
+        recorded_by=coordinator,
+    )
+    TOTPDevice.objects.create(user=coordinator, name="Authenticator app", confirmed=True)
+    StaticDevice.objects.create(user=coordinator, name="Backup codes", confirmed=True)
+    Group.objects.get_or_create(name="Spare group")
+    ThrottleEvent.objects.create(
+        kind=ThrottleEvent.Kind.LOGIN_FAILED, account="someone@example.org", ip_address="192.0.2.7"
+    )
+    enrolment_code_issue(user=circle.memberships.first().volunteer.user, acting_user=coordinator)
+    missing = [m._meta.label for m in registered_models() if a_row(m) is None]
+    assert not missing, f"one_of_each() makes no (versioned) row of {missing}: add one"
+    return circle
+
+
+# Snapshots ---------------------------------------------------------------------------------
+
+
+def snapshot():
+    """Every field of every row of every registered model, with its many-to-many links."""
+    tables = {}
+    for model in registered_models():
+        tables[model._meta.label] = {
+            row["pk"]: row
+            for row in model._default_manager.order_by().values("pk", *_field_names(model))
+        }
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            tables[through._meta.label] = sorted(through.objects.values_list(flat=False))
+        history = getattr(model._meta, "simple_history_manager_attribute", None)
+        if history:
+            historical = getattr(model, history).model
+            tables[historical._meta.label] = historical.objects.count()
+    return tables
+
+
+def _field_names(model):
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def changed_rows(before, after, *, may_grow=()):
+    """The tables whose rows differ; ``may_grow`` tables may only gain rows, never change."""
+    changed = []
+    for label, rows in before.items():
+        now = after[label]
+        if label in may_grow:
+            if any(now.get(pk) != row for pk, row in rows.items()):
+                changed.append(label)
+        elif now != rows:
+            changed.append(label)
+    return changed
+
+
+# Admin URLs ----------------------------------------------------------------------------------
+
+
+def admin_urls(model, obj, version_id):
+    """Every named URL of the model's admin, filled in with this row and its version."""
+    model_admin = admin.site._registry[model]
+    urls = {}
+    for pattern in model_admin.get_urls():
+        if not pattern.name:  # the bare <pk>/ redirect to the change page
+            continue
+        args = [obj.pk, version_id][: pattern.pattern.regex.groups]
+        if None in args:  # a version page, and the row has no history
+            continue
+        urls[pattern.name] = reverse(f"admin:{pattern.name}", args=args)
+    return urls
+
+
+def latest_version_id(obj):
+    """The row's newest historical version, or None (no history kept, or none written)."""
+    history = getattr(type(obj)._meta, "simple_history_manager_attribute", None)
+    if not history:
+        return None
+    versions = getattr(obj, history).order_by("-history_id")
+    return versions.values_list("history_id", flat=True).first()
+
+
+def a_row(model):
+    """A row of the model with a historical version when it keeps history.
+
+    Rows written by ``bulk_create`` (generated meetings) have none, and the
+    history-revert URL needs one.
+    """
+    rows = model._default_manager.order_by("pk")
+    history = getattr(model._meta, "simple_history_manager_attribute", None)
+    if history:
+        versioned = getattr(model, history).values(model._meta.pk.attname)
+        rows = rows.filter(pk__in=versioned)
+    return rows.first()
+
+
+# Attack payloads -------------------------------------------------------------------------------
+
+
+class _FormFields(HTMLParser):
+    """The name=value pairs a browser would submit for a form's rendered widgets."""
+
+    def __init__(self):
+        super().__init__()
+        self.data = {}
+        self._select = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.data.setdefault(name, []).append(attrs.get("value") or "on")
+            elif kind not in ("file", "submit", "button"):
+                self.data.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select].append(attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = [""]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea][0] += data
+
+
+REWRITTEN = " (rewritten through the admin)"
+
+
+def rewrite_payload(model, obj, user):
+    """A valid-looking POST for the row's admin form, with its text rewritten.
+
+    Built from the form simple-history's history page builds (the admin's form for
+    the row, every field editable), as an attacker reads it off the page; every
+    textarea is rewritten and every checkbox ticked (``is_superuser`` among them).
+    """
+    model_admin = admin.site._registry[model]
+    request = RequestFactory().get("/")
+    request.user = user
+    form = model_admin.get_form(request, obj)(instance=obj)
+    parser = _FormFields()
+    parser.feed(str(form))
+    data = parser.data
+    for name, field in form.fields.items():
+        widget = type(field.widget).__name__
+        if "Textarea" in widget:
+            data[name] = [(data.get(name) or [""])[0] + REWRITTEN]
+        elif "CheckboxInput" in widget:
+            data[name] = ["on"]
+    return data
