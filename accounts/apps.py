@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals  # noqa: F401  (connects the security-log receivers)
-        from cosa import formsafety
+        from cosa import formsafety, validators
 
         formsafety.install()
+        validators.install()
