@@ -79,7 +79,7 @@ class RequestSizeLimitMiddleware:
 
     def _spool(self, stream, limit):
         """The body in a spooled file and its length, or (None, n) once n passes limit."""
-        body = tempfile.SpooledTemporaryFile(
+        body = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed once the response is made)
             max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
         )
         length = 0
