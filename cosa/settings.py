@@ -96,6 +96,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: the application connects (DATABASE_URL) as a role that does not own the
+# tables; migrations run as the owner. Set DATABASE_APP_ROLE, where migrate runs as the
+# owner, to the application's role: migrate then grants it its privileges
+# (accounts.db_roles; `manage.py grant_app_role ROLE` does the same by hand). README
+# "Database roles".
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE")
 # One transaction per request: a failing view writes nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
