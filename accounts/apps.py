@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -7,6 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import admin_two_factor, signals  # noqa: F401  (admin listing; log receivers)
-        from cosa import formsafety
+        from accounts.db_roles import grant_after_migrate
+        from cosa import formsafety, validators
 
         formsafety.install()
+        validators.install()
+        # With DATABASE_APP_ROLE set, migrate ends by granting that role its privileges.
+        post_migrate.connect(grant_after_migrate, sender=self)

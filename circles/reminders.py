@@ -27,6 +27,7 @@ import zoneinfo
 from collections import defaultdict
 from itertools import islice
 
+import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
@@ -48,6 +49,7 @@ from circles.models import (
     SweepRun,
 )
 from coreMembers.models import InformationSharingRecord, RecordRecipient
+from cosa.validators import one_line
 from volunteers.models import DBSCheck, Volunteer
 
 logger = logging.getLogger(__name__)
@@ -656,12 +658,15 @@ def reminder_send(*, reminder_id: int, now=None) -> str:
         reminder.save(update_fields=["sent_at", "skipped_reason"])
         return "skipped"
     recipient = reminder.recipient
+    # A name that reached the database with a line break (not through a form) must not
+    # make the header invalid (BadHeaderError) and so fail every reminder that names it.
+    subject = one_line(message.subject)
     notification = notification_create(
-        recipient=recipient, subject=message.subject, link=message.link, body=message.body
+        recipient=recipient, subject=subject, link=message.link, body=message.body
     )
     if recipient.email:
         email = EmailMessage(
-            message.subject,
+            subject,
             email_text(message.body, message.link),
             settings.DEFAULT_FROM_EMAIL,
             [recipient.email],
@@ -708,45 +713,29 @@ VTIMEZONE_LONDON = (
 )
 
 
-def _ics_text(value):
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line):
-    """Fold a content line at 75 octets (RFC 5545 §3.1)."""
-    data = line.encode()
-    parts = []
-    while len(data) > 75:
-        cut = 75 if not parts else 74
-        while cut and (data[cut] & 0xC0) == 0x80:  # never split a UTF-8 character
-            cut -= 1
-        parts.append(data[:cut].decode())
-        data = data[cut:]
-    parts.append(data.decode())
-    return "\r\n ".join(parts)
-
-
 def meeting_ics(meeting, *, now=None) -> str:
-    """An iCalendar event in Europe/London wall-clock time, with the zone's rules."""
+    """An iCalendar event in Europe/London wall-clock time, with the zone's rules.
+
+    Written by the icalendar library, which escapes text values and folds long
+    lines (RFC 5545 §3.3.11, §3.1): a line break in a circle or venue name stays
+    inside the value instead of starting a property or event of its own.
+    """
     now = now or timezone.now()
     host = settings.SITE_URL.split("//")[-1].split("/")[0] or "cosa"
-    start, end = _local(meeting.starts_at), _local(meeting.ends_at)
     venue = meeting.venue or meeting.circle.venue
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//CoSA case management//Meeting reminders//EN",
-        "METHOD:PUBLISH",
-        "CALSCALE:GREGORIAN",
-        *VTIMEZONE_LONDON,
-        "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.pk}@{host}",
-        f"DTSTAMP:{now.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}",
-        f"DTSTART;TZID=Europe/London:{start:%Y%m%dT%H%M%S}",
-        f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
-        f"SUMMARY:{_ics_text(meeting.circle.name)} meeting",
-        *([f"LOCATION:{_ics_text(venue)}"] if venue else []),
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//CoSA case management//Meeting reminders//EN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add_component(icalendar.Timezone.from_ical("\r\n".join(VTIMEZONE_LONDON)))
+    event = icalendar.Event()
+    event.add("uid", f"meeting-{meeting.pk}@{host}")
+    event.add("dtstamp", now.astimezone(datetime.UTC))
+    event.add("dtstart", _local(meeting.starts_at))
+    event.add("dtend", _local(meeting.ends_at))
+    event.add("summary", f"{meeting.circle.name} meeting")
+    if venue:
+        event.add("location", venue)
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -6,6 +6,7 @@ import os
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -21,8 +22,8 @@ from coreMembers.models import (
 from cosa.forms import DateInput
 
 # Referral documents: the formats referral packs arrive in, and their magic numbers.
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_MAX_FILES = 5
+DOCUMENT_MAX_BYTES = settings.COSA_DOCUMENT_MAX_BYTES
+DOCUMENT_MAX_FILES = settings.COSA_DOCUMENT_MAX_FILES
 DOCUMENT_SIGNATURES = {
     ".pdf": (b"%PDF-",),
     ".docx": (b"PK\x03\x04",),

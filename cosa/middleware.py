@@ -1,6 +1,14 @@
-"""Response headers Django's SecurityMiddleware does not set."""
+"""Project middleware: response headers Django's SecurityMiddleware does not set, and
+the overall request-body limit."""
+
+import logging
+import tempfile
 
 from django.conf import settings
+from django.core.handlers.wsgi import LimitedStream
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -27,3 +35,73 @@ class SecurityHeadersMiddleware:
             response.headers["Pragma"] = "no-cache"
             response.headers.pop("Expires", None)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse (413) a request body larger than settings.COSA_REQUEST_MAX_BYTES, unread.
+
+    Django checks each uploaded file only after the whole body has been received
+    and spooled to disk, so without this a 100 MB upload is taken in full before the
+    form says 10 MB is the most. A declared Content-Length over the limit is refused
+    before a byte of the body is read. A chunked body (Transfer-Encoding, no
+    Content-Length) is counted as it is read into a spooled file and refused as soon
+    as it passes the limit; within it, it is handed on with its length, as if it had
+    been declared (Django would otherwise read such a body as empty).
+    """
+
+    READ_SIZE = 64 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.COSA_REQUEST_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        if declared:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = 0  # Django reads an unusable length as an empty body
+            if length > limit:
+                return self._too_large(request, f"Content-Length {length}")
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body, length = self._spool(request.META["wsgi.input"], limit)
+            if body is None:
+                return self._too_large(request, f"chunked body over {limit}")
+            request.META["CONTENT_LENGTH"] = str(length)
+            # The request has read nothing yet: give it the counted body instead.
+            request._stream = LimitedStream(body, length)
+            try:
+                return self.get_response(request)
+            finally:
+                body.close()
+        return self.get_response(request)
+
+    def _spool(self, stream, limit):
+        """The body in a spooled file and its length, or (None, n) once n passes limit."""
+        body = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed once the response is made)
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
+        length = 0
+        while chunk := stream.read(self.READ_SIZE):
+            length += len(chunk)
+            if length > limit:
+                body.close()
+                return None, length
+            body.write(chunk)
+        body.seek(0)
+        return body, length
+
+    def _too_large(self, request, what):
+        logger.warning("Request body refused (413): %s %s, %s", request.method, request.path, what)
+        limit_mb = settings.COSA_REQUEST_MAX_BYTES // (1024 * 1024)
+        return render(
+            request,
+            "request_too_large.html",
+            {
+                "limit_mb": limit_mb,
+                "file_mb": settings.COSA_DOCUMENT_MAX_BYTES // (1024 * 1024),
+                "max_files": settings.COSA_DOCUMENT_MAX_FILES,
+            },
+            status=413,
+        )

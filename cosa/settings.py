@@ -55,6 +55,9 @@ if COSA_DEVTOOLS:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cosa.middleware.SecurityHeadersMiddleware",
+    # Before anything reads the body (CsrfViewMiddleware reads request.POST): a body
+    # over the limit is refused (413) unread, and still gets the security headers above.
+    "cosa.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,6 +97,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL: the application connects (DATABASE_URL) as a role that does not own the
+# tables; migrations run as the owner. Set DATABASE_APP_ROLE, where migrate runs as the
+# owner, to the application's role: migrate then grants it its privileges
+# (accounts.db_roles; `manage.py grant_app_role ROLE` does the same by hand). README
+# "Database roles".
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE")
 # One transaction per request: a failing view writes nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -332,3 +341,15 @@ COSA_RETAIN_CORE_MEMBER_YEARS = env_int("COSA_RETAIN_CORE_MEMBER_YEARS", 7, mini
 # file by the forms that take them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+# Referral documents: at most this many in one form, each at most this size
+# (coreMembers.forms).
+COSA_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+COSA_DOCUMENT_MAX_FILES = 5
+# The whole request body: the most documents one form takes, plus the other fields
+# (DATA_UPLOAD_MAX_MEMORY_SIZE, which also covers the multipart framing).
+# cosa.middleware.RequestSizeLimitMiddleware answers 413 to a larger Content-Length
+# before the body is read, and stops reading a chunked body once it passes this. The
+# proxy in front should refuse the same (nginx: client_max_body_size 51m; README).
+COSA_REQUEST_MAX_BYTES = (
+    COSA_DOCUMENT_MAX_FILES * COSA_DOCUMENT_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+)

@@ -29,22 +29,30 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is read as a formula by some spreadsheet: "="
+# "+" "-" "@" everywhere, ";" and "|" (DDE) in locales that separate arguments or
+# fields with them; a leading tab or CR hides the others from a naive check.
+FORMULA_PREFIXES = ("=", "+", "-", "@", ";", "|", "\t", "\r", "\n")
 
 
 def csv_safe(value):
-    """Neutralise spreadsheet formula injection in a CSV cell."""
+    """Neutralise spreadsheet formula injection in a CSV cell (a leading apostrophe)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def csv_response(filename, header, rows):
-    """UTF-8 with a byte-order mark, so spreadsheets open it correctly."""
+    """Every CSV download goes through here: guarded and quoted cells.
+
+    UTF-8 with a byte-order mark, so spreadsheets open it correctly. Every cell is
+    quoted (QUOTE_ALL), so a separator or line break inside a value never starts a
+    new cell or row, whatever separator the reader's locale expects.
+    """
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(header)
+    writer = csv.writer(response, quoting=csv.QUOTE_ALL)
+    writer.writerow([csv_safe(cell) for cell in header])
     for row in rows:
         writer.writerow([csv_safe(cell) for cell in row])
     return response

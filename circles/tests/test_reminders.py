@@ -141,7 +141,7 @@ def test_ics_keeps_london_wall_clock_time_after_the_october_change(circle, freez
     assert "DTSTART;TZID=Europe/London:20261029T183000\r\n" in ics
     assert "DTEND;TZID=Europe/London:20261029T200000\r\n" in ics
     assert "BEGIN:VTIMEZONE\r\nTZID:Europe/London" in ics
-    assert "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU" in ics
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in ics
     assert "LOCATION:Northshire Community Centre\\, Room 2" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
     earlier = reminders.meeting_ics(before)

@@ -171,4 +171,4 @@ def test_the_csv_holds_the_filtered_list(client, coordinator):
     rows = b"".join(response.streaming_content if response.streaming else [response.content])
     lines = rows.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 2
-    assert lines[1].startswith("Bravo,")
+    assert lines[1].startswith('"Bravo",')

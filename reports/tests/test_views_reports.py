@@ -69,7 +69,7 @@ def test_a_coordinator_cannot_filter_to_another_coordinator(client, world):
         report="safety",
         table="concerns",
     )
-    assert "Amber,0," in csv.content.decode("utf-8-sig")
+    assert '"Amber","0",' in csv.content.decode("utf-8-sig")
 
 
 def test_a_manager_filters_by_coordinator(client, world):
@@ -124,8 +124,8 @@ def test_table_csv_is_logged_and_opens_in_a_spreadsheet(client, world):
     assert "cosa-safety-concerns-2024-01-01-2027-12-31.csv" in response["Content-Disposition"]
     assert response.content.startswith("\ufeff".encode())
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Severity,Raised,Imminent risk,Shared,Closed,Still open"
-    assert lines[-1].startswith("Total,2,")
+    assert lines[0] == '"Severity","Raised","Imminent risk","Shared","Closed","Still open"'
+    assert lines[-1].startswith('"Total","2",')
     log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert log.user == manager
     assert log.detail == "report safety/concerns.csv 2024-01-01..2027-12-31"
@@ -167,7 +167,7 @@ def test_quarterly_return_page_and_csv_are_logged(client, world):
     csv = _get(client, owner, "reports:quarterly_csv")
     assert csv.status_code == 200
     text = csv.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "table,row,column,value"
+    assert text.splitlines()[0] == '"table","row","column","value"'
     core_member = world.objects["core_member"]
     for identity in (core_member.reference, core_member.last_name):
         assert identity not in text
