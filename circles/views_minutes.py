@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from circles import services
+from circles import risk, services
 from circles.access import (
     CHANGE,
     VIEW,
@@ -53,9 +53,6 @@ from cosa.views import add_service_errors, roles_required
 
 WRITERS = (User.Role.VOLUNTEER, User.Role.COORDINATOR)
 LIST_LIMIT = 25
-RISE_WINDOW = datetime.timedelta(days=28)
-RISE_BY = 2
-TREND_DAYS = 365
 
 
 def _core_member_name(circle):
@@ -481,7 +478,7 @@ def dashboard(request):
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
-    rises = _recent_rises(circles, now) if user.is_coordinator else None
+    rises = risk.recent_rises(circles, now) if user.is_coordinator else None
     return render(
         request,
         "circles/minutes/dashboard.html",
@@ -503,181 +500,23 @@ def dashboard(request):
     )
 
 
-# Dynamic-risk trend ------------------------------------------------------------------------
-
-
-def find_rises(points):
-    """Rises in a series of ``(date, value)`` (value 0–3 or None), oldest first.
-
-    A rise is a rating reaching 3, or a rating at least ``RISE_BY`` above the lowest
-    rating in the ``RISE_WINDOW`` before it. Returns ``{index: (from_value, reason)}``.
-    """
-    rises = {}
-    previous = None
-    for index, (when, value) in enumerate(points):
-        if value is None:
-            continue
-        window = [v for d, v in points[:index] if v is not None and when - RISE_WINDOW <= d < when]
-        if window and value - min(window) >= RISE_BY:
-            rises[index] = (min(window), f"up {value - min(window)} in 4 weeks")
-        elif value == 3 and (previous is None or previous < 3):
-            rises[index] = (previous, "reached 3")
-        previous = value
-    return rises
-
-
-def _trend_notes(notes):
-    return (
-        notes.exclude(status=MeetingNote.Status.DRAFT)
-        .select_related("meeting")
-        .order_by("meeting__starts_at", "pk")
-    )
-
-
-def _recent_rises(circles, now):
-    """Rises in the last four weeks across the user's open circles (one query)."""
-    since = now - RISE_WINDOW * 2
-    notes = _trend_notes(
-        MeetingNote.objects.filter(
-            meeting__circle__in=circles.open(), meeting__starts_at__gte=since
-        )
-    ).select_related("meeting__circle__core_member")
-    # Only what the rise scan and its list use: minutes' text stays in the database.
-    notes = notes.only(
-        *MeetingNote.RISK_FIELDS,
-        "meeting_id",
-        "meeting__starts_at",
-        "meeting__circle_id",
-        "meeting__circle__name",
-        "meeting__circle__core_member_id",
-        "meeting__circle__core_member__reference",
-    )
-    by_circle = {}
-    for note in notes:
-        by_circle.setdefault(note.meeting.circle, []).append(note)
-    found = []
-    for circle, circle_notes in by_circle.items():
-        for field in MeetingNote.RISK_FIELDS:
-            points = [(n.meeting.starts_at, getattr(n, field)) for n in circle_notes]
-            for index, (_start, reason) in find_rises(points).items():
-                if points[index][0] >= now - RISE_WINDOW:
-                    found.append(
-                        {
-                            "circle": circle,
-                            "label": RISK_SHORT_LABELS[field],
-                            "when": points[index][0],
-                            "value": points[index][1],
-                            "reason": reason,
-                        }
-                    )
-    return sorted(found, key=lambda rise: rise["when"], reverse=True)
-
-
-CHART_WIDTH = 600
-CHART_HEIGHT = 130
-CHART_PAD_LEFT = 28
-CHART_PAD_RIGHT = 12
-CHART_PAD_Y = 14
-
-
-def _chart(points, rises, start, end):
-    """Coordinates of one small line chart (a value 0–3 over time) for the SVG template."""
-    span = max((end - start).total_seconds(), 1)
-    inner_w = CHART_WIDTH - CHART_PAD_LEFT - CHART_PAD_RIGHT
-    inner_h = CHART_HEIGHT - 2 * CHART_PAD_Y
-
-    def x(when):
-        return round(CHART_PAD_LEFT + inner_w * (when - start).total_seconds() / span, 1)
-
-    def y(value):
-        return round(CHART_PAD_Y + inner_h * (3 - value) / 3, 1)
-
-    dots = [
-        {
-            "x": x(when),
-            "y": y(value),
-            "value": value,
-            "when": when,
-            "rise": index in rises,
-            "reason": rises.get(index, (None, ""))[1],
-        }
-        for index, (when, value) in enumerate(points)
-        if value is not None
-    ]
-    return {
-        "dots": dots,
-        "polyline": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
-        "grid": [{"value": v, "y": y(v)} for v in range(4)],
-    }
-
-
 @require_GET
 def risk_trend(request, core_member_pk):
     """The dynamic-risk observations of one Core Member over the last year."""
     core_member = core_member_for_user(request.user, core_member_pk, FULL)
     log_access(request, AccessLog.Action.VIEW, core_member, detail="dynamic-risk trend")
-    now = timezone.now()
-    start = now - datetime.timedelta(days=TREND_DAYS)
-    notes = list(
-        _trend_notes(
-            MeetingNote.objects.filter(
-                meeting__circle__core_member=core_member, meeting__starts_at__gte=start
-            )
-        )
-    )
-    if notes:
-        start = min(start, notes[0].meeting.starts_at)
-        start = max(start, notes[0].meeting.starts_at - datetime.timedelta(days=7))
-    charts = []
-    all_rises = []
-    flagged = {}
-    for field in MeetingNote.RISK_FIELDS:
-        points = [(note.meeting.starts_at, getattr(note, field)) for note in notes]
-        rises = find_rises(points)
-        for index, (_from, reason) in rises.items():
-            flagged[(index, field)] = reason
-            all_rises.append(
-                {
-                    "label": RISK_SHORT_LABELS[field],
-                    "when": points[index][0],
-                    "value": points[index][1],
-                    "reason": reason,
-                }
-            )
-        charts.append(
-            {
-                "field": field,
-                "label": RISK_SHORT_LABELS[field],
-                "observed": sum(1 for _when, value in points if value is not None),
-                **_chart(points, rises, start, now),
-            }
-        )
-    rows = [
-        {
-            "note": note,
-            "cells": [
-                {"value": getattr(note, field), "rise": flagged.get((index, field), "")}
-                for field in MeetingNote.RISK_FIELDS
-            ],
-        }
-        for index, note in enumerate(notes)
-    ]
-    rows.reverse()  # newest first in the table
+    trend = risk.trend(core_member, timezone.now())
     return render(
         request,
         "circles/minutes/risk_trend.html",
         {
             "core_member": core_member,
-            "charts": charts,
-            "rows": rows,
-            "rises": sorted(all_rises, key=lambda rise: rise["when"], reverse=True),
+            **trend,
             "labels": [RISK_SHORT_LABELS[field] for field in MeetingNote.RISK_FIELDS],
-            "start": start,
-            "end": now,
-            "width": CHART_WIDTH,
-            "mid": CHART_WIDTH // 2,
-            "height": CHART_HEIGHT,
-            "pad_left": CHART_PAD_LEFT,
-            "right": CHART_WIDTH - CHART_PAD_RIGHT,
+            "width": risk.CHART_WIDTH,
+            "mid": risk.CHART_WIDTH // 2,
+            "height": risk.CHART_HEIGHT,
+            "pad_left": risk.CHART_PAD_LEFT,
+            "right": risk.CHART_WIDTH - risk.CHART_PAD_RIGHT,
         },
     )

@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import AccessLog
 from circles import services
 from circles.models import Concern, MeetingNote
+from circles.risk import find_rises
 from circles.tests.factories import MeetingFactory, launchable_circle
-from circles.views_minutes import find_rises
 
 pytestmark = pytest.mark.django_db
 
