@@ -91,7 +91,7 @@ admin.site.register(TOTPDevice, TwoFactorDeviceAdmin)
 admin.site.register(StaticDevice, TwoFactorDeviceAdmin)
 
 
-# --- Notifications (issue 7) ----------------------------------------------------------
+# --- Notifications ----------------------------------------------------------
 from .models import Notification  # noqa: E402
 
 

@@ -102,7 +102,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["last_name", "first_name"]
         indexes = [
             # Lists in name order (the volunteer pool: 50,000 at national scale) read a
-            # page from this index instead of sorting everyone (issue 10).
+            # page from this index instead of sorting everyone.
             models.Index(fields=["last_name", "first_name", "id"], name="user_name_order"),
         ]
         constraints = [

@@ -1,5 +1,5 @@
 """The notifications bell (every user, own notifications only) and the managers'
-operations page for the reminder sweep (issue 7)."""
+operations page for the reminder sweep."""
 
 import datetime
 

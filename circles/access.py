@@ -31,7 +31,7 @@ def _granted(user, codename):
 
     One ``pk IN (direct UNION ALL via group)`` semi-join rather than two OR-ed EXISTS:
     PostgreSQL then starts from the user's few grants instead of scanning every circle
-    (at national scale the coordinator dashboard went from 2.5 s to 20 ms; issue 10).
+    (at national scale the coordinator dashboard went from 2.5 s to 20 ms).
     """
     direct = CircleUserObjectPermission.objects.filter(
         user=user, permission__codename=codename

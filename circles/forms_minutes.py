@@ -1,4 +1,4 @@
-"""Forms for minutes, observations, contacts, concerns and their review (issue 5).
+"""Forms for minutes, observations, contacts, concerns and their review.
 
 Forms validate input; the services in circles/services.py do the writing.
 """

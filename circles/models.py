@@ -708,7 +708,7 @@ class SweepRun(models.Model):
 
 class FollowUpCheck(models.Model):
     """A check with the police or probation, 12 or 24 months after the circle's launch,
-    of whether the Core Member was recalled or reconvicted (issue 8).
+    of whether the Core Member was recalled or reconvicted.
 
     Its presence separates "nothing happened" from "never checked": the outcome report
     counts a circle as followed up only when the check for that period is recorded.

@@ -1,4 +1,4 @@
-"""Outcomes (issue 8): a circle's 12- and 24-month follow-up checks."""
+"""Outcomes: a circle's 12- and 24-month follow-up checks."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """URL patterns included by this app's urls.py (kept apart so that work on it does not collide).
 
-Minutes, observations, contacts, concerns, the dashboards and the risk trend (issue 5).
+Minutes, observations, contacts, concerns, the dashboards and the risk trend.
 """
 
 from django.urls import path

@@ -217,7 +217,7 @@ def detail(request, pk):
 
 @require_GET
 def note_detail(request, pk, meeting_pk):
-    # The page, its review and observation forms live in views_minutes (issue 5).
+    # The page, its review and observation forms live in views_minutes.
     from circles.views_minutes import render_note_detail
 
     note = note_for_user(request.user, pk, meeting_pk)
@@ -227,7 +227,7 @@ def note_detail(request, pk, meeting_pk):
 
 @require_GET
 def concern_detail(request, pk, concern_pk):
-    # The page and its triage forms live in views_minutes (issue 5).
+    # The page and its triage forms live in views_minutes.
     from circles.views_minutes import render_concern_detail
 
     concern = concern_for_user(request.user, pk, concern_pk)

@@ -1,4 +1,4 @@
-"""Minutes, observations, contacts and concerns (issue 5): the volunteer's start page, the
+"""Minutes, observations, contacts and concerns: the volunteer's start page, the
 minutes form, the coordinator's dashboard and review, concern triage, the risk trend.
 
 Access: every object is reached through ``circles.access`` (404 unseen, 403 read-only);

@@ -61,7 +61,7 @@ def core_member_ids_visible_to(user, perm=IDENTITY):
 
     For coordinators and liaisons these are the grant rows themselves: PostgreSQL plans
     ``core_member_id IN (grants)`` from the user's few grants, where the EXISTS form
-    made it scan every waiting record at national scale (issue 10).
+    made it scan every waiting record at national scale.
     """
     if (
         user.is_authenticated

@@ -1,4 +1,4 @@
-"""Outcomes after referral (issue 8): recalls, reconvictions and follow-up checks.
+"""Outcomes after referral: recalls, reconvictions and follow-up checks.
 
 - ``outcome_record``: a recall to prison or a reconviction of a Core Member, told to the
   coordinator by the police or probation.

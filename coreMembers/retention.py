@@ -1,4 +1,4 @@
-"""Data-subject rights and retention for Core Members (issue 9, part 6).
+"""Data-subject rights and retention for Core Members.
 
 - ``subject_access_export``: everything held about one Core Member, as a dictionary
   ready for JSON, with volunteers' identities redacted.
@@ -215,7 +215,7 @@ def core_member_erase(
         CircleMembership.objects.filter(circle__in=circles),
         Covenant.objects.filter(circle__in=circles),
         milestones,
-        # Outcomes (issue 8): both PROTECT their circle, so they go before it.
+        # Outcomes: both PROTECT their circle, so they go before it.
         FollowUpCheck.objects.filter(circle__in=circles),
         OutcomeEvent.objects.filter(core_member=core_member),
     ]

@@ -1,4 +1,4 @@
-"""Outcomes (issue 8): a Core Member's recalls and reconvictions."""
+"""Outcomes: a Core Member's recalls and reconvictions."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Data-subject rights and retention (issue 9): manager-only pages."""
+"""Data-subject rights and retention: manager-only pages."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Outcome pages (issue 8): recalls and reconvictions, and the 12/24-month follow-up checks.
+"""Outcome pages: recalls and reconvictions, and the 12/24-month follow-up checks.
 
 For the Core Member's coordinator and managers only: the outcomes page needs the full
 record, recording needs the right to change it (a follow-up check: the right to change

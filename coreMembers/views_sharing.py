@@ -1,4 +1,4 @@
-"""Shared records (issue 6): compose, approve, inbox, acknowledge, print.
+"""Shared records: compose, approve, inbox, acknowledge, print.
 
 Every read of a record is access-logged; sharing, approving, declining and
 acknowledging are logged too. Liaisons reach only records sent to them

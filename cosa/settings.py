@@ -291,7 +291,7 @@ COSA_MINUTES_DUE_HOURS = 48
 # after the decision, unless they are assigned to the Core Member.
 COSA_REFERRER_SEES_DAYS = env_int("COSA_REFERRER_SEES_DAYS", 90, minimum=0)
 
-# --- Reminders and notifications (issue 7, DESIGN §5) --------------------------------
+# --- Reminders and notifications (DESIGN §5) --------------------------------
 # The sweep runs every few minutes from the one beat entry in cosa/celery.py; these
 # say when each kind of reminder comes due. Times are stored in UTC; a date-only
 # reminder (reviews, DBS) comes due at COSA_REMINDER_DAY_TIME local time.
@@ -323,7 +323,7 @@ COSA_SWEEP_LATE_AFTER_SECONDS = 15 * 60
 COSA_SWEEP_HISTORY_DAYS = 14
 # --- end of reminders settings --------------------------------------------------------
 
-# --- Shared records: acknowledgement due times (issue 6) ------------------------------
+# --- Shared records: acknowledgement due times ------------------------------
 # Set on each recipient (RecordRecipient.acknowledge_due_at) when a record is shared;
 # RecordRecipient.objects.overdue() is what dashboards and reminders read.
 # PRIORITY counts working days (Monday to Friday; bank holidays are not known here).

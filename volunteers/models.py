@@ -36,7 +36,7 @@ class VolunteerQuerySet(models.QuerySet):
                 .values("recheck_due_on")[:1]
             ),
             # A correlated count, not a join and GROUP BY: a page of the pool then
-            # counts for its 25 rows only, not for every volunteer (issue 10).
+            # counts for its 25 rows only, not for every volunteer.
             circle_count=Coalesce(
                 models.Subquery(
                     memberships.filter(volunteer=models.OuterRef("pk"), left_on__isnull=True)

@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the bell and the operations page (issue 7)."""
+"""Permission-matrix rows for the bell and the operations page."""
 
 from accounts.models import Notification
 from cosa.tests.matrix_support import expect, only

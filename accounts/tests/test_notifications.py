@@ -1,4 +1,4 @@
-"""The bell, notify() and its e-mail task, and the managers' operations page (issue 7)."""
+"""The bell, notify() and its e-mail task, and the managers' operations page."""
 
 import datetime
 import smtplib

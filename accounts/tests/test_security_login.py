@@ -1,4 +1,4 @@
-"""Two-factor login, lockout and the security log (issue 9, parts 1, 2 and 5)."""
+"""Two-factor login, lockout and the security log."""
 
 import pytest
 from django.test import Client, override_settings

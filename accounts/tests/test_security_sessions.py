@@ -1,4 +1,4 @@
-"""Session limits, password rules and hashing (issue 9, parts 2 and 3)."""
+"""Session limits, password rules and hashing."""
 
 import pytest
 from django.conf import settings

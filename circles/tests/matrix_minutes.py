@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the minutes, concerns, dashboards and trend (issue 5).
+"""Permission-matrix rows for the minutes, concerns, dashboards and trend.
 
 In the world, circle A's meeting has SUBMITTED minutes written by ``volunteer_in_circle``
 and a RED concern raised by them; an empty POST re-renders a form with errors (200).

@@ -1,4 +1,4 @@
-"""Concerns from a phone: RED alerts the coordinator at once, detail-free; triage (issue 5)."""
+"""Concerns from a phone: RED alerts the coordinator at once, detail-free; triage."""
 
 import datetime
 

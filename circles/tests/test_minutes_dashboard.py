@@ -1,5 +1,5 @@
 """The volunteer start page, the coordinator dashboard and the risk trend: content, order,
-access and pinned query counts (issue 5)."""
+access and pinned query counts."""
 
 import datetime
 

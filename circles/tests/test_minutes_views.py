@@ -1,4 +1,4 @@
-"""Minutes from a phone: writing, editing, observations, review, contacts (issue 5).
+"""Minutes from a phone: writing, editing, observations, review, contacts.
 
 Negative paths first: outsiders 404, read-only 403, bad input leaves nothing written.
 """

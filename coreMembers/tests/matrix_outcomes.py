@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the outcome pages (issue 8): recalls, reconvictions and
+"""Permission-matrix rows for the outcome pages: recalls, reconvictions and
 the 12/24-month follow-up checks. The Core Member's coordinator and managers only."""
 
 from cosa.tests.matrix_support import expect

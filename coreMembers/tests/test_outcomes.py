@@ -1,4 +1,4 @@
-"""Outcomes (issue 8): constraints, the services, erasure and subject access.
+"""Outcomes: constraints, the services, erasure and subject access.
 
 The ended circle of the fixture launched 800 days ago and ended 400 days ago: its
 12-month follow-up fell due 435 days ago (launch + 365), its 24-month one 70 days ago

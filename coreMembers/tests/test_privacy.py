@@ -1,4 +1,4 @@
-"""Subject access, legal hold, retention and erasure (issue 9, part 6)."""
+"""Subject access, legal hold, retention and erasure."""
 
 import datetime
 import json

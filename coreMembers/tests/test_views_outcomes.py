@@ -1,4 +1,4 @@
-"""Outcome pages (issue 8): the Core Member's outcomes, recording a recall or
+"""Outcome pages: the Core Member's outcomes, recording a recall or
 reconviction, and the 12/24-month follow-up check of an ended circle.
 
 The circle launched 800 days ago and ended 400 days ago: the 12-month check was due

@@ -1,4 +1,4 @@
-"""Hostile input on every form and POST endpoint (issue 9, part 7), with Hypothesis.
+"""Hostile input on every form and POST endpoint, with Hypothesis.
 
 For each URL pattern that some actor may POST to (read from the permission matrix),
 an actor allowed to post sends generated data: the form's own field names (read

@@ -1,4 +1,4 @@
-"""Security headers on every response, and Django's deployment check (issue 9, part 4)."""
+"""Security headers on every response, and Django's deployment check."""
 
 import os
 import secrets

@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the report pages and exports (issue 8)."""
+"""Permission-matrix rows for the report pages and exports."""
 
 from cosa.tests.matrix_support import STAFF, expect, only
 

@@ -1,4 +1,4 @@
-"""Recall and reconviction during and after the circle at 12 and 24 months (issue 8),
+"""Recall and reconviction during and after the circle at 12 and 24 months,
 against a fixture worked out by hand.
 
 Period 1 April to 30 June 2026 (clock frozen at noon on 30 June 2026). Follow-up counts

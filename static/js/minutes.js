@@ -1,4 +1,4 @@
-// Minutes and concern forms (issue 5): progressive enhancement only; every field
+// Minutes and concern forms: progressive enhancement only; every field
 // works without this script. No inline handlers: a strict CSP is in force.
 (function () {
   "use strict";
