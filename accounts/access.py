@@ -19,19 +19,18 @@ def revoke(user_or_group, obj, *codenames):
 
 
 def revoke_all(user):
-    """Remove every object permission and group a user holds (deactivation)."""
-    from circles.models import CircleUserObjectPermission
-    from coreMembers.models import (
-        CoreMemberUserObjectPermission,
-        InformationSharingRecordUserObjectPermission,
-    )
+    """Remove every object permission and group a user holds (deactivation).
 
-    for model in (
-        CircleUserObjectPermission,
-        CoreMemberUserObjectPermission,
-        InformationSharingRecordUserObjectPermission,
-    ):
-        model.objects.filter(user=user).delete()
+    Every object-permission table counts, the apps' direct-foreign-key ones included,
+    found by their base class: a table added later is revoked too, and this bottom
+    layer names none of the apps above it.
+    """
+    from django.apps import apps
+    from guardian.models import UserObjectPermissionBase
+
+    for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase):
+            model.objects.filter(user=user).delete()
     user.groups.clear()
 
 

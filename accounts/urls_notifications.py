@@ -16,5 +16,4 @@ urlpatterns = [
         views_notifications.notifications_read_all,
         name="notifications_read_all",
     ),
-    path("operations/", views_notifications.operations, name="operations"),
 ]

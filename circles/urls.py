@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import urls_follow_up, urls_minutes, views
+from . import urls_follow_up, urls_minutes, views, views_operations
 
 app_name = "circles"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("export.csv", views.export, name="export"),
+    path("reminders/operations/", views_operations.operations, name="reminders_operations"),
     path("new/<int:core_member_pk>/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/meetings/<int:meeting_pk>/notes/", views.note_detail, name="note_detail"),

@@ -1,7 +1,7 @@
-"""Permission-matrix rows for the bell and the operations page."""
+"""Permission-matrix rows for the bell."""
 
 from accounts.models import Notification
-from cosa.tests.matrix_support import expect, only
+from cosa.tests.matrix_support import expect
 
 
 def _owners_notification(w):
@@ -22,5 +22,4 @@ ROWS = {
         expect(405, 404, owner=(405, 302)),
     ),
     "accounts:notifications_read_all": (lambda w: {}, expect(405, 302)),
-    "accounts:operations": (lambda w: {}, only(("manager",), 200, 403)),
 }

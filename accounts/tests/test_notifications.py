@@ -280,17 +280,17 @@ def test_the_bell_costs_one_query_per_page(client, django_assert_num_queries):
 )
 def test_operations_page_refuses_everyone_but_managers(client, factory):
     client.force_login(factory())
-    assert client.get(reverse("accounts:operations")).status_code == 403
+    assert client.get(reverse("circles:reminders_operations")).status_code == 403
 
 
 def test_operations_page_needs_a_login(client):
-    response = client.get(reverse("accounts:operations"))
+    response = client.get(reverse("circles:reminders_operations"))
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 def test_operations_page_warns_when_the_sweep_has_never_run(client):
     client.force_login(ManagerFactory())
-    response = client.get(reverse("accounts:operations"))
+    response = client.get(reverse("circles:reminders_operations"))
     assert response.status_code == 200
     assert b'data-testid="sweep-late"' in response.content
     assert b"It has never run" in response.content
@@ -302,7 +302,7 @@ def test_operations_page_warns_when_the_sweep_is_late(client, settings):
     SweepRun.objects.create(started_at=now - late, finished_at=now - late, created=2, enqueued=2)
     client.force_login(ManagerFactory())
 
-    response = client.get(reverse("accounts:operations"))
+    response = client.get(reverse("circles:reminders_operations"))
 
     assert b'data-testid="sweep-late"' in response.content
     assert b"The reminder sweep is late" in response.content
@@ -330,7 +330,7 @@ def test_operations_page_shows_backlog_and_failures_when_on_time(client):
     Reminder.objects.create(object_id=4, period="a", due_at=now, sent_at=now, **common)
     client.force_login(manager)
 
-    response = client.get(reverse("accounts:operations"))
+    response = client.get(reverse("circles:reminders_operations"))
 
     content = response.content.decode()
     assert 'data-testid="sweep-late"' not in content
@@ -344,6 +344,6 @@ def test_operations_page_says_when_the_last_sweep_failed(client):
     now = timezone.now()
     SweepRun.objects.create(started_at=now, finished_at=now, error="OperationalError('gone')")
     client.force_login(ManagerFactory())
-    response = client.get(reverse("accounts:operations"))
+    response = client.get(reverse("circles:reminders_operations"))
     assert b'data-testid="sweep-failed"' in response.content
     assert b"OperationalError" in response.content

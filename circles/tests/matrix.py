@@ -23,6 +23,8 @@ def _change_page(post=200):
 ROWS = {
     "circles:index": (lambda w: {}, only(STAFF + VOLUNTEERS, 200, 403)),
     "circles:export": (lambda w: {}, only(STAFF, 200, 403)),
+    # The reminder sweep's operations page: managers only.
+    "circles:reminders_operations": (lambda w: {}, only(("manager",), 200, 403)),
     "circles:detail": (
         lambda w: {"pk": w.objects["circle"].pk},
         only(("manager", "owner", "volunteer_in_circle"), 200, 404),
