@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from cosa.admin_mixins import (
+from accounts.admin_base import (
     CosaHistoryAdmin,
     CosaModelAdmin,
     NoAddOrChangeAdminMixin,

@@ -6,7 +6,7 @@ codes are issued on the managers' page beside each user (accounts.two_factor).
 
 from django.contrib import admin
 
-from cosa.admin_mixins import ReadOnlyAdminMixin
+from accounts.admin_base import ReadOnlyAdminMixin
 
 from .models import EnrolmentCode
 

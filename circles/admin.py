@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cosa.admin_mixins import CosaHistoryAdmin, CosaModelAdmin, NoAddOrChangeAdminMixin
+from accounts.admin_base import CosaHistoryAdmin, CosaModelAdmin, NoAddOrChangeAdminMixin
 
 from .models import (
     Circle,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cosa.admin_mixins import CosaHistoryAdmin, CosaModelAdmin, ReadOnlyAdminMixin
+from accounts.admin_base import CosaHistoryAdmin, CosaModelAdmin, ReadOnlyAdminMixin
 
 from .models import (
     CoreMember,

@@ -2,6 +2,6 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class CosaAdminConfig(AdminConfig):
-    """Django's admin with the project's site (``cosa.admin_site``) as ``admin.site``."""
+    """Django's admin with the project's site (``accounts.admin_site``) as ``admin.site``."""
 
-    default_site = "cosa.admin_site.CosaAdminSite"
+    default_site = "accounts.admin_site.CosaAdminSite"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cosa.admin_mixins import CosaHistoryAdmin
+from accounts.admin_base import CosaHistoryAdmin
 
 from .models import (
     DBSCheck,

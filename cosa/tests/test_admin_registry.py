@@ -16,11 +16,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin_base import AdminGuardMixin, CosaHistoryAdmin
+from accounts.admin_site import CosaAdminSite
 from accounts.models import AccessLog, User
 from circles.models import MeetingNote, MeetingObservation
 from coreMembers.models import CoreMember, InformationSharingRecord, ReferralDocument
-from cosa.admin_mixins import AdminGuardMixin, CosaHistoryAdmin
-from cosa.admin_site import CosaAdminSite
 from cosa.tests.admin_support import (
     REWRITTEN,
     a_row,

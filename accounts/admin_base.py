@@ -2,7 +2,7 @@
 
 Every admin on the site has ``AdminGuardMixin`` outermost: the project's admins by
 deriving from ``CosaModelAdmin`` or ``CosaHistoryAdmin``, any other admin because
-the site (``cosa.admin_site.CosaAdminSite``) mixes the guard in when it is registered.
+the site (``accounts.admin_site.CosaAdminSite``) mixes the guard in when it is registered.
 """
 
 from django.apps import apps
@@ -116,7 +116,7 @@ class AdminGuardMixin:
         return version.instance if version is not None else None
 
 
-# The views the guard must be outermost on (``cosa.admin_site`` checks at registration).
+# The views the guard must be outermost on (``accounts.admin_site`` checks at registration).
 GUARDED_VIEWS = (
     "history_form_view",
     "history_view",

@@ -7,7 +7,7 @@ Installed as Django's default site (``cosa.apps.CosaAdminConfig``), so the
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 
-from cosa.admin_mixins import GUARDED_VIEWS, AdminGuardMixin
+from accounts.admin_base import GUARDED_VIEWS, AdminGuardMixin
 
 
 class CosaAdminSite(admin.AdminSite):
