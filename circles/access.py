@@ -24,6 +24,10 @@ from circles.models import (
 
 VIEW = "view"
 CHANGE = "change"
+# Write minutes or log a contact: the circle's volunteers and its coordinator (change
+# grant); managers read minutes but do not write them.
+WRITE = "write"
+WRITERS = (User.Role.VOLUNTEER, User.Role.COORDINATOR)
 
 
 def _granted(user, codename):
@@ -72,6 +76,9 @@ def _visible_circle(user, pk):
 
 def _require(user, circle, perm, roles):
     """Refuse (403) what a user who sees ``circle`` may not do there."""
+    if perm == WRITE:
+        roles = WRITERS if roles is None else roles
+        perm = CHANGE if user.is_case_staff else VIEW
     if roles is not None and user.role not in roles:
         raise PermissionDenied("This page is not for your role.")
     if perm == CHANGE and not can_change_circle(user, circle):
@@ -121,6 +128,20 @@ def note_for_user(user, circle_pk, meeting_pk, perm=VIEW, *, roles=None):
     _require(user, meeting.circle, perm, roles)
     note.meeting = meeting
     return note
+
+
+def minutes_to_write_for_user(user, circle_pk, meeting_pk):
+    """The meeting and its minutes (None if not begun) for someone who may write them:
+    404 unseen; 403 for managers, for minutes someone else began, or reviewed minutes."""
+    meeting = meeting_for_user(user, circle_pk, meeting_pk, WRITE)
+    note = MeetingNote.objects.filter(meeting=meeting).first()
+    if note is not None:
+        if note.author_id != user.pk:
+            raise PermissionDenied("Only the author can change these minutes.")
+        if not note.is_editable:
+            raise PermissionDenied("Reviewed minutes are read-only.")
+        note.meeting = meeting
+    return meeting, note
 
 
 def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):

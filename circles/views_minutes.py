@@ -21,12 +21,12 @@ from accounts.models import AccessLog, User
 from circles import risk, services
 from circles.access import (
     CHANGE,
-    VIEW,
+    WRITE,
     can_change_circle,
     circle_for_user,
     circles_visible_to,
     concern_for_user,
-    meeting_for_user,
+    minutes_to_write_for_user,
     note_for_user,
 )
 from circles.forms_minutes import (
@@ -51,7 +51,6 @@ from coreMembers.access import FULL, core_member_for_user, core_member_ids_visib
 from coreMembers.models import RecordRecipient
 from cosa.views import add_service_errors, roles_required
 
-WRITERS = (User.Role.VOLUNTEER, User.Role.COORDINATOR)
 LIST_LIMIT = 25
 
 
@@ -117,26 +116,9 @@ def mine(request):
 # Minutes ----------------------------------------------------------------------------------
 
 
-def _writable_meeting(request, pk, meeting_pk):
-    """The meeting, with its minutes if any, for a user who may write them; 404/403 else."""
-    user = request.user
-    # Managers read minutes; they do not write them.
-    meeting = meeting_for_user(
-        user, pk, meeting_pk, CHANGE if user.is_case_staff else VIEW, roles=WRITERS
-    )
-    note = MeetingNote.objects.filter(meeting=meeting).first()
-    if note is not None:
-        if note.author_id != user.pk:
-            raise PermissionDenied("Only the author can change these minutes.")
-        if not note.is_editable:
-            raise PermissionDenied("Reviewed minutes are read-only.")
-        note.meeting = meeting
-    return meeting, note
-
-
 @require_http_methods(["GET", "POST"])
 def note_write(request, pk, meeting_pk):
-    meeting, note = _writable_meeting(request, pk, meeting_pk)
+    meeting, note = minutes_to_write_for_user(request.user, pk, meeting_pk)
     circle = meeting.circle
     if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at > timezone.now():
         messages.error(request, "Minutes can be written once the meeting has taken place.")
@@ -262,16 +244,10 @@ def note_review(request, pk, meeting_pk):
 # Contacts and emergency meetings ---------------------------------------------------------
 
 
-def _writable_circle(request, pk):
-    user = request.user
-    # Contacts are logged by the circle's volunteers or coordinator.
-    return circle_for_user(user, pk, CHANGE if user.is_case_staff else VIEW, roles=WRITERS)
-
-
 @require_http_methods(["GET", "POST"])
 def contact_log(request, pk):
     """A one-to-one or phone contact that happened; then its minutes."""
-    circle = _writable_circle(request, pk)
+    circle = circle_for_user(request.user, pk, WRITE)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -33,6 +33,10 @@ from coreMembers.models import (
 FULL = "view_coremember"
 CHANGE = "change_coremember"
 IDENTITY = "view_identity"
+# What may be done with a shared record (record_for_user).
+RECORD_READ = "view"
+RECORD_ACKNOWLEDGE = "acknowledge"
+RECORD_CHANGE = "change"
 
 
 def _core_member_granted(user, codename):
@@ -160,7 +164,7 @@ def _record_core_member_granted(user):
     )
 
 
-def record_for_user(user, pk, perm="view"):
+def record_for_user(user, pk, perm=RECORD_READ):
     record = (
         records_visible_to(user)
         .filter(pk=pk)
@@ -169,9 +173,9 @@ def record_for_user(user, pk, perm="view"):
     )
     if record is None:
         raise Http404("No such record.")
-    if perm == "acknowledge" and not record.recipients.filter(liaison=user).exists():
+    if perm == RECORD_ACKNOWLEDGE and not record.recipients.filter(liaison=user).exists():
         raise PermissionDenied("Only a recipient acknowledges a record.")
-    if perm == "change" and not user.is_case_staff:
+    if perm == RECORD_CHANGE and not user.is_case_staff:
         raise PermissionDenied("You may read this record but not change it.")
     return record
 

@@ -157,11 +157,6 @@ def audit_trail(request, pk):
 # Changing a record ----------------------------------------------------------------------------
 
 
-def _core_member_to_change(user, pk):
-    """The Core Member for an edit: 404 unseen, 403 for liaisons and read-only staff."""
-    return core_member_for_user(user, pk, CHANGE)
-
-
 def _posted(request, *, files=False):
     """Bind a form on every POST, even an empty one, so a missing field is an error."""
     if request.method != "POST":
@@ -247,7 +242,7 @@ def referral_create(request):
             core_member_pk = int(request.GET["core_member"])
         except ValueError:
             raise Http404("No such Core Member.") from None
-        core_member = _core_member_to_change(request.user, core_member_pk)
+        core_member = core_member_for_user(request.user, core_member_pk, CHANGE)
     form = ReferralForm(
         _posted(request),
         _posted(request, files=True),
@@ -507,7 +502,7 @@ def referral_document(request, pk, document_pk):
 
 @require_http_methods(["GET", "POST"])
 def _record_edit(request, pk, form_class, *, title, anchor, done):
-    core_member = _core_member_to_change(request.user, pk)
+    core_member = core_member_for_user(request.user, pk, CHANGE)
     form = form_class(_posted(request), instance=core_member)
     if request.method == "GET":
         log_access(request, AccessLog.Action.VIEW, core_member, detail=f"edit form: {anchor}")
@@ -558,7 +553,7 @@ def statutory_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def _record_add(request, pk, form_class, *, service, title, anchor, done, submit, **form_kwargs):
     """A form page whose valid POST calls ``service(core_member=..., **cleaned_data)``."""
-    core_member = _core_member_to_change(request.user, pk)
+    core_member = core_member_for_user(request.user, pk, CHANGE)
     form = form_class(_posted(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,7 +18,14 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.models import Concern, Meeting
 from coreMembers import services
-from coreMembers.access import CHANGE, core_member_for_user, record_for_user, records_visible_to
+from coreMembers.access import (
+    CHANGE,
+    RECORD_ACKNOWLEDGE,
+    RECORD_CHANGE,
+    core_member_for_user,
+    record_for_user,
+    records_visible_to,
+)
 from coreMembers.forms_sharing import AcknowledgeForm, DeclineForm, RecordFilterForm, RecordForm
 from coreMembers.models import InformationSharingRecord, RecordRecipient
 from cosa.views import add_service_errors, paginate, roles_required
@@ -140,7 +147,7 @@ def record_detail(request, pk):
 
 @require_POST
 def record_acknowledge(request, pk):
-    record = record_for_user(request.user, pk, "acknowledge")
+    record = record_for_user(request.user, pk, RECORD_ACKNOWLEDGE)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -158,7 +165,7 @@ def record_acknowledge(request, pk):
 
 @require_POST
 def record_approve(request, pk):
-    record = record_for_user(request.user, pk, "change")
+    record = record_for_user(request.user, pk, RECORD_CHANGE)
     try:
         services.record_approve_override(record=record, acting_user=request.user)
     except ValidationError as error:
@@ -171,7 +178,7 @@ def record_approve(request, pk):
 
 @require_POST
 def record_decline(request, pk):
-    record = record_for_user(request.user, pk, "change")
+    record = record_for_user(request.user, pk, RECORD_CHANGE)
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
@@ -297,7 +304,7 @@ def record_compose(request, pk):
 @require_http_methods(["GET", "POST"])
 def record_addendum(request, pk):
     """A correction or update to a shared record: a record of its own, shared the same way."""
-    original = record_for_user(request.user, pk, "change")
+    original = record_for_user(request.user, pk, RECORD_CHANGE)
     if not original.is_shared:
         messages.info(request, "This record has not been shared: change the draft instead.")
         return redirect("core_members:record_edit", pk=original.pk)
@@ -330,7 +337,7 @@ def record_addendum(request, pk):
 @require_http_methods(["GET", "POST"])
 def record_edit(request, pk):
     """Change and send a draft (or a declined override). A shared record is never changed."""
-    record = record_for_user(request.user, pk, "change")
+    record = record_for_user(request.user, pk, RECORD_CHANGE)
     if record.is_shared:
         raise PermissionDenied("A shared record cannot be changed; add an addendum instead.")
     initial = {
