@@ -125,7 +125,11 @@ def test_no_function_takes_acting_user_and_ignores_it():
             arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
             if "acting_user" not in {argument.arg for argument in arguments}:
                 continue
-            decorated = any(ast.unparse(d).endswith("service") for d in node.decorator_list)
+            decorated = any(
+                (isinstance(d, ast.Name) and d.id == "service")
+                or (isinstance(d, ast.Attribute) and d.attr == "service")
+                for d in node.decorator_list
+            )
             used = any(
                 isinstance(each, ast.Name) and each.id == "acting_user"
                 for statement in node.body
