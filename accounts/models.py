@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cosa.services import history_user
+
 
 class Agency(models.Model):
     class Kind(models.TextChoices):
@@ -18,7 +20,7 @@ class Agency(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     region = models.CharField(max_length=100, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["name"]
@@ -96,7 +98,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], get_user=history_user)
 
     class Meta:
         ordering = ["last_name", "first_name"]

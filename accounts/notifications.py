@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from cosa.services import service
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def unread_count(user) -> int:
     return Notification.objects.for_user(user).unread().count()
 
 
+@service
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, acting_user: User) -> Notification:
     if notification.recipient_id != acting_user.pk:
@@ -155,6 +157,7 @@ def notification_mark_read(*, notification: Notification, acting_user: User) -> 
     return notification
 
 
+@service
 @transaction.atomic
 def notifications_mark_all_read(*, acting_user: User) -> int:
     return Notification.objects.for_user(acting_user).unread().update(read_at=timezone.now())

@@ -3,7 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from cosa.services import validated_save
+from cosa.services import service, validated_save
 
 MANAGERS_GROUP = "Managers"
 # Managers read every project model in the admin and change none there: every
@@ -29,6 +29,7 @@ def managers_group() -> Group:
     return group
 
 
+@service
 @transaction.atomic
 def user_create(
     *,
@@ -61,6 +62,7 @@ def user_create(
     return user
 
 
+@service
 @transaction.atomic
 def user_deactivate(*, user: User, acting_user: User | None = None) -> User:
     """Deactivate an account: it can no longer log in and sees nothing."""

@@ -36,6 +36,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AccessLog, EnrolmentCode, User
+from cosa.services import service
 
 BACKUP_CODE_COUNT = 10
 # Wrong codes allowed in one session before it is ended (the devices also throttle).
@@ -108,6 +109,7 @@ def _enrolment_code_hash(code):
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+@service
 @transaction.atomic
 def enrolment_code_issue(*, user: User, acting_user: User) -> tuple[EnrolmentCode, str]:
     """Make a one-time enrolment code for ``user``; return the row and the code (shown once).

@@ -9,6 +9,8 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from cosa.services import history_user
+
 
 class Frequency(models.TextChoices):
     WEEKLY = "WEEKLY", "Weekly"
@@ -95,7 +97,7 @@ class Circle(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = CircleQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-created_at"]
@@ -156,7 +158,7 @@ class CircleMembership(models.Model):
     leaving_reason = models.CharField(max_length=300, blank=True)
 
     objects = CircleMembershipQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["joined_on"]
@@ -196,7 +198,7 @@ class Covenant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-version"]
@@ -304,7 +306,7 @@ class Meeting(models.Model):
     CIRCLE_KINDS = (Kind.GROUP, Kind.REVIEW, Kind.EMERGENCY)
 
     objects = MeetingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["starts_at"]
@@ -414,7 +416,7 @@ class MeetingNote(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
 
-    history = HistoricalRecords(m2m_fields=[volunteers_present])
+    history = HistoricalRecords(m2m_fields=[volunteers_present], get_user=history_user)
 
     class Meta:
         ordering = ["-created_at"]
@@ -459,7 +461,7 @@ class MeetingObservation(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["created_at"]
@@ -520,7 +522,7 @@ class Concern(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-raised_at"]
@@ -571,7 +573,7 @@ class ReviewMilestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["due_on"]
@@ -737,7 +739,7 @@ class FollowUpCheck(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["circle", "months"]

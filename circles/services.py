@@ -29,7 +29,7 @@ from circles.models import (
 )
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
-from cosa.services import transition, validated_save
+from cosa.services import service, transition, validated_save
 from volunteers.models import Volunteer
 
 COORDINATOR_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
@@ -52,6 +52,7 @@ def _require_open(circle):
 # Forming and staffing -----------------------------------------------------------------
 
 
+@service
 @transaction.atomic
 def circle_form(
     *,
@@ -92,6 +93,7 @@ def _circle_move_to(circle, coordinator):
     grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
 
 
+@service
 @transaction.atomic
 def coordinator_handover(
     *, core_member: CoreMember, coordinator: User, acting_user: User, circle: Circle | None = None
@@ -120,6 +122,7 @@ def coordinator_handover(
     return core_member
 
 
+@service
 def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
     """The handover started from the circle page (see ``coordinator_handover``)."""
     coordinator_handover(
@@ -131,6 +134,7 @@ def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user:
     return circle
 
 
+@service
 @transaction.atomic
 def membership_add(
     *,
@@ -159,6 +163,7 @@ def membership_add(
     return membership
 
 
+@service
 @transaction.atomic
 def membership_end(
     *,
@@ -178,6 +183,7 @@ def membership_end(
     return membership
 
 
+@service
 @transaction.atomic
 def covenant_agree(
     *,
@@ -209,6 +215,7 @@ def covenant_agree(
     return covenant
 
 
+@service
 @transaction.atomic
 def circle_set_pattern(
     *, circle: Circle, acting_user: User | None = None, from_date=None, **pattern
@@ -293,6 +300,7 @@ def launch_checklist(circle: Circle, on=None) -> list[LaunchCondition]:
     ]
 
 
+@service
 @transaction.atomic
 def circle_launch(
     *, circle: Circle, acting_user: User, launched_on: datetime.date | None = None
@@ -318,6 +326,7 @@ def circle_launch(
     return circle
 
 
+@service
 @transaction.atomic
 def circle_step_down(*, circle: Circle, acting_user: User) -> Circle:
     transition(circle, Circle.Status.STEP_DOWN)
@@ -325,6 +334,7 @@ def circle_step_down(*, circle: Circle, acting_user: User) -> Circle:
     return circle
 
 
+@service
 @transaction.atomic
 def circle_resume(*, circle: Circle, acting_user: User) -> Circle:
     """Back from stepping down to full activity."""
@@ -335,6 +345,7 @@ def circle_resume(*, circle: Circle, acting_user: User) -> Circle:
     return circle
 
 
+@service
 @transaction.atomic
 def circle_end(
     *,
@@ -411,6 +422,7 @@ def meetings_generate(*, circle: Circle, until: datetime.date | None = None) -> 
     return len(new)
 
 
+@service
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: User) -> Meeting:
     if not reason.strip():
@@ -420,6 +432,7 @@ def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: User) -> Meeti
     return validated_save(meeting, update_fields=["status", "cancelled_reason"])
 
 
+@service
 @transaction.atomic
 def meeting_mark(*, meeting: Meeting, status: str, acting_user: User) -> Meeting:
     if (
@@ -432,6 +445,7 @@ def meeting_mark(*, meeting: Meeting, status: str, acting_user: User) -> Meeting
     return validated_save(meeting, update_fields=["status"])
 
 
+@service
 @transaction.atomic
 def meeting_log_contact(
     *,
@@ -518,6 +532,7 @@ def _check_note_writer(note, acting_user):
         raise ValidationError("Reviewed minutes are read-only.")
 
 
+@service
 @transaction.atomic
 def note_save(
     *,
@@ -571,6 +586,7 @@ def note_save(
     return note
 
 
+@service
 @transaction.atomic
 def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> MeetingNote:
     """Mark submitted minutes reviewed; the comment is shown to the circle's volunteers."""
@@ -585,6 +601,7 @@ def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> M
     )
 
 
+@service
 @transaction.atomic
 def observation_add(*, note: MeetingNote, acting_user: User, text: str) -> MeetingObservation:
     """Another volunteer's own observation on the minutes, until they are reviewed."""
@@ -615,6 +632,7 @@ def _check_concern_raiser(circle, acting_user, meeting=None):
     _check_circle_writer(circle, acting_user, on)
 
 
+@service
 @transaction.atomic
 def concern_raise(
     *,
@@ -659,6 +677,7 @@ def _check_concern_triager(concern, acting_user):
         raise ValidationError("Only the circle's coordinator triages concerns.")
 
 
+@service
 @transaction.atomic
 def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> Concern:
     _check_concern_triager(concern, acting_user)
@@ -671,6 +690,7 @@ def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> C
     )
 
 
+@service
 @transaction.atomic
 def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concern:
     _check_concern_triager(concern, acting_user)
@@ -684,6 +704,7 @@ def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concer
     return validated_save(concern)
 
 
+@service
 @transaction.atomic
 def concern_mark_shared(*, concern: Concern, record, acting_user: User) -> Concern:
     if not record.is_shared:
@@ -698,6 +719,7 @@ def concern_mark_shared(*, concern: Concern, record, acting_user: User) -> Conce
 # Reviews -----------------------------------------------------------------------------------
 
 
+@service
 @transaction.atomic
 def review_record(
     *,
@@ -727,6 +749,7 @@ def review_record(
 # The coordinator's circle page ------------------------------------------------------------
 
 
+@service
 @transaction.atomic
 def circle_change_pattern(
     *, circle: Circle, acting_user: User, **pattern
@@ -750,6 +773,7 @@ def circle_change_pattern(
     return circle, covenant
 
 
+@service
 @transaction.atomic
 def review_conclude(
     *,

@@ -7,6 +7,8 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from cosa.services import history_user
+
 
 class MappaCategory(models.IntegerChoices):
     CATEGORY_1 = 1, "Category 1 (registered sexual offender)"
@@ -81,7 +83,7 @@ class CoreMember(models.Model):
     legal_hold_since = models.DateTimeField(null=True, blank=True)
 
     objects = CoreMemberQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["reference"]
@@ -135,7 +137,7 @@ class MappaRecord(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-effective_from", "-recorded_at"]
@@ -211,7 +213,7 @@ class Referral(models.Model):
     )
 
     objects = ReferralQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -243,7 +245,7 @@ class ReferralDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     def __str__(self):
         return self.title
@@ -278,7 +280,7 @@ class RiskAssessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-assessed_on"]
@@ -317,7 +319,7 @@ class SharingAgreement(models.Model):
     )
 
     objects = SharingAgreementQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[agencies])
+    history = HistoricalRecords(m2m_fields=[agencies], get_user=history_user)
 
     class Meta:
         ordering = ["-version"]
@@ -367,7 +369,7 @@ class LiaisonAssignment(models.Model):
     ended_on = models.DateField(null=True, blank=True)
 
     objects = LiaisonAssignmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-started_on"]
@@ -467,7 +469,7 @@ class InformationSharingRecord(models.Model):
     )
 
     objects = InformationSharingRecordQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-created_at"]
@@ -564,7 +566,7 @@ class RecordRecipient(models.Model):
     response = models.TextField(blank=True)
 
     objects = RecordRecipientQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["pk"]
@@ -697,7 +699,7 @@ class OutcomeEvent(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from accounts.models import Agency, User
 from circles.models import Circle, FollowUpCheck
 from coreMembers.models import CoreMember, OutcomeEvent
-from cosa.services import validated_save
+from cosa.services import service, validated_save
 
 
 def _require_staff(user):
@@ -43,6 +43,7 @@ def events_counted_between(core_member_id, first, last):
     )
 
 
+@service
 @transaction.atomic
 def outcome_record(
     *,
@@ -119,6 +120,7 @@ def follow_up_due_on(circle: Circle, months: int) -> datetime.date | None:
     return FollowUpCheck.due_on_for(circle, months)
 
 
+@service
 @transaction.atomic
 def follow_up_record(
     *,

@@ -38,7 +38,7 @@ from coreMembers.models import (
     RecordRecipient,
     Referral,
 )
-from cosa.services import validated_save
+from cosa.services import service, validated_save
 
 CLOSED_REFERRAL_STATES = ("DECLINED", "WITHDRAWN")
 
@@ -46,6 +46,7 @@ CLOSED_REFERRAL_STATES = ("DECLINED", "WITHDRAWN")
 # Legal hold -----------------------------------------------------------------------------
 
 
+@service
 @transaction.atomic
 def legal_hold_set(*, core_member: CoreMember, acting_user: User, reason: str) -> CoreMember:
     _require_manager(acting_user)
@@ -61,6 +62,7 @@ def legal_hold_set(*, core_member: CoreMember, acting_user: User, reason: str) -
     return core_member
 
 
+@service
 @transaction.atomic
 def legal_hold_release(*, core_member: CoreMember, acting_user: User) -> CoreMember:
     _require_manager(acting_user)
@@ -147,6 +149,7 @@ def retention_due(today: datetime.date | None = None):
 # Erasure --------------------------------------------------------------------------------
 
 
+@service
 @transaction.atomic
 def core_member_erase(
     *,

@@ -24,7 +24,7 @@ from coreMembers.models import (
     RiskAssessment,
     SharingAgreement,
 )
-from cosa.services import transition, validated_save
+from cosa.services import service, transition, validated_save
 
 COORDINATOR_CORE_MEMBER_PERMS = ("view_coremember", "change_coremember", "view_identity")
 
@@ -42,6 +42,7 @@ def next_core_member_reference():
     return f"CM-{number:06d}"
 
 
+@service
 @transaction.atomic
 def core_member_assign_coordinator(
     *, core_member: CoreMember, coordinator: User, acting_user: User | None = None
@@ -57,6 +58,7 @@ def core_member_assign_coordinator(
     return core_member
 
 
+@service
 @transaction.atomic
 def referral_create(
     *,
@@ -99,6 +101,7 @@ def referral_create(
     return referral
 
 
+@service
 @transaction.atomic
 def referral_document_add(
     *, referral: Referral, title: str, file, acting_user: User | None = None
@@ -132,6 +135,7 @@ CORE_MEMBER_EDITABLE_FIELDS = frozenset(
 )
 
 
+@service
 @transaction.atomic
 def core_member_update(
     *, core_member: CoreMember, acting_user: User | None = None, **changes
@@ -145,6 +149,7 @@ def core_member_update(
     return validated_save(core_member, update_fields=sorted(changes))
 
 
+@service
 @transaction.atomic
 def referral_assign(*, referral: Referral, coordinator: User, acting_user: User | None = None):
     _require_role(coordinator, User.Role.COORDINATOR, field="coordinator")
@@ -165,6 +170,7 @@ def _decide(referral, to, *, acting_user, reason=""):
     return referral
 
 
+@service
 @transaction.atomic
 def referral_start_assessment(*, referral: Referral, acting_user: User) -> Referral:
     transition(referral, Referral.Status.ASSESSING)
@@ -172,6 +178,7 @@ def referral_start_assessment(*, referral: Referral, acting_user: User) -> Refer
     return referral
 
 
+@service
 @transaction.atomic
 def referral_accept(*, referral: Referral, acting_user: User, reason: str = "") -> Referral:
     _decide(referral, Referral.Status.ACCEPTED, acting_user=acting_user, reason=reason)
@@ -195,6 +202,7 @@ def _close_referral(referral, to, *, acting_user, reason):
     return referral
 
 
+@service
 @transaction.atomic
 def referral_decline(*, referral: Referral, acting_user: User, reason: str) -> Referral:
     return _close_referral(
@@ -202,6 +210,7 @@ def referral_decline(*, referral: Referral, acting_user: User, reason: str) -> R
     )
 
 
+@service
 @transaction.atomic
 def referral_withdraw(*, referral: Referral, acting_user: User, reason: str) -> Referral:
     if referral.status == Referral.Status.ACCEPTED and referral.core_member.circles.open().exists():
@@ -211,6 +220,7 @@ def referral_withdraw(*, referral: Referral, acting_user: User, reason: str) -> 
     )
 
 
+@service
 @transaction.atomic
 def risk_assessment_record(
     *,
@@ -237,6 +247,7 @@ def risk_assessment_record(
     )
 
 
+@service
 @transaction.atomic
 def mappa_record(
     *,
@@ -263,6 +274,7 @@ def mappa_record(
     return record
 
 
+@service
 @transaction.atomic
 def sharing_agreement_record(
     *,
@@ -291,6 +303,7 @@ def sharing_agreement_record(
     return agreement
 
 
+@service
 @transaction.atomic
 def sharing_agreement_withdraw(
     *,
@@ -309,6 +322,7 @@ def sharing_agreement_withdraw(
     return validated_save(agreement, update_fields=["withdrawn_on", "withdrawal_reason"])
 
 
+@service
 @transaction.atomic
 def liaison_assign(
     *,
@@ -331,6 +345,7 @@ def liaison_assign(
     return assignment
 
 
+@service
 @transaction.atomic
 def liaison_end(
     *, assignment: LiaisonAssignment, ended_on: datetime.date | None = None, acting_user=None
@@ -458,6 +473,7 @@ def _record_link(record):
     return reverse("core_members:record_detail", args=[record.pk])
 
 
+@service
 @transaction.atomic
 def record_create(
     *,
@@ -507,6 +523,7 @@ def record_create(
     return record
 
 
+@service
 @transaction.atomic
 def record_update(
     *, record: InformationSharingRecord, acting_user: User, **changes
@@ -534,6 +551,7 @@ def record_update(
     return record
 
 
+@service
 @transaction.atomic
 def record_send(
     *, record: InformationSharingRecord, recipients, acting_user: User
@@ -544,6 +562,7 @@ def record_send(
     return record_submit_for_approval(record=record, recipients=recipients, acting_user=acting_user)
 
 
+@service
 @transaction.atomic
 def record_compose(
     *,
@@ -595,6 +614,7 @@ def _approvers(record):
     )
 
 
+@service
 @transaction.atomic
 def record_submit_for_approval(
     *, record: InformationSharingRecord, recipients, acting_user: User
@@ -620,6 +640,7 @@ def record_submit_for_approval(
     return record
 
 
+@service
 @transaction.atomic
 def record_approve_override(
     *, record: InformationSharingRecord, acting_user: User
@@ -647,6 +668,7 @@ def record_approve_override(
     return record
 
 
+@service
 @transaction.atomic
 def record_decline_override(
     *, record: InformationSharingRecord, acting_user: User, reason: str
@@ -672,6 +694,7 @@ def record_decline_override(
     return record
 
 
+@service
 @transaction.atomic
 def record_share(
     *, record: InformationSharingRecord, recipients, acting_user: User
@@ -731,6 +754,7 @@ def record_share(
     return record
 
 
+@service
 @transaction.atomic
 def record_acknowledge(
     *, record: InformationSharingRecord, acting_user: User, response: str

@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cosa.services import history_user
+
 DBS_RECHECK_YEARS = 3
 
 
@@ -106,7 +108,7 @@ class Volunteer(models.Model):
     notes = models.TextField(blank=True)
 
     objects = VolunteerQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -135,7 +137,7 @@ class DBSCheck(models.Model):
     recheck_due_on = models.DateField(editable=False)
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-issued_on"]
@@ -171,7 +173,7 @@ class Reference(models.Model):
     satisfactory = models.BooleanField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["requested_on"]
@@ -199,7 +201,7 @@ class TrainingRecord(models.Model):
     completed_on = models.DateField()
     notes = models.CharField(max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-completed_on"]
@@ -225,7 +227,7 @@ class SupervisionSession(models.Model):
     held_on = models.DateField()
     notes = models.TextField()
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-held_on"]
@@ -249,7 +251,7 @@ class VolunteerHours(models.Model):
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-worked_on"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
-from cosa.services import transition, validated_save
+from cosa.services import service, transition, validated_save
 from volunteers.access import can_change_volunteers
 from volunteers.models import (
     DBSCheck,
@@ -21,6 +21,7 @@ from volunteers.models import (
 )
 
 
+@service
 @transaction.atomic
 def volunteer_apply(
     *, user: User, applied_on: datetime.date | None = None, acting_user: User | None = None
@@ -30,6 +31,7 @@ def volunteer_apply(
     return validated_save(Volunteer(user=user, applied_on=applied_on or timezone.localdate()))
 
 
+@service
 @transaction.atomic
 def volunteer_create(
     *,
@@ -76,6 +78,7 @@ def activation_problems(volunteer: Volunteer, on: datetime.date | None = None) -
     return problems
 
 
+@service
 @transaction.atomic
 def volunteer_move(
     *,
@@ -111,6 +114,7 @@ def volunteer_move(
     return validated_save(volunteer)
 
 
+@service
 @transaction.atomic
 def dbs_check_record(
     *,
@@ -137,6 +141,7 @@ def dbs_check_record(
     return validated_save(check, exclude=["recheck_due_on"])
 
 
+@service
 @transaction.atomic
 def reference_record(
     *,
@@ -164,6 +169,7 @@ def reference_record(
     )
 
 
+@service
 @transaction.atomic
 def reference_receive(
     *,
@@ -201,6 +207,7 @@ def _check_reference_outcome(*, received_on, satisfactory):
         )
 
 
+@service
 @transaction.atomic
 def training_record(
     *,
@@ -217,6 +224,7 @@ def training_record(
     )
 
 
+@service
 @transaction.atomic
 def supervision_record(
     *, volunteer: Volunteer, held_on: datetime.date, notes: str, acting_user: User
@@ -232,6 +240,7 @@ def supervision_record(
     )
 
 
+@service
 @transaction.atomic
 def hours_log(
     *,
