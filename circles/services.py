@@ -109,9 +109,12 @@ def coordinator_handover(
     core_member_assign_coordinator(
         core_member=core_member, coordinator=coordinator, acting_user=acting_user
     )
-    core_member.referrals.filter(
+    # One save per referral (a Core Member has a handful), so each keeps its history.
+    for referral in core_member.referrals.filter(
         status__in=[*Referral.OPEN_STATES, Referral.Status.ACCEPTED]
-    ).update(coordinator=coordinator)
+    ).exclude(coordinator=coordinator):
+        referral.coordinator = coordinator
+        referral.save(update_fields=["coordinator"])
     moving = list(core_member.circles.open().select_related("coordinator"))
     if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
         moving.append(circle)

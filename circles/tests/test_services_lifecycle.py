@@ -139,14 +139,18 @@ def test_a_handover_from_the_circle_page_moves_the_referral_as_the_core_member_p
 ):
     circle = launchable_circle()
     referral = circle.core_member.referrals.get()
+    previous = circle.coordinator
 
     services.circle_change_coordinator(
-        circle=circle, coordinator=other_coordinator, acting_user=circle.coordinator
+        circle=circle, coordinator=other_coordinator, acting_user=previous
     )
 
     referral.refresh_from_db()
     assert referral.coordinator == other_coordinator
     assert reload(circle.core_member).coordinator == other_coordinator
+    # The move is in the referral's history, by whoever handed over.
+    latest = referral.history.latest()
+    assert (latest.coordinator_id, latest.history_user) == (other_coordinator.pk, previous)
 
 
 def test_a_handover_from_the_core_member_moves_the_open_circle_and_its_grants(other_coordinator):
