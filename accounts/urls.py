@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import two_factor, urls_notifications, views
+from . import two_factor, views, views_notifications
 
 app_name = "accounts"
 
@@ -62,4 +62,16 @@ urlpatterns = [
     path("session/keepalive/", two_factor.session_keepalive, name="session_keepalive"),
 ]
 
-urlpatterns += urls_notifications.urlpatterns
+urlpatterns += [
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+]

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import urls_follow_up, urls_minutes, views, views_operations
+from coreMembers import views_outcomes
+
+from . import views, views_minutes, views_operations
 
 app_name = "circles"
 
@@ -33,5 +35,49 @@ urlpatterns = [
     ),
 ]
 
-urlpatterns += urls_minutes.urlpatterns
-urlpatterns += urls_follow_up.urlpatterns
+urlpatterns += [
+    # Minutes, observations, contacts, concerns, the dashboards and the risk trend.
+    path("mine/", views_minutes.mine, name="mine"),
+    path("dashboard/", views_minutes.dashboard, name="dashboard"),
+    path(
+        "core-members/<int:core_member_pk>/risk-trend/",
+        views_minutes.risk_trend,
+        name="risk_trend",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_pk>/notes/write/",
+        views_minutes.note_write,
+        name="note_write",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_pk>/notes/observations/",
+        views_minutes.observation_add,
+        name="observation_add",
+    ),
+    path(
+        "<int:pk>/meetings/<int:meeting_pk>/notes/review/",
+        views_minutes.note_review,
+        name="note_review",
+    ),
+    path("<int:pk>/contacts/new/", views_minutes.contact_log, name="contact_log"),
+    path("<int:pk>/emergency-meeting/", views_minutes.emergency_request, name="emergency_request"),
+    path("<int:pk>/concerns/new/", views_minutes.concern_raise, name="concern_raise"),
+    path(
+        "<int:pk>/concerns/<int:concern_pk>/triage/",
+        views_minutes.concern_triage,
+        name="concern_triage",
+    ),
+    path(
+        "<int:pk>/concerns/<int:concern_pk>/close/",
+        views_minutes.concern_close,
+        name="concern_close",
+    ),
+]
+urlpatterns += [
+    # Outcomes: a circle's 12- and 24-month follow-up checks.
+    path(
+        "<int:pk>/follow-up/<int:months>/",
+        views_outcomes.follow_up_record,
+        name="follow_up",
+    ),
+]

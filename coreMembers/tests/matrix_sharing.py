@@ -1,4 +1,4 @@
-"""Permission-matrix rows for the shared-record URL patterns (coreMembers/urls_sharing.py).
+"""Permission-matrix rows for the shared-record URL patterns (in coreMembers/urls.py).
 
 The world's record is SHARED (URGENT) by ``owner`` to ``liaison_assigned``. POSTs carry
 no data, so a form page answers 200 with its errors; an action refused by its service
