@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from accounts.models import AccessLog, User
+from accounts.models import User
 from accounts.services import user_create, user_deactivate
 from accounts.tests.factories import (
     AgencyFactory,
@@ -21,27 +21,7 @@ from accounts.tests.factories import (
     LiaisonFactory,
     VolunteerUserFactory,
 )
-from circles import services as circle_services
-from circles.tests.factories import (
-    ConcernFactory,
-    CovenantFactory,
-    MeetingObservationFactory,
-    ReviewMilestoneFactory,
-    launchable_circle,
-)
-from coreMembers.tests.factories import (
-    LiaisonAssignmentFactory,
-    MappaRecordFactory,
-    RecordRecipientFactory,
-    ReferralDocumentFactory,
-    RiskAssessmentFactory,
-    SharingAgreementFactory,
-)
-from volunteers.tests.factories import (
-    ReferenceFactory,
-    SupervisionSessionFactory,
-    VolunteerHoursFactory,
-)
+from cosa.tests.admin_support import make_manager, make_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -79,41 +59,6 @@ def changelist(model):
 def change_page(obj):
     meta = obj._meta
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
-
-
-def make_manager():
-    """A manager made the way production makes one."""
-    return user_create(
-        email="morag.mansell@example.org",
-        first_name="Morag",
-        last_name="Mansell",
-        role=User.Role.MANAGER,
-        password="manager-password-123",
-    )
-
-
-def make_rows():
-    """At least one row of every registered project model, so each column renders."""
-    circle = launchable_circle()
-    circle = circle_services.circle_launch(circle=circle, acting_user=circle.coordinator)
-    volunteer = circle.memberships.first().volunteer
-    MeetingObservationFactory(note__meeting__circle=circle)
-    ConcernFactory(circle=circle)
-    CovenantFactory(circle=circle)
-    ReviewMilestoneFactory(kind="END", circle=circle)
-    ReferenceFactory(volunteer=volunteer)
-    SupervisionSessionFactory(volunteer=volunteer)
-    VolunteerHoursFactory(volunteer=volunteer, circle=circle)
-    core_member = circle.core_member
-    MappaRecordFactory(core_member=core_member)
-    ReferralDocumentFactory(referral=circle.referral)
-    RiskAssessmentFactory(core_member=core_member)
-    SharingAgreementFactory(core_member=core_member)
-    LiaisonAssignmentFactory(core_member=core_member)
-    RecordRecipientFactory(record__core_member=core_member)
-    AgencyFactory()
-    AccessLog.objects.create(user=circle.coordinator, action=AccessLog.Action.VIEW)
-    return circle
 
 
 @pytest.fixture

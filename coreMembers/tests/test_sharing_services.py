@@ -11,7 +11,7 @@ from circles.models import Concern
 from coreMembers import services
 from coreMembers.access import records_visible_to
 from coreMembers.models import InformationSharingRecord, RecordRecipient
-from coreMembers.tests.test_sharing_support import DETAILS, SUMMARY, build_case
+from coreMembers.tests.sharing_support import DETAILS, SUMMARY, build_case
 
 Status = InformationSharingRecord.Status
 Urgency = InformationSharingRecord.Urgency

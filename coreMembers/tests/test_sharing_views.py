@@ -14,7 +14,7 @@ from circles.tests.factories import MeetingFactory, MeetingNoteFactory
 from coreMembers import services
 from coreMembers.models import InformationSharingRecord, RecordRecipient
 from coreMembers.tests.factories import RiskAssessmentFactory
-from coreMembers.tests.test_sharing_support import DETAILS, SUMMARY, build_case
+from coreMembers.tests.sharing_support import DETAILS, SUMMARY, build_case
 
 Record = InformationSharingRecord
 

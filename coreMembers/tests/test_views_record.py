@@ -20,7 +20,7 @@ from coreMembers.models import (
     RiskAssessment,
     SharingAgreement,
 )
-from coreMembers.tests.test_views_referrals import login, make_referral
+from coreMembers.tests.factories import login, make_referral
 
 TODAY = timezone.localdate
 

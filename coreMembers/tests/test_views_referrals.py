@@ -16,30 +16,9 @@ from accounts.tests.factories import AgencyFactory, LiaisonFactory, VolunteerUse
 from coreMembers import forms as cm_forms
 from coreMembers import services
 from coreMembers.models import CoreMember, Referral, ReferralDocument
+from coreMembers.tests.factories import login, make_referral
 
 PDF = b"%PDF-1.4\n% fictional referral form\n"
-
-
-def login(client, user):
-    """The project's ``client`` fixture passes the second factor on ``force_login``."""
-    client.force_login(user)
-    return client
-
-
-def make_referral(agency, *, coordinator=None, last_name="Example", received_days_ago=10, **kw):
-    return services.referral_create(
-        source_agency=agency,
-        referrer_name="Pat Referrer",
-        reason="Isolated on release; asks for support.",
-        core_member_details={
-            "first_name": "Alan",
-            "last_name": last_name,
-            "date_of_birth": datetime.date(1970, 1, 1),
-        },
-        coordinator=coordinator,
-        received_on=timezone.localdate() - datetime.timedelta(days=received_days_ago),
-        **kw,
-    )
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.tests.factories import LiaisonFactory
 from coreMembers import services
 from coreMembers.models import LiaisonAssignment, Referral
-from coreMembers.tests.test_views_referrals import login, make_referral
+from coreMembers.tests.factories import login, make_referral
 
 NOTE_CANARY = "Canary-Decision-Note-7Q"
 STAFF_DOCUMENT_CANARY = "Canary-Staff-Assessment-9Z"

@@ -8,6 +8,7 @@ model has no row (add one here).
 import datetime
 from html.parser import HTMLParser
 
+import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
@@ -16,11 +17,35 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Notification, ThrottleEvent
-from accounts.tests.test_admin import make_manager, make_rows
+from accounts.models import AccessLog, Notification, ThrottleEvent, User
+from accounts.services import user_create
+from accounts.tests.factories import (
+    AgencyFactory,
+)
 from accounts.two_factor import enrolment_code_issue
+from circles import services as circle_services
 from circles.models import FollowUpCheck, Reminder, SweepRun
+from circles.tests.factories import (
+    ConcernFactory,
+    CovenantFactory,
+    MeetingObservationFactory,
+    ReviewMilestoneFactory,
+    launchable_circle,
+)
 from coreMembers.models import ErasureLog, OutcomeEvent
+from coreMembers.tests.factories import (
+    LiaisonAssignmentFactory,
+    MappaRecordFactory,
+    RecordRecipientFactory,
+    ReferralDocumentFactory,
+    RiskAssessmentFactory,
+    SharingAgreementFactory,
+)
+from volunteers.tests.factories import (
+    ReferenceFactory,
+    SupervisionSessionFactory,
+    VolunteerHoursFactory,
+)
 
 __all__ = ["make_manager"]
 
@@ -30,7 +55,6 @@ def registered_models():
 
 
 def model_param_ids(models):
-    import pytest
 
     return [pytest.param(m, id=m._meta.label) for m in models]
 
@@ -228,3 +252,38 @@ def rewrite_payload(model, obj, user):
         elif "CheckboxInput" in widget:
             data[name] = ["on"]
     return data
+
+
+def make_manager():
+    """A manager made the way production makes one."""
+    return user_create(
+        email="morag.mansell@example.org",
+        first_name="Morag",
+        last_name="Mansell",
+        role=User.Role.MANAGER,
+        password="manager-password-123",
+    )
+
+
+def make_rows():
+    """At least one row of every registered project model, so each column renders."""
+    circle = launchable_circle()
+    circle = circle_services.circle_launch(circle=circle, acting_user=circle.coordinator)
+    volunteer = circle.memberships.first().volunteer
+    MeetingObservationFactory(note__meeting__circle=circle)
+    ConcernFactory(circle=circle)
+    CovenantFactory(circle=circle)
+    ReviewMilestoneFactory(kind="END", circle=circle)
+    ReferenceFactory(volunteer=volunteer)
+    SupervisionSessionFactory(volunteer=volunteer)
+    VolunteerHoursFactory(volunteer=volunteer, circle=circle)
+    core_member = circle.core_member
+    MappaRecordFactory(core_member=core_member)
+    ReferralDocumentFactory(referral=circle.referral)
+    RiskAssessmentFactory(core_member=core_member)
+    SharingAgreementFactory(core_member=core_member)
+    LiaisonAssignmentFactory(core_member=core_member)
+    RecordRecipientFactory(record__core_member=core_member)
+    AgencyFactory()
+    AccessLog.objects.create(user=circle.coordinator, action=AccessLog.Action.VIEW)
+    return circle

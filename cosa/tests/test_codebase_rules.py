@@ -31,3 +31,16 @@ def test_no_ticket_numbers_in_code_comments_or_docstrings():
         if TICKET.search(line)
     ]
     assert found == []
+
+
+TEST_MODULE_IMPORT = re.compile(r"^\s*from \S+\.test_\w+ import|^\s*import \S+\.test_\w+", re.M)
+
+
+def test_no_test_module_imports_another():
+    """Shared builders live in factories, helpers or *_support modules, not in tests."""
+    found = [
+        str(path.relative_to(ROOT))
+        for path in _source_files()
+        if path.suffix == ".py" and TEST_MODULE_IMPORT.search(path.read_text(errors="replace"))
+    ]
+    assert found == []

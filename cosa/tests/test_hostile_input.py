@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from cosa.tests.matrix_rows import MATRIX
 from cosa.tests.matrix_support import LOGGED_OUT
-from cosa.tests.test_permission_matrix import MATRIX
 
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -14,43 +14,16 @@ object of another circle or Core Member (``/circles/A/meetings/<B's meeting>/``)
 answers 404 too, even to those who may see but not change A.
 """
 
-import importlib
-import pkgutil
 import re
-from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.conf import settings
 from django.db import transaction
 from django.urls import get_resolver, reverse
 
+from cosa.tests.matrix_rows import MATRIX
 from cosa.tests.matrix_support import ACTORS, LOGGED_IN, LOGGED_OUT
 from cosa.tests.urlwalk import all_url_names, all_url_patterns
 from cosa.tests.world import build_world
-
-
-def _collect_rows():
-    """Merge ROWS from every ``<app>/tests/matrix*.py`` of the project's apps."""
-    merged = {}
-    for config in apps.get_app_configs():
-        if Path(config.path).parent != Path(settings.BASE_DIR):
-            continue  # Django's and third-party apps
-        try:
-            tests = importlib.import_module(f"{config.name}.tests")
-        except ModuleNotFoundError:
-            continue
-        for module in pkgutil.iter_modules(tests.__path__):
-            if module.name.startswith("matrix"):
-                rows = importlib.import_module(f"{tests.__name__}.{module.name}").ROWS
-                clash = set(rows) & set(merged)
-                assert not clash, f"URL names classified twice: {sorted(clash)}"
-                merged.update(rows)
-    return merged
-
-
-MATRIX = _collect_rows()
-
 
 # The admin's own login page is the only admin page a non-manager is shown; it
 # holds no data. Logging out of the admin needs a POST.

@@ -4,14 +4,21 @@ import datetime
 
 from django.utils import timezone
 
-from circles.models import Circle
+from accounts.tests.factories import LiaisonFactory, ManagerFactory
+from circles.models import Circle, Concern
 from circles.services import circle_change_coordinator
-from circles.tests.factories import CircleFactory
-from coreMembers.models import CoreMember, Referral
+from circles.tests.factories import CircleFactory, ConcernFactory
+from coreMembers.models import CoreMember, InformationSharingRecord, Referral
 from coreMembers.services import core_member_assign_coordinator
-from coreMembers.tests.factories import CoreMemberFactory, ReferralFactory
+from coreMembers.tests.factories import (
+    CoreMemberFactory,
+    InformationSharingRecordFactory,
+    RecordRecipientFactory,
+    ReferralFactory,
+)
 
 D = datetime.date
+Record = InformationSharingRecord
 
 CORE_MEMBER_STATUS = {
     Circle.Status.FORMING: CoreMember.Status.ACCEPTED,
@@ -73,3 +80,41 @@ def owned_referral(coordinator, received_on, status):
 def by_label(table):
     """{first cell: the other cells} of every row and the total row."""
     return {row[0]: row[1:] for row in table.all_rows()}
+
+
+def concern(circle, raised_at, severity, status=Concern.Status.RAISED, **fields):
+    if status == Concern.Status.CLOSED:
+        fields["closed_reason"] = "Dealt with in the circle."
+    return ConcernFactory(
+        circle=circle, raised_at=raised_at, severity=severity, status=status, **fields
+    )
+
+
+def shared(circle, shared_at, urgency, *, source_concern=None, override=False):
+    extra = {}
+    if override:
+        extra = {
+            "legal_basis": Record.LegalBasis.PUBLIC_PROTECTION,
+            "override_reason": "Imminent risk to a child.",
+            "approved_by": ManagerFactory(),
+            "approved_at": shared_at,
+        }
+    return InformationSharingRecordFactory(
+        core_member=circle.core_member,
+        circle=circle,
+        created_by=circle.coordinator,
+        urgency=urgency,
+        status=Record.Status.SHARED,
+        shared_at=shared_at,
+        source_concern=source_concern,
+        **extra,
+    )
+
+
+def recipient(record, acknowledged_at=None):
+    return RecordRecipientFactory(
+        record=record,
+        liaison=LiaisonFactory(),
+        acknowledged_at=acknowledged_at,
+        response="Noted; visiting on Monday." if acknowledged_at else "",
+    )

@@ -9,8 +9,7 @@ from coreMembers.models import InformationSharingRecord
 from reports import anonymise
 from reports.anonymise import SUPPRESSED, TOO_FEW, WITHHELD, suppress
 from reports.queries import Scope, Table, financial_quarter, quarter_containing, recent_quarters
-from reports.tests.helpers import D, at, by_label, owned_circle
-from reports.tests.test_report_safety import concern, shared
+from reports.tests.helpers import D, at, by_label, concern, owned_circle, shared
 
 
 def test_counts_below_five_read_less_than_five():

@@ -12,8 +12,7 @@ from django.urls import reverse
 from circles.models import Concern, Meeting, MeetingNote
 from circles.tests.factories import CircleMembershipFactory, MeetingFactory, MeetingNoteFactory
 from coreMembers.models import InformationSharingRecord
-from reports.tests.helpers import D, at, owned_circle
-from reports.tests.test_report_safety import concern, recipient, shared
+from reports.tests.helpers import D, at, concern, owned_circle, recipient, shared
 from volunteers.models import Volunteer
 from volunteers.tests.factories import DBSCheckFactory, VolunteerFactory, VolunteerHoursFactory
 

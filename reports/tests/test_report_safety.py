@@ -4,53 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.tests.factories import LiaisonFactory, ManagerFactory
 from circles.models import Concern
-from circles.tests.factories import ConcernFactory
 from coreMembers.models import InformationSharingRecord
-from coreMembers.tests.factories import InformationSharingRecordFactory, RecordRecipientFactory
+from coreMembers.tests.factories import InformationSharingRecordFactory
 from reports.queries import Scope, safety
-from reports.tests.helpers import D, at, by_label, owned_circle
+from reports.tests.helpers import D, at, by_label, concern, owned_circle, recipient, shared
 
 Record = InformationSharingRecord
-
-
-def concern(circle, raised_at, severity, status=Concern.Status.RAISED, **fields):
-    if status == Concern.Status.CLOSED:
-        fields["closed_reason"] = "Dealt with in the circle."
-    return ConcernFactory(
-        circle=circle, raised_at=raised_at, severity=severity, status=status, **fields
-    )
-
-
-def shared(circle, shared_at, urgency, *, source_concern=None, override=False):
-    extra = {}
-    if override:
-        extra = {
-            "legal_basis": Record.LegalBasis.PUBLIC_PROTECTION,
-            "override_reason": "Imminent risk to a child.",
-            "approved_by": ManagerFactory(),
-            "approved_at": shared_at,
-        }
-    return InformationSharingRecordFactory(
-        core_member=circle.core_member,
-        circle=circle,
-        created_by=circle.coordinator,
-        urgency=urgency,
-        status=Record.Status.SHARED,
-        shared_at=shared_at,
-        source_concern=source_concern,
-        **extra,
-    )
-
-
-def recipient(record, acknowledged_at=None):
-    return RecordRecipientFactory(
-        record=record,
-        liaison=LiaisonFactory(),
-        acknowledged_at=acknowledged_at,
-        response="Noted; visiting on Monday." if acknowledged_at else "",
-    )
 
 
 @pytest.fixture
