@@ -48,7 +48,7 @@ from circles.models import Circle, CircleMembership, Meeting, ReviewMilestone
 from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import core_member_for_user
 from coreMembers.models import Referral
-from cosa.views import add_service_errors, csv_response, paginate, roles_required
+from cosa.views import add_service_errors, csv_response, paginate, posted, roles_required
 from volunteers.models import Volunteer
 
 CIRCLE_MEMBERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.VOLUNTEER)
@@ -73,10 +73,6 @@ def _circle_list(user, query="", status="", sort="status"):
     elif status:
         circles = circles.filter(status=status)
     return circles.order_by(*CircleListForm.SORTS.get(sort or "status"))
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _to_circle(circle):
@@ -141,7 +137,7 @@ def create(request, core_member_pk):
         .first()
     )
     open_circle = core_member.circles.open().first()
-    form = CircleFormForm(_posted(request), acting_user=request.user)
+    form = CircleFormForm(posted(request), acting_user=request.user)
     if request.method == "POST" and referral and not open_circle and form.is_valid():
         pattern = dict(form.cleaned_data)
         coordinator, name, kind = (pattern.pop(key) for key in ("coordinator", "name", "kind"))
@@ -240,7 +236,7 @@ def coordinator_change(request, pk):
     """A manager hands the circle (and its Core Member) to another coordinator."""
     # Managers only: the circle's own coordinator sees it but may not hand it on (403).
     circle = circle_for_user(request.user, pk, CHANGE, roles=(User.Role.MANAGER,))
-    form = CoordinatorChangeForm(_posted(request), circle=circle)
+    form = CoordinatorChangeForm(posted(request), circle=circle)
     if request.method == "POST" and form.is_valid():
         coordinator = form.cleaned_data["coordinator"]
         try:
@@ -294,7 +290,7 @@ def _match_pool(circle, filters):
 def match(request, pk):
     """The volunteer pool, filtered for matching, with an add button on each row."""
     circle = circle_for_user(request.user, pk, CHANGE)
-    add_form = MembershipAddForm(_posted(request))
+    add_form = MembershipAddForm(posted(request))
     if request.method == "POST" and add_form.is_valid():
         volunteer = (
             Volunteer.objects.select_related("user")
@@ -344,7 +340,7 @@ def match(request, pk):
 def membership_end(request, pk, membership_pk):
     membership = membership_for_user(request.user, pk, membership_pk, CHANGE)
     circle = membership.circle
-    form = MembershipEndForm(_posted(request))
+    form = MembershipEndForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_end(
@@ -383,7 +379,7 @@ def covenant(request, pk):
     versions = circle.covenants.select_related("recorded_by").order_by("-version")
     current = versions.first()
     form = CovenantForm(
-        _posted(request),
+        posted(request),
         initial={"goals": current.goals if current else "", "frequency": circle.frequency},
     )
     if request.method == "POST" and form.is_valid():
@@ -412,7 +408,7 @@ def covenant(request, pk):
 def pattern(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
     # The form works on its own copy, so the service sees what is stored now.
-    form = PatternForm(_posted(request), instance=Circle.objects.get(pk=circle.pk))
+    form = PatternForm(posted(request), instance=Circle.objects.get(pk=circle.pk))
     if request.method == "POST" and form.is_valid():
         try:
             circle, covenant = services.circle_change_pattern(
@@ -453,7 +449,7 @@ def pattern(request, pk):
 @GET_POST
 def launch(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
-    form = LaunchForm(_posted(request))
+    form = LaunchForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             circle = services.circle_launch(
@@ -486,7 +482,7 @@ def launch(request, pk):
 
 def _confirm(request, circle, *, action, title, intro, submit, success, allowed, danger=False):
     """A confirmation page whose POST calls ``action`` (a service) on the circle."""
-    form = ConfirmForm(_posted(request))
+    form = ConfirmForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             action(circle=circle, acting_user=request.user)
@@ -544,7 +540,7 @@ def resume(request, pk):
 @GET_POST
 def end(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
-    form = EndCircleForm(_posted(request), circle=circle)
+    form = EndCircleForm(posted(request), circle=circle)
     if request.method == "POST" and form.is_valid():
         try:
             services.circle_end(
@@ -591,7 +587,7 @@ def review(request, pk, milestone_pk):
     """Record a review milestone; its decision acts on the circle."""
     milestone = milestone_for_user(request.user, pk, milestone_pk, CHANGE)
     circle = milestone.circle
-    form = ReviewForm(_posted(request), initial={"attendees": _suggested_attendees(circle)})
+    form = ReviewForm(posted(request), initial={"attendees": _suggested_attendees(circle)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -622,7 +618,7 @@ def review(request, pk, milestone_pk):
 def meeting_cancel(request, pk, meeting_pk):
     meeting = meeting_for_user(request.user, pk, meeting_pk, CHANGE)
     circle = meeting.circle
-    form = MeetingCancelForm(_posted(request))
+    form = MeetingCancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_cancel(

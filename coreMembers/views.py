@@ -47,7 +47,7 @@ from coreMembers.forms import (
     WithdrawAgreementForm,
 )
 from coreMembers.models import CoreMember, Referral
-from cosa.views import add_service_errors, csv_response, paginate, roles_required
+from cosa.views import add_service_errors, csv_response, paginate, posted, roles_required
 
 # A Core Member whose circle ended or who was not accepted may be referred again.
 REFERABLE_AGAIN = (CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED)
@@ -157,13 +157,6 @@ def audit_trail(request, pk):
 # Changing a record ----------------------------------------------------------------------------
 
 
-def _posted(request, *, files=False):
-    """Bind a form on every POST, even an empty one, so a missing field is an error."""
-    if request.method != "POST":
-        return None
-    return request.FILES if files else request.POST
-
-
 def _form_page(
     request, form, *, title, back_url, submit_label, core_member=None, back_label="", **extra
 ):
@@ -244,8 +237,8 @@ def referral_create(request):
             raise Http404("No such Core Member.") from None
         core_member = core_member_for_user(request.user, core_member_pk, CHANGE)
     form = ReferralForm(
-        _posted(request),
-        _posted(request, files=True),
+        posted(request),
+        posted(request, files=True),
         acting_user=request.user,
         core_member=core_member,
     )
@@ -372,7 +365,7 @@ def referral_decide(request, pk, action):
     referral = referral_for_user(request.user, pk, change=True)
     service_name, reason_required, label, button, done, danger = REFERRAL_ACTIONS[action]
     form = ReferralDecisionForm(
-        _posted(request), reason_required=bool(reason_required), reason_label=label
+        posted(request), reason_required=bool(reason_required), reason_label=label
     )
     if reason_required is None:
         del form.fields["reason"]
@@ -447,7 +440,7 @@ def referral_assign(request, pk):
 @require_http_methods(["GET", "POST"])
 def referral_document_add(request, pk):
     referral = referral_for_user(request.user, pk, change=True)
-    form = DocumentsForm(_posted(request), _posted(request, files=True))
+    form = DocumentsForm(posted(request), posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -503,7 +496,7 @@ def referral_document(request, pk, document_pk):
 @require_http_methods(["GET", "POST"])
 def _record_edit(request, pk, form_class, *, title, anchor, done):
     core_member = core_member_for_user(request.user, pk, CHANGE)
-    form = form_class(_posted(request), instance=core_member)
+    form = form_class(posted(request), instance=core_member)
     if request.method == "GET":
         log_access(request, AccessLog.Action.VIEW, core_member, detail=f"edit form: {anchor}")
     if request.method == "POST" and form.is_valid():
@@ -554,7 +547,7 @@ def statutory_edit(request, pk):
 def _record_add(request, pk, form_class, *, service, title, anchor, done, submit, **form_kwargs):
     """A form page whose valid POST calls ``service(core_member=..., **cleaned_data)``."""
     core_member = core_member_for_user(request.user, pk, CHANGE)
-    form = form_class(_posted(request), **form_kwargs)
+    form = form_class(posted(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             service(core_member=core_member, acting_user=request.user, **form.cleaned_data)
@@ -638,7 +631,7 @@ def liaison_add(request, pk):
 def agreement_withdraw(request, pk, agreement_pk):
     agreement = sharing_agreement_for_user(request.user, pk, agreement_pk)
     core_member = agreement.core_member
-    form = WithdrawAgreementForm(_posted(request), agreement=agreement)
+    form = WithdrawAgreementForm(posted(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
             services.sharing_agreement_withdraw(
@@ -671,7 +664,7 @@ def agreement_withdraw(request, pk, agreement_pk):
 def liaison_end(request, pk, assignment_pk):
     assignment = liaison_assignment_for_user(request.user, pk, assignment_pk)
     core_member = assignment.core_member
-    form = LiaisonEndForm(_posted(request), assignment=assignment)
+    form = LiaisonEndForm(posted(request), assignment=assignment)
     if request.method == "POST" and form.is_valid():
         try:
             services.liaison_end(
@@ -701,7 +694,7 @@ def coordinator_assign(request, pk):
     """Managers only: the record, open referrals and open circle move to the coordinator."""
     # Managers only: the Core Member's coordinator sees him but may not hand him on (403).
     core_member = core_member_for_user(request.user, pk, roles=(User.Role.MANAGER,))
-    form = CoordinatorForm(_posted(request), initial={"coordinator": core_member.coordinator_id})
+    form = CoordinatorForm(posted(request), initial={"coordinator": core_member.coordinator_id})
     if request.method == "POST" and form.is_valid():
         try:
             circle_services.coordinator_handover(

@@ -23,17 +23,12 @@ from circles.models import FollowUpCheck
 from coreMembers import outcomes as services
 from coreMembers.access import CHANGE, FULL, core_member_for_user, core_members_visible_to
 from coreMembers.forms_outcomes import FollowUpCheckForm, OutcomeEventForm
-from cosa.views import add_service_errors
+from cosa.views import add_service_errors, posted
 
 
 def _outcomes_url(core_member, anchor=""):
     url = reverse("core_members:outcomes", args=[core_member.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _posted(request):
-    """Bind on every POST, even an empty one, so a missing field is an error."""
-    return request.POST if request.method == "POST" else None
 
 
 @require_GET
@@ -67,7 +62,7 @@ def outcomes(request, pk):
 @require_http_methods(["GET", "POST"])
 def outcome_record(request, pk):
     core_member = core_member_for_user(request.user, pk, CHANGE)
-    form = OutcomeEventForm(_posted(request), core_member=core_member)
+    form = OutcomeEventForm(posted(request), core_member=core_member)
     if request.method == "GET":
         log_access(request, AccessLog.Action.VIEW, core_member, detail="outcome form")
     if request.method == "POST" and form.is_valid():
@@ -108,7 +103,7 @@ def follow_up_record(request, pk, months):
     check = check.first()
     form = None
     if check is None:
-        form = FollowUpCheckForm(_posted(request))
+        form = FollowUpCheckForm(posted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 services.follow_up_record(

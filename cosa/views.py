@@ -25,6 +25,14 @@ def roles_required(*roles):
     return decorator
 
 
+def posted(request, *, files=False):
+    """What to bind a form to: the POST (or its files) on every POST, even an empty one,
+    so a missing field is an error rather than an unbound form; None on a GET."""
+    if request.method != "POST":
+        return None
+    return request.FILES if files else request.POST
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
