@@ -6,6 +6,7 @@ Installed as Django's default site (``cosa.apps.CosaAdminConfig``), so the
 
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
 
 from accounts.admin_base import GUARDED_VIEWS, AdminGuardMixin
 
@@ -13,6 +14,11 @@ from accounts.admin_base import GUARDED_VIEWS, AdminGuardMixin
 class CosaAdminSite(admin.AdminSite):
     site_header = "CoSA case management — administration"
     site_title = "CoSA administration"
+
+    def autocomplete_view(self, request):
+        """No admin uses autocomplete fields, and Django's view would search any
+        related model (Core Members, users) by name without an access-log row."""
+        raise Http404("No autocomplete here.")
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register with the guard: mixed in if the admin lacks it, refused if overridden.

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -33,13 +35,24 @@ class Agency(models.Model):
         return f"{self.name} ({self.region})" if self.region else self.name
 
 
+def email_key(value) -> str:
+    """The one form of an e-mail address that accounts are stored, found and counted by.
+
+    Unicode-normalised (NFKC: a long s is an s), trimmed and lower-cased in Python.
+    Lookups then match it exactly, never with the database's case folding, which on
+    PostgreSQL also folds a dotless i into an i: one typed address is one account
+    and one lockout count.
+    """
+    return unicodedata.normalize("NFKC", str(value or "")).strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=email_key(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -56,7 +69,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email=email_key(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -1,8 +1,9 @@
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Agency, User
+from accounts.models import Agency, User, email_key
 from cosa.services import service, validated_save
 
 MANAGERS_GROUP = "Managers"
@@ -42,8 +43,15 @@ def user_create(
     phone: str = "",
     acting_user: User | None = None,
 ) -> User:
+    email = email_key(email)
+    if not email.isascii():
+        # Look-alike letters (a dotless i, Cyrillic a) would make an address that reads
+        # as a colleague's: accounts use plain ASCII addresses only.
+        raise ValidationError(
+            {"email": "Use an e-mail address in plain letters, digits and punctuation."}
+        )
     user = User(
-        email=User.objects.normalize_email(email).lower(),
+        email=email,
         first_name=first_name,
         last_name=last_name,
         role=role,

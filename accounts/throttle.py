@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import client_ip
-from accounts.models import AccessLog, ThrottleEvent, User
+from accounts.models import AccessLog, ThrottleEvent, User, email_key
 
 # Rows older than this are deleted as new ones are written: longer than any window.
 KEEP_FOR = datetime.timedelta(days=1)
@@ -36,8 +36,9 @@ REFUSED_ATTRIBUTE = "cosa_login_refused"
 
 
 def account_key(value) -> str:
-    """One key per account: case and surrounding spaces do not make a new one."""
-    return str(value or "").strip().lower()[:254]
+    """One key per account, the form accounts are found by (``email_key``): case,
+    spaces and Unicode variants of an address do not make a new one."""
+    return email_key(value)[:254]
 
 
 def _window_start(now=None):
@@ -75,7 +76,7 @@ def _alert_managers_once(failure, in_window):
     Only for an account that exists (a made-up address locks, quietly). The account's
     row is locked first, so two workers recording failures at once alert once.
     """
-    user = User.objects.select_for_update().filter(email__iexact=failure.account).first()
+    user = User.objects.select_for_update().filter(email=failure.account).first()
     if user is None:
         return
     if in_window.filter(account=failure.account, managers_alerted=True).exists():

@@ -289,8 +289,9 @@ def setup(request):
                 else AccessLog.Action.TWO_FACTOR_ENROLLED
             )
             log_access(request, action, detail=f"authenticator app and new backup codes; by {via}")
-            if not verified:
-                _verified(request, device, way="new authenticator app")
+            # Also after a replacement: the session was verified by the device just
+            # deleted, and the new one has just been proven with a code.
+            _verified(request, device, way="new authenticator app")
             request.session[NEW_CODES_KEY] = codes
             return redirect(_with_next(request, "accounts:two_factor_codes"))
         ended = _failed(request)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import throttle
 from accounts.audit import client_ip
-from accounts.models import User
+from accounts.models import User, email_key
 from accounts.two_factor import enrol_right_grant, has_confirmed_device
 
 ROLE_START_PAGES = {
@@ -59,7 +59,7 @@ class PasswordSetOrResetForm(PasswordResetForm):
     """
 
     def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True).iterator()
+        return User.objects.filter(email=email_key(email), is_active=True).iterator()
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -184,7 +184,8 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Never a path (it can hold a record id), not even within the site.
-SECURE_REFERRER_POLICY = "strict-origin"
+# No referrer at all to other sites: not even the origin of a case-management page.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Production defaults are the safe ones; `make run` (debug) turns them off.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)

@@ -21,11 +21,20 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-# C0 controls (tab, LF, CR included), DEL, C1 controls (NEL included), and the
-# Unicode line and paragraph separators.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 controls (tab, LF, CR included), DEL, C1 controls (NEL included), the Unicode
+# line and paragraph separators, and the invisible characters that disguise a name:
+# the bidirectional overrides and isolates (a right-to-left override shows
+# "Bidi<RLO>live" as "Bidievil" reversed), the zero-width space, the word joiner and
+# the byte-order mark. The zero-width joiner and non-joiner stay: Persian, Indic and
+# other scripts need them in names.
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
-MESSAGE = "Use a single line of text: no line breaks, tabs or other control characters."
+MESSAGE = (
+    "Use a single line of text: no line breaks, tabs, control or invisible "
+    "direction-changing characters."
+)
 
 
 def no_control_characters(value):

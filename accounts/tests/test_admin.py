@@ -230,3 +230,20 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert "/login/" in response.url
+
+
+def test_the_admin_autocomplete_searches_nothing(client):
+    """Django's autocomplete view would list Core Members or users by name to a manager,
+    outside the access log; no admin uses autocomplete fields, so the site refuses it."""
+    from coreMembers.tests.factories import CoreMemberFactory
+
+    CoreMemberFactory(first_name="Kevin")
+    client.force_login(make_manager())
+    for model, field in (("circle", "core_member"), ("volunteer", "user")):
+        app = "circles" if model == "circle" else "volunteers"
+        response = client.get(
+            "/admin/autocomplete/",
+            {"app_label": app, "model_name": model, "field_name": field, "term": "Kev"},
+        )
+        assert response.status_code == 404
+        assert b"Kevin" not in response.content

@@ -269,3 +269,45 @@ def test_the_pair_limit_must_stay_below_the_account_limit(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(cosa.settings)
+
+
+# Unicode look-alikes of an address -------------------------------------------------------
+
+
+def test_a_dotless_i_variant_of_the_address_neither_logs_in_nor_escapes_the_count():
+    """On PostgreSQL, UPPER('ı') = 'I': a case-insensitive lookup let ``hamıd@`` log in
+    as ``hamid@`` under a lockout key of its own. Accounts are found by one exact form."""
+    target = CoordinatorFactory(email="hamid.rahimi@example.org")
+    variant = "hamıd.rahimi@example.org"
+    # The variant is not the account, even with the right password ...
+    response = attempt("192.0.2.30", variant, DEMO_PASSWORD)
+    assert response.status_code == 200
+    assert "_auth_user_id" not in response.wsgi_request.session
+    # ... so guessing through it reaches no account, and the real address locks at 5.
+    fail("192.0.2.31", target.email, 4)
+    assert attempt("192.0.2.31", target.email).status_code == 429
+
+
+def test_a_long_s_variant_counts_as_the_same_account():
+    target = CoordinatorFactory(email="marcus.venn@example.org")
+    fail("192.0.2.32", "marcuſ.venn@example.org", 4)
+    assert attempt("192.0.2.32", target.email).status_code == 429
+
+
+def test_no_account_is_made_with_a_look_alike_address():
+    """Otherwise a coordinator could make ``hamıd@`` beside ``hamid@``; on PostgreSQL the
+    old case-insensitive login then found two accounts and failed for the real one."""
+    from django.core.exceptions import ValidationError
+
+    from volunteers.services import volunteer_create
+
+    coordinator = CoordinatorFactory(email="hamid.rahimi@example.org")
+    with pytest.raises(ValidationError) as refused:
+        volunteer_create(
+            email="hamıd.rahimi@example.org",
+            first_name="Dotless",
+            last_name="Dup",
+            acting_user=coordinator,
+        )
+    assert "email" in refused.value.message_dict
+    assert attempt("192.0.2.33", coordinator.email, DEMO_PASSWORD).status_code == 302

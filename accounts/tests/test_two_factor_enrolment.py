@@ -167,6 +167,28 @@ def test_a_verified_session_may_still_replace_its_authenticator(client):
     assert TOTPDevice.objects.get(user=coordinator, confirmed=True).pk == new.pk
 
 
+def test_after_replacing_the_app_the_session_stays_verified_and_sees_its_new_codes():
+    """The session was verified by the old app, which the replacement deletes: it is
+    verified again by the new one, so the new backup codes are shown at once."""
+    coordinator = CoordinatorFactory()
+    old = TOTPDevice.objects.create(user=coordinator, name="Authenticator app", confirmed=True)
+    session = browser()
+    password_step(session, coordinator)
+    verify = session.post(reverse("accounts:two_factor_verify"), {"code": current_code(old)})
+    assert verify.status_code == 302 and is_verified(session)
+    assert session.get(SETUP).status_code == 200
+    new = TOTPDevice.objects.get(user=coordinator, confirmed=False)
+    assert session.post(SETUP, {"code": current_code(new)}).status_code == 302
+
+    codes_page = session.get(CODES)
+    assert codes_page.status_code == 200
+    assert is_verified(session)
+    shown = set(
+        StaticToken.objects.filter(device__user=coordinator).values_list("token", flat=True)
+    )
+    assert shown and all(code in codes_page.content.decode() for code in shown)
+
+
 # The set-password link of a new account ---------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from circles.tests.factories import (
     MeetingFactory,
     launchable_circle,
 )
+from cosa.validators import MESSAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -102,9 +103,7 @@ def test_the_pattern_form_refuses_a_line_break_in_the_venue(client, coordinator,
         },
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["venue"] == [
-        "Use a single line of text: no line breaks, tabs or other control characters."
-    ]
+    assert response.context["form"].errors["venue"] == [MESSAGE]
     assert "no line breaks" in response.content.decode()
     assert Circle.objects.get(pk=circle.pk).venue == circle.venue
 

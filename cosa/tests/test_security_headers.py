@@ -29,7 +29,7 @@ def test_every_page_sends_the_security_headers(client, path):
     assert "object-src 'none'" in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] == "strict-origin"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response["Permissions-Policy"]
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["Cache-Control"] == "no-store, max-age=0"

@@ -21,6 +21,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 APPS = ["accounts", "circles", "coreMembers", "cosa", "reports", "volunteers"]
 HOSTILE = ["Ada\rBEGIN:VEVENT", "Ada\nLovelace", "Ada\r\nLovelace", "Ada\tLovelace", "A\x00b"]
 HOSTILE += ["A\x1bb", "A\x7fb", "A\x85b", "A\u2028b"]
+# Invisible characters that disguise a name: right-to-left override, zero-width space,
+# byte-order mark, a bidirectional isolate.
+HOSTILE += ["Bidi\u202eevil", "Ha\u200bmid", "\ufeffHamid", "A\u2067b"]
 
 
 def _project_modules():
@@ -119,3 +122,10 @@ def test_a_field_made_single_line_after_construction_is_checked():
     field = forms.CharField(widget=forms.Textarea)
     field.widget = forms.TextInput()
     assert _refuses(field, "a\nb")
+
+
+def test_joiners_that_scripts_need_in_names_are_kept():
+    from cosa.validators import no_control_characters
+
+    for name in ("Mehr\u200cnoosh", "क्\u200dष"):  # zero-width non-joiner, joiner
+        no_control_characters(name)
