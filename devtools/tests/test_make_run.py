@@ -146,11 +146,15 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_time():
         [
             sys.executable,
             "-c",
-            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
         ],
         start_new_session=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(0.5)  # the child has set its handler
+    # Wait until the child ignores TERM (a loaded machine may take seconds to start it).
+    assert ignoring.stdout.readline().strip() == "ready"
     said = []
     started = time.monotonic()
 
