@@ -199,6 +199,18 @@ def settle(sink, expected, worker, seconds=3):
     assert sink.delivered_to() == expected, worker.tail()
 
 
+def test_a_worker_started_here_uses_this_processs_broker_as_given(
+    broker, sink, tmp_path, monkeypatch
+):
+    """Under pytest-xdist the worker must not pick a Redis database of its own again."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+
+    env = _env(broker, sink, tmp_path)
+
+    assert env["REDIS_URL"] == broker == settings.CELERY_BROKER_URL
+    assert "PYTEST_XDIST_WORKER" not in env
+
+
 def test_a_due_reminder_is_delivered_once_despite_double_sweeps_and_deliveries(
     broker, sink, workers, tmp_path
 ):
