@@ -1,12 +1,10 @@
 """``make run``'s log stays readable: no broker warning per task, no e-mails in it."""
 
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from kombu import Connection
 
@@ -14,10 +12,6 @@ from cosa import settings as production
 from cosa.env import parse_email_url
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")),
-    reason="the environment names a broker (.ci/run), so the default is not in use",
-)
 def test_the_default_broker_names_a_host_so_kombu_does_not_warn_on_each_connection(caplog):
     assert production.CELERY_BROKER_URL.startswith("filesystem://")
     with caplog.at_level(logging.WARNING, logger="kombu.connection"):
