@@ -44,8 +44,14 @@ run: seed
 	@echo "    E-mails are written to $(VAR_DIR)/mail/, one file each."
 	@$(RUN_ENV) $(BIN)/python -m devtools.run --host $(HOST) --port $(PORT) --var-dir $(VAR_DIR)
 
+# The suite runs in parallel processes (pytest-xdist), one per core unless
+# TEST_WORKERS says otherwise (TEST_WORKERS=0: one process). --dist loadfile keeps
+# each test module on one process: its module-scoped data is built once, and the
+# two tests that share var/test-make-run/ (one module) never run at the same time.
+# `.venv/bin/pytest path` still runs a file in one process.
+TEST_WORKERS ?= auto
 test: venv
-	COSA_DEVTOOLS=true $(BIN)/pytest $(PYTEST_ARGS)
+	COSA_DEVTOOLS=true $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Browser tests (README "Browser tests"): Playwright drives Debian's Chromium
 # (/usr/bin/chromium, never a downloaded browser) against a live server on the

@@ -67,6 +67,8 @@ def _env(broker_url, sink, tmp_path, **extra):
     )
     env.pop("CELERY_BROKER_URL", None)
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    # The broker URL above is already this xdist worker's own (cosa.test_settings).
+    env.pop("PYTEST_XDIST_WORKER", None)
     return env
 
 
@@ -162,9 +164,13 @@ def workers(tmp_path):
 
 @pytest.fixture
 def broker():
-    """The broker in REDIS_URL, emptied of anything earlier tests left."""
+    """This test process's broker, emptied of anything earlier tests left.
+
+    Under pytest-xdist each process has a Redis database of its own
+    (cosa.test_settings), so a worker started here never takes another's tasks.
+    """
     celery_app.control.purge()
-    yield REDIS_URL
+    yield settings.CELERY_BROKER_URL
     celery_app.control.purge()
 
 
@@ -191,6 +197,18 @@ def settle(sink, expected, worker, seconds=3):
     )
     time.sleep(seconds)
     assert sink.delivered_to() == expected, worker.tail()
+
+
+def test_a_worker_started_here_uses_this_processs_broker_as_given(
+    broker, sink, tmp_path, monkeypatch
+):
+    """Under pytest-xdist the worker must not pick a Redis database of its own again."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+
+    env = _env(broker, sink, tmp_path)
+
+    assert env["REDIS_URL"] == broker == settings.CELERY_BROKER_URL
+    assert "PYTEST_XDIST_WORKER" not in env
 
 
 def test_a_due_reminder_is_delivered_once_despite_double_sweeps_and_deliveries(

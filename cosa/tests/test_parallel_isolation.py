@@ -1,0 +1,41 @@
+"""`make test` runs in parallel processes (pytest-xdist) that must not share state.
+
+The tests that start a real Celery worker purge their broker and count their own
+deliveries, so each process gets a Redis database of its own; the tests that share
+``var/test-make-run/`` live in one module, which ``--dist loadfile`` keeps in one
+process.
+"""
+
+import pathlib
+import re
+
+import pytest
+from django.conf import settings
+
+from cosa import test_settings
+
+
+@pytest.mark.parametrize(
+    ("worker", "database"), [("gw0", 1), ("gw1", 2), ("gw13", 14), ("gw14", 15), ("gw15", 1)]
+)
+def test_each_parallel_process_has_a_redis_database_of_its_own(monkeypatch, worker, database):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+
+    chosen = test_settings._broker_of_this_test_process("redis://127.0.0.1:56379/0")
+
+    assert chosen == f"redis://127.0.0.1:56379/{database}"
+
+
+def test_without_xdist_the_broker_is_redis_url_as_given(monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+    assert test_settings._broker_of_this_test_process("redis://h:1/0") == "redis://h:1/0"
+    assert test_settings._broker_of_this_test_process(None) is None
+
+
+def test_make_test_keeps_each_module_in_one_process():
+    makefile = (pathlib.Path(settings.BASE_DIR) / "Makefile").read_text()
+    recipe = re.search(r"^test: .*\n\t(.*)$", makefile, re.MULTILINE).group(1)
+
+    assert re.search(r"\s-n\s", recipe), recipe
+    assert "--dist loadfile" in recipe, recipe
