@@ -55,7 +55,7 @@ def _project_modules():
     """Every product module of the installed project apps (not tests, not migrations)."""
     for config in apps.get_app_configs():
         app_path = pathlib.Path(config.path)
-        if ROOT not in app_path.parents:
+        if app_path.parent != ROOT:  # the project's own apps, not packages in .venv
             continue
         for path in sorted(app_path.rglob("*.py")):
             relative = path.relative_to(ROOT)
