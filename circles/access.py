@@ -9,6 +9,7 @@ circle the user may see.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from circles.models import (
@@ -155,3 +156,33 @@ def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
     _require(user, circle, perm, roles)
     concern.circle = circle
     return concern
+
+
+# Rules the services check again, whoever calls them (a view, a task, a command) -------
+
+
+def may_write_in_circle(user, circle, on=None):
+    """Minutes, observations, contacts and concerns come from the circle's coordinator or
+    from a volunteer who was in the circle on the day (``on``, default today).
+
+    Views reach a circle only through a current membership, so a volunteer who has left
+    writes nothing more; the day rule lets history be recorded as it happened.
+    """
+    if not user.is_active:
+        return False
+    if user.is_coordinator and circle.coordinator_id == user.pk:
+        return True
+    on = on or timezone.localdate()
+    return (
+        user.is_volunteer
+        and circle.memberships.filter(volunteer__user=user, joined_on__lte=on)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        .exists()
+    )
+
+
+def may_review_in_circle(user, circle):
+    """Reviewing minutes and triaging concerns: a manager, or the circle's coordinator."""
+    return user.is_active and (
+        user.is_manager or (user.is_coordinator and circle.coordinator_id == user.pk)
+    )

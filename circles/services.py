@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
     F,
-    Q,
 )
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from accounts.access import circle_group, grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
 from circles import scheduling
+from circles.access import may_review_in_circle, may_write_in_circle
 from circles.models import (
     Circle,
     CircleMembership,
@@ -502,30 +502,10 @@ NOTE_FIELDS = (
 
 
 def _check_circle_writer(circle, acting_user, on=None):
-    """Minutes, observations and contacts come from the circle's coordinator or from a
-    volunteer who was in the circle on the day (``on``, default today).
-
-    Views reach a circle only through a current membership, so a volunteer who has left
-    writes nothing more; the day rule lets history be recorded as it happened.
-    """
     if not acting_user.is_active:
         raise ValidationError("This account is deactivated.")
-    if acting_user.is_coordinator and circle.coordinator_id == acting_user.pk:
-        return
-    on = on or timezone.localdate()
-    if (
-        acting_user.is_volunteer
-        and circle.memberships.filter(volunteer__user=acting_user, joined_on__lte=on)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
-        .exists()
-    ):
-        return
-    raise ValidationError("Only this circle's volunteers and coordinator can write here.")
-
-
-def _is_manager_or_coordinator_of(circle, user):
-    """Reviewing minutes and triaging concerns: a manager, or the circle's coordinator."""
-    return user.is_manager or (user.is_coordinator and circle.coordinator_id == user.pk)
+    if not may_write_in_circle(acting_user, circle, on):
+        raise ValidationError("Only this circle's volunteers and coordinator can write here.")
 
 
 def _check_note_writer(note, acting_user):
@@ -593,7 +573,7 @@ def note_save(
 @transaction.atomic
 def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> MeetingNote:
     """Mark submitted minutes reviewed; the comment is shown to the circle's volunteers."""
-    if not _is_manager_or_coordinator_of(note.meeting.circle, acting_user):
+    if not may_review_in_circle(acting_user, note.meeting.circle):
         raise ValidationError("Only the circle's coordinator reviews minutes.")
     transition(note, MeetingNote.Status.REVIEWED)
     note.reviewed_by = acting_user
@@ -676,7 +656,7 @@ def concern_raise(
 
 
 def _check_concern_triager(concern, acting_user):
-    if not _is_manager_or_coordinator_of(concern.circle, acting_user):
+    if not may_review_in_circle(acting_user, concern.circle):
         raise ValidationError("Only the circle's coordinator triages concerns.")
 
 
