@@ -49,7 +49,7 @@ from coreMembers.models import (
     OutcomeEvent,
     RiskAssessment,
 )
-from cosa.services import validated_save
+from cosa.services import acting_as, validated_save
 from volunteers import services as volunteer_services
 from volunteers.models import TrainingRecord, Volunteer, VolunteerHours
 
@@ -350,6 +350,7 @@ class _DemoBuilder:
             password=DEMO_PASSWORD,
             agency=agency,
             phone=self._phone(),
+            acting_user=getattr(self, "manager", None),
         )
         demo_backup_codes(user)
         return user
@@ -406,7 +407,8 @@ class _DemoBuilder:
                 user=user, applied_on=applied_on, acting_user=self.manager
             )
             volunteer.postcode_area = area
-            validated_save(volunteer, update_fields=["postcode_area"])
+            with acting_as(self.manager):
+                validated_save(volunteer, update_fields=["postcode_area"])
             self._backdate(user, date_joined=self.at(applied_on, 9))
             self.volunteers[key] = volunteer
             if status == Volunteer.Status.APPLIED:
@@ -441,6 +443,7 @@ class _DemoBuilder:
                 volunteer=volunteer,
                 course=TrainingRecord.Course.SAFEGUARDING,
                 completed_on=self.days_ago(dbs_days - 10),
+                acting_user=self.manager,
             )
             if status == Volunteer.Status.TRAINING:
                 continue
@@ -448,12 +451,14 @@ class _DemoBuilder:
                 volunteer=volunteer,
                 course=TrainingRecord.Course.INITIAL,
                 completed_on=self.days_ago(dbs_days - 20),
+                acting_user=self.manager,
             )
             if dbs_days > 400:
                 volunteer_services.training_record(
                     volunteer=volunteer,
                     course=TrainingRecord.Course.REFRESHER,
                     completed_on=self.days_ago(self.rng.randint(40, 220)),
+                    acting_user=self.manager,
                 )
             self._move(volunteer, Volunteer.Status.ACTIVE, on=self.days_ago(dbs_days - 28))
 
@@ -1438,6 +1443,7 @@ class _DemoBuilder:
                 for volunteer in present:
                     volunteer_services.hours_log(
                         volunteer=volunteer,
+                        acting_user=volunteer.user,
                         worked_on=day,
                         kind=VolunteerHours.Kind.MEETING,
                         hours=Decimal("2.00"),
@@ -1447,6 +1453,7 @@ class _DemoBuilder:
                     if self.rng.random() < 0.5:
                         volunteer_services.hours_log(
                             volunteer=volunteer,
+                            acting_user=volunteer.user,
                             worked_on=day,
                             kind=VolunteerHours.Kind.TRAVEL,
                             hours=Decimal("0.75"),

@@ -245,3 +245,19 @@ def test_each_printed_code_logs_the_account_in_once_and_more_logins_remain(seed_
     manager = User.objects.get(email=demo.MANAGER_EMAIL)
     assert len(demo.demo_backup_codes(manager)) == demo.DEMO_CODES_KEPT
     assert not set(codes) & set(demo.demo_backup_codes(manager))
+
+
+@pytest.mark.django_db
+def test_the_demo_history_names_who_did_each_write():
+    """Only the first account (the manager's own) is made by nobody."""
+    from accounts.models import User
+    from devtools.demo import seed_demo
+    from volunteers.models import TrainingRecord, Volunteer, VolunteerHours
+
+    seed_demo()
+    for model in (User, Volunteer, TrainingRecord, VolunteerHours):
+        unnamed = model.history.filter(history_user__isnull=True)
+        if model is User:
+            assert list(unnamed.values_list("email", flat=True)) == ["manager@example.org"]
+        else:
+            assert not unnamed.exists(), model.__name__
