@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin_base import (
     CosaHistoryAdmin,
@@ -8,7 +10,7 @@ from accounts.admin_base import (
     ReadOnlyAdminMixin,
 )
 
-from .models import AccessLog, Agency, User
+from .models import AccessLog, Agency, EnrolmentCode, Notification, ThrottleEvent, User
 
 
 @admin.register(Agency)
@@ -70,8 +72,6 @@ class AccessLogAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
 
 # Two-factor devices: a manager may see who has which kind and remove one (a lost
 # phone), never the secret key or a QR code that would let them copy it.
-from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
@@ -92,7 +92,6 @@ admin.site.register(StaticDevice, TwoFactorDeviceAdmin)
 
 
 # --- Notifications ----------------------------------------------------------
-from .models import Notification  # noqa: E402
 
 
 @admin.register(Notification)
@@ -107,7 +106,6 @@ class NotificationAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
 
 
 # --- Login and password-reset throttling ----------------------------------------------
-from .models import ThrottleEvent  # noqa: E402
 
 
 @admin.register(ThrottleEvent)
@@ -120,3 +118,15 @@ class ThrottleEventAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
     list_filter = ["kind", "managers_alerted"]
     search_fields = ["account"]
     date_hierarchy = "created_at"
+
+
+@admin.register(EnrolmentCode)
+class EnrolmentCodeAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
+    """Who was issued a two-factor enrolment code, by whom, and its state; never the
+    stored hash. Codes are issued on the managers' page beside each user."""
+
+    list_display = ["user", "issued_by", "issued_at", "expires_at", "used_at", "revoked_at"]
+    list_select_related = ["user", "issued_by"]
+    search_fields = ["user__email", "user__last_name"]
+    fields = list_display
+    readonly_fields = list_display

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from accounts import admin_two_factor, signals  # noqa: F401  (admin listing; log receivers)
+        from accounts import signals  # noqa: F401  (connects the security-log receivers)
         from accounts.db_roles import grant_after_migrate
         from cosa import formsafety, validators
 

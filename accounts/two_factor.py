@@ -145,14 +145,18 @@ def enrolment_code_redeem(*, user: User, code: str) -> EnrolmentCode | None:
     return row if claimed == 1 else None
 
 
+def _one_time_code_input():
+    return forms.TextInput(
+        attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+    )
+
+
 class EnrolmentCodeForm(forms.Form):
     code = forms.CharField(
         label="Enrolment code",
         max_length=40,
         help_text="The code your manager gave you, for example ABCD-EFGH-JKMN-PQRS.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
-        ),
+        widget=_one_time_code_input(),
     )
 
 
@@ -161,9 +165,7 @@ class CodeForm(forms.Form):
         label="Code",
         max_length=16,
         help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
-        ),
+        widget=_one_time_code_input(),
     )
 
     def clean_code(self):

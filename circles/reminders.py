@@ -57,7 +57,6 @@ logger = logging.getLogger(__name__)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 Kind = Reminder.Kind
 OPEN_STATUSES = (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN)
-CIRCLE_MEETING_KINDS = Meeting.CIRCLE_KINDS
 
 # Period keys: the stage of an escalation (stable even if the lead times change).
 FIRST, ESCALATED = "first", "escalated"
@@ -128,7 +127,7 @@ def due_meeting_reminders(now):
         (pk, circle_id, starts_at)
         for pk, circle_id, starts_at in Meeting.objects.filter(
             status=Meeting.Status.SCHEDULED,
-            kind__in=CIRCLE_MEETING_KINDS,
+            kind__in=Meeting.CIRCLE_KINDS,
             starts_at__gt=now,
             starts_at__lte=now + window,
             circle__status__in=OPEN_STATUSES,
@@ -160,7 +159,7 @@ def due_minutes_overdue(now):
             circle__status__in=OPEN_STATUSES,
             # The circle's minute-taker is reminded of the circle's meetings; a logged
             # contact is written up by whoever logged it, on their start page.
-            kind__in=CIRCLE_MEETING_KINDS,
+            kind__in=Meeting.CIRCLE_KINDS,
             # Bounds on the start time keep the sweep on the index; due_at decides.
             starts_at__gte=oldest - escalation - first - longest_meeting,
         )

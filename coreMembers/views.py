@@ -1,5 +1,4 @@
 import os
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -211,7 +210,6 @@ def referral_list(request):
         AccessLog.Action.SEARCH if query else AccessLog.Action.LIST,
         detail=f"referrals: state={status or 'all'} q={query}",
     )
-    keep = {key: value for key, value in (("status", status), ("q", query)) if value}
     return render(
         request,
         "core_members/referral_list.html",
@@ -220,7 +218,6 @@ def referral_list(request):
             "filters": filters,
             "status": status,
             "query": query,
-            "keep_query": urlencode(keep),
         },
     )
 
