@@ -3,10 +3,9 @@
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,7 +22,11 @@ class SessionLimitsMiddleware:
 
     The idle limit is also the session cookie's age (saved on every request), so
     an idle session normally expires by itself; this makes both limits explicit
-    and tells the user why they were logged out.
+    and tells the user why they were logged out (on the login page's address, since
+    the session that could carry a message has just ended).
+
+    A draft's autosave (``X-Cosa-Draft`` header) is not activity: a page left open
+    must still log out. Typing is — the page pings the keep-alive while the user types.
     """
 
     def __init__(self, get_response):
@@ -35,17 +38,52 @@ class SessionLimitsMiddleware:
             login_at = request.session.setdefault(LOGIN_AT, now)
             seen_at = request.session.get(SEEN_AT, now)
             if now - login_at > settings.SESSION_MAX_SECONDS:
-                return self._end(request, "Your 12-hour session ended. Please log in again.")
+                return self._end(request, REASON_MAX)
             if now - seen_at > settings.SESSION_IDLE_SECONDS:
-                return self._end(request, "You were logged out after 15 idle minutes.")
-            request.session[SEEN_AT] = now
+                return self._end(request, REASON_IDLE)
+            if not request.META.get("HTTP_X_COSA_DRAFT"):
+                request.session[SEEN_AT] = now
         return self.get_response(request)
 
     @staticmethod
-    def _end(request, message):
+    def _end(request, reason):
         logout(request)
-        messages.info(request, message)
-        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+        login_url = reverse("accounts:login")
+        if request.path == login_url:
+            # The page's own timer brought them here: keep where they were going.
+            next_url = request.GET.get("next", "")
+        elif request.method == "GET":
+            next_url = request.get_full_path()
+        else:
+            next_url = request.path
+        query = {"next": next_url} if next_url else {}
+        query["reason"] = reason
+        if request.META.get("HTTP_X_COSA_DRAFT") or request.headers.get("Accept") == (
+            "application/json"
+        ):
+            # A script's request: no page to send, it follows the login address itself.
+            return JsonResponse({"login": f"{login_url}?{urlencode(query)}"}, status=401)
+        return redirect(f"{login_url}?{urlencode(query)}")
+
+
+REASON_IDLE, REASON_MAX = "idle", "max"
+
+
+def logged_out_message(reason) -> str:
+    """What the login page says about a session that ended by itself."""
+    if reason == REASON_IDLE:
+        minutes = max(1, settings.SESSION_IDLE_SECONDS // 60)
+        return (
+            f"You were logged out after {minutes} idle minute{'s' if minutes != 1 else ''}. "
+            "Anything you were typing was kept as a draft: log in to carry on."
+        )
+    if reason == REASON_MAX:
+        hours = max(1, settings.SESSION_MAX_SECONDS // 3600)
+        return (
+            f"Your {hours}-hour session ended. Please log in again; "
+            "anything you were typing was kept as a draft."
+        )
+    return ""
 
 
 # Pages a logged-in user reaches before the second factor: nothing with data. A user

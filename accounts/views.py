@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import throttle
 from accounts.audit import client_ip
+from accounts.middleware import logged_out_message
 from accounts.models import User, email_key
 from accounts.two_factor import enrol_right_grant, has_confirmed_device
 
@@ -30,6 +31,11 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     """Django's login page; a login refused by the lockout gets the lockout page (429)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["logged_out_message"] = logged_out_message(self.request.GET.get("reason", ""))
+        return context
 
     def form_invalid(self, form):
         if throttle.login_refused(self.request):

@@ -37,6 +37,10 @@ app.conf.update(
             "task": "circles.tasks.meetings_generate_all",
             "schedule": crontab(hour=2, minute=15),  # UTC
         },
+        "drafts-purge": {
+            "task": "formpages.tasks.purge",
+            "schedule": crontab(hour=3, minute=45),  # UTC
+        },
         "retention": {
             "task": "coreMembers.tasks.retention_sweep",
             "schedule": crontab(hour=3, minute=30),  # UTC

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accounts",
+    "formpages",
     "volunteers",
     "coreMembers",
     "circles",
@@ -169,6 +170,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_IDLE_SECONDS = env_int("DJANGO_SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
 SESSION_MAX_SECONDS = env_int("DJANGO_SESSION_MAX_SECONDS", 12 * 60 * 60, minimum=60)
 SESSION_WARNING_SECONDS = min(120, SESSION_IDLE_SECONDS // 2)
+# Drafts (formpages/drafts.py): what a user types on a long form is saved on the
+# server every few seconds, kept for COSA_DRAFT_DAYS after its last save.
+COSA_DRAFT_DAYS = env_int("COSA_DRAFT_DAYS", 30, minimum=1)
+COSA_DRAFT_AUTOSAVE_SECONDS = env_int("COSA_DRAFT_AUTOSAVE_SECONDS", 5, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

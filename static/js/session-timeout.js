@@ -1,5 +1,11 @@
 // Warn before the idle session ends, and offer to stay logged in.
 // Settings come from data attributes on <body> (no inline script: strict CSP).
+//
+// Typing counts as activity: while the user types in any field, the page pings the
+// keep-alive (at most once a minute), which restarts the server's idle clock and
+// this page's timers. Draft autosaves (forms.js) never do: a page left open still
+// logs out. Just before the end, the page asks forms.js to save every draft, then
+// goes to the login page, which says why and comes back here afterwards.
 (function () {
   "use strict";
   var body = document.body;
@@ -11,11 +17,21 @@
   if (!idle || !panel || !keepaliveUrl) {
     return;
   }
+  var PING_EVERY_MS = Math.min(60, Math.max(5, Math.floor(idle / 4))) * 1000;
   var warnTimer = null;
+  var saveTimer = null;
   var endTimer = null;
+  var lastPing = Date.now();
+  var pinging = false;
+
+  function goToLogin() {
+    var next = window.location.pathname + window.location.search;
+    window.location.assign(loginUrl + "?reason=idle&next=" + encodeURIComponent(next));
+  }
 
   function schedule() {
     window.clearTimeout(warnTimer);
+    window.clearTimeout(saveTimer);
     window.clearTimeout(endTimer);
     panel.hidden = true;
     warnTimer = window.setTimeout(function () {
@@ -25,20 +41,43 @@
         button.focus();
       }
     }, Math.max(0, (idle - warnBefore) * 1000));
-    endTimer = window.setTimeout(function () {
-      window.location.assign(loginUrl + "?next=" + encodeURIComponent(window.location.pathname));
-    }, idle * 1000);
+    saveTimer = window.setTimeout(function () {
+      document.dispatchEvent(new CustomEvent("cosa:save-drafts"));
+    }, Math.max(0, (idle - 15) * 1000));
+    // Two seconds after the server's own limit, so that the login page sees it ended.
+    endTimer = window.setTimeout(goToLogin, (idle + 2) * 1000);
   }
 
-  panel.querySelector("button").addEventListener("click", function () {
+  function keepAlive() {
+    if (pinging) {
+      return;
+    }
+    pinging = true;
     fetch(keepaliveUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
+        pinging = false;
         if (response.ok) {
+          lastPing = Date.now();
           schedule();
         } else {
-          window.location.assign(loginUrl);
+          goToLogin();
         }
+      })
+      .catch(function () {
+        pinging = false;
       });
-  });
+  }
+
+  panel.querySelector("button").addEventListener("click", keepAlive);
+  // Only real input events: a key typed, a choice made.
+  document.addEventListener(
+    "input",
+    function (event) {
+      if (event.isTrusted && Date.now() - lastPing >= PING_EVERY_MS) {
+        keepAlive();
+      }
+    },
+    true
+  );
   schedule();
 })();
