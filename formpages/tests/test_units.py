@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.middleware import SEEN_AT
 from accounts.services import user_deactivate
 from accounts.tests.factories import CoordinatorFactory, ManagerFactory, VolunteerUserFactory
-from formpages import drafts, tokens, versions
+from formpages import drafts, tokens
 from formpages.models import Draft, SubmitToken
 
 
