@@ -92,10 +92,12 @@ def demo_data():
     return True
 
 
-@pytest.fixture(scope="session")
-def base_url(demo_data):
-    port = int(os.environ.get("E2E_PORT") or _free_port())
-    log = (Path(os.environ["COSA_VAR_DIR"]) / "server.log").open("w")
+def _serve(name, extra_env=None):
+    """Start a live server (a generator: yields its URL, stops it afterwards)."""
+    port = int(os.environ.get("E2E_PORT") or _free_port()) if not extra_env else _free_port()
+    log = (Path(os.environ["COSA_VAR_DIR"]) / f"{name}.log").open("w")
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(extra_env or {})
     process = subprocess.Popen(  # noqa: S603 - our own manage.py
         [
             sys.executable,
@@ -106,7 +108,7 @@ def base_url(demo_data):
             f"127.0.0.1:{port}",
         ],
         cwd=REPO,
-        env={k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -121,6 +123,21 @@ def base_url(demo_data):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(demo_data):
+    yield from _serve("server")
+
+
+# The shortest idle limit the settings allow, for the journeys that wait it out.
+SHORT_IDLE_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def short_idle_url(demo_data):
+    """A second live server on the same database whose sessions end after one idle minute."""
+    yield from _serve("server-short-idle", {"DJANGO_SESSION_IDLE_SECONDS": str(SHORT_IDLE_SECONDS)})
 
 
 @pytest.fixture(scope="session")
@@ -144,12 +161,12 @@ PHONE = {"width": 375, "height": 740}
 
 @pytest.fixture
 def new_page(browser, base_url):
-    """``new_page(phone=False)``: a fresh browser context (no cookies) and page."""
+    """``new_page(phone=False, url=None)``: a fresh browser context (no cookies) and page."""
     contexts = []
 
-    def make(*, phone=False):
+    def make(*, phone=False, url=None):
         options = {
-            "base_url": base_url,
+            "base_url": url or base_url,
             "viewport": PHONE if phone else DESKTOP,
             "locale": "en-GB",
             "timezone_id": "Europe/London",

@@ -65,19 +65,19 @@
       .then(function (response) {
         self.sending = false;
         if (response.status === 204) {
-          self.say("Draft saved at " + timeNow() + ".");
+          self.say("Autosaved at " + timeNow() + ": kept if you are logged out.");
         } else if (response.status === 401) {
           self.stopped = true;
-          self.say("You have been logged out. Your draft is kept: log in again to carry on.");
+          self.say("You have been logged out. What you typed is kept: log in again to carry on.");
         } else {
           self.dirty = true;
-          self.say("The draft could not be saved just now; it will be tried again.");
+          self.say("Autosave failed just now; it will try again.");
         }
       })
       .catch(function () {
         self.sending = false;
         self.dirty = true;
-        self.say("Offline: the draft will be saved when the connection is back.");
+        self.say("Offline: autosave will try again when the connection is back.");
       });
   };
 
