@@ -18,7 +18,21 @@ pytestmark = [pytest.mark.e2e, pytest.mark.journey]
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 VOLUNTEER = "bernard.fairlie@example.org"
-WORDS = "Met Del at the library; fictional e2e minutes typed slowly on a phone.".split()
+WORDS = [
+    "Met",
+    "Del",
+    "at",
+    "the",
+    "library;",
+    "fictional",
+    "e2e",
+    "minutes",
+    "typed",
+    "slowly",
+    "on",
+    "a",
+    "phone.",
+]
 
 
 def server_draft(path):
@@ -37,9 +51,7 @@ def test_typing_keeps_the_session_and_the_idle_logout_keeps_the_text(new_page, s
 
     # A phone call logged just now, then its minutes.
     page.get_by_role("link", name="Log a contact for Tuesday circle").click()
-    called = datetime.datetime.now(LONDON) - datetime.timedelta(
-        minutes=20 + secrets.randbelow(900)
-    )
+    called = datetime.datetime.now(LONDON) - datetime.timedelta(minutes=20 + secrets.randbelow(900))
     page.get_by_role("radio", name="Phone call").check()
     page.get_by_label("Date").fill(called.strftime("%Y-%m-%d"))
     page.get_by_label("Time (UK time)").fill(called.strftime("%H:%M"))
