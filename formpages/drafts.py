@@ -24,18 +24,27 @@ SAVE, DISCARD = "save", "discard"
 # Far more than any form here holds (minutes' fields are capped well below it).
 MAX_CHARS = 200_000
 # Fields that describe the post, not what the user typed.
-NOT_KEPT = frozenset({"version", "_once", "csrfmiddlewaretoken"})
+NOT_KEPT = frozenset({"version", "_once", "_draft", "csrfmiddlewaretoken"})
 
 
 class DraftTooLarge(ValueError):
     pass
 
 
+FIELD = "_draft"
+
+
 def requested(request) -> str:
-    """``save`` or ``discard`` for a draft request, else the empty string."""
+    """``save`` or ``discard`` for a draft request, else the empty string.
+
+    The page's script says so in a header; the restored draft's "Discard" button,
+    which works without script, posts the ``_draft`` field instead.
+    """
     if request.method != "POST":
         return ""
     value = request.META.get(HEADER, "").strip().lower()
+    if not value and request.POST.get(FIELD) == DISCARD:
+        value = DISCARD
     return value if value in (SAVE, DISCARD) else ""
 
 
