@@ -1,12 +1,13 @@
 """The production password hasher: Argon2id at OWASP's minimum, so a burst of logins
 does not queue.
 
-Django's own Argon2 parameters (100 MiB, two passes, eight lanes) cost about 0.6 s of
-both cores per login on a 2-core server: 50 users logging in at once waited 38 s at the
-median. OWASP's Password Storage Cheat Sheet lists equivalent Argon2id settings; the
-smallest memory it allows with two passes is 19 MiB, one lane. Measured on the 2-core
-development machine (also loaded): about 0.1 s per login, so 50 logins need about 3 s
-of hashing on two cores, against 30 s and more with Django's defaults.
+Django's own Argon2 parameters (100 MiB, two passes, eight lanes) made 50 users logging
+in at once on a 2-core server wait 38 s at the median. OWASP's Password Storage Cheat
+Sheet lists equivalent Argon2id settings; the smallest memory it allows with two passes
+is 19 MiB, one lane. Measured by ``make bench`` on the shared 2-core development machine
+(load average about 5): one check costs 20-30 ms against about 200 ms (600 ms under
+heavier load) at Django's defaults, and a burst of 50 real logins through gunicorn took
+1.5-2.8 s against 16.5 s.
 
 The algorithm name stays ``argon2``: every existing hash still verifies (its parameters
 are stored in it), and Django re-hashes a password with these parameters at the user's

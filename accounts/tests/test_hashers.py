@@ -48,9 +48,9 @@ def test_the_production_hasher_is_argon2id_at_or_above_the_owasp_floor():
 
 
 def test_the_production_hasher_stays_within_the_login_burst_budget():
-    # 50 logins at once must hash within a few seconds on two cores: at the floor one
-    # login cost about 0.1 s of one core (README "Benchmark"). Work grows with memory
-    # times passes; more than twice the floor would need a new measurement first.
+    # 50 logins at once must finish within 10 s on two cores: at the floor one check
+    # cost 20-30 ms and the burst under 3 s (`make bench`). Work grows with memory times
+    # passes; more than twice the floor needs a new measurement first.
     hasher = _production_hasher()
     assert hasher.memory_cost * hasher.time_cost <= 2 * 19456 * 2
 
