@@ -78,8 +78,10 @@ clean:
 	rm -rf $(VENV) var
 
 # National-scale data and the benchmark (development tools), on PostgreSQL (DATABASE_URL).
-# `make scale SCALE=0.1` makes a tenth; `make bench` prints per-page p50/p95 beside the
-# framework floor, and last `bench: pages=N worst_page=... worst_ratio=Z errors=E`.
+# `make scale SCALE=0.1` makes a tenth; `make bench` prints each page's service time (alone,
+# one client) and p50/p95 under concurrent clients beside the framework floor, a login
+# burst, and last `bench: pages=N worst_service_page=... errors=E logins_per_s=L`
+# (README "National scale and the benchmark").
 SCALE ?= 1
 BENCH_ARGS ?= --clients 4 --seconds 60
 .PHONY: scale bench

@@ -1,26 +1,41 @@
 """`manage.py bench`: every role's everyday pages under gunicorn, as ratios to a floor.
 
 1. Picks typical users from the generate_scale data (a coordinator with an ordinary
-   caseload, one of their circles and Core Members, a volunteer of an open circle with
-   minutes still editable, a liaison with records, a manager).
+   caseload, one of their circles, Core Members, referrals and concerns, a volunteer of
+   an open circle with minutes still editable, a liaison with records, a manager), and
+   the pages each opens every day (``pick_pages``: the one place to add a page).
 2. Counts each page's SQL queries in-process (Django's test client, one request each).
-3. Starts gunicorn with production settings (DJANGO_DEBUG off, cached templates,
+3. Times how long one password check costs at the production Argon2 parameters and at
+   the candidates beside them, in this process.
+4. Starts gunicorn with production settings (DJANGO_DEBUG off, cached templates,
    persistent connections) on 127.0.0.1, with sessions made directly in the database
-   (password and second factor passed, as after a real login).
-4. Drives every page, and the floor (``floor``: the same middleware, a trivial template),
-   from concurrent clients for a fixed time, each client going round all the pages in
-   its own shuffled order, so every page sees the same machine load.
-5. Prints p50, p95, requests per second, queries per request and errors per page,
-   and as the last line
-   ``bench: pages=N worst_page=NAME worst_p95_ms=X floor_p95_ms=Y worst_ratio=Z errors=E``.
+   (password and second factor passed, as after a real login), and measures in three
+   phases:
 
-Traffic goes to 127.0.0.1 only, and every loop is bounded in time.
+   - **service time**: each page alone, one client, sequential requests after a
+     warm-up: median and p95, and the ratio of the median to the floor's (``floor``: the
+     same middleware, a trivial template) measured the same way. What one user waits
+     on a quiet machine.
+   - **concurrent**: N clients for a fixed time, each going round all the pages in its
+     own shuffled order: p50, p95, requests per second, errors. Mostly queueing.
+   - **logins**: K users posting their password to /login/ at once (the password step,
+     up to the second-factor page): logins per second and how long the burst took.
+
+5. Prints a per-page table of both phases and the queries per request, the login
+   burst, and as the last line
+   ``bench: pages=N worst_service_page=NAME worst_service_ms=X floor_service_ms=Y
+   worst_service_ratio=Z worst_page=NAME worst_p95_ms=P floor_p95_ms=F worst_ratio=R
+   errors=E logins_per_s=L`` (one line).
+
+Traffic goes to 127.0.0.1 only, and every loop is bounded in time or count.
 """
 
 import dataclasses
 import http.client
+import math
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -29,21 +44,40 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, get_hasher
 from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.middleware import LOGIN_AT, SEEN_AT
 from accounts.models import User
-from circles.models import Circle, CircleMembership, MeetingNote
+from circles.models import Circle, CircleMembership, Concern, MeetingNote
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+FLOOR = "floor"
+# The login burst's users get this password for the run (generate_scale makes every
+# password unusable) and their unusable one back afterwards. Fictional, loopback only.
+BENCH_PASSWORD = "bench-only-violet-harbour-47"  # noqa: S105 - throwaway, restored after
+SUMMARY_FIELDS = (
+    "pages",
+    "worst_service_page",
+    "worst_service_ms",
+    "floor_service_ms",
+    "worst_service_ratio",
+    "worst_page",
+    "worst_p95_ms",
+    "floor_p95_ms",
+    "worst_ratio",
+    "errors",
+    "logins_per_s",
+)
 
 
 @dataclasses.dataclass
@@ -52,14 +86,63 @@ class Page:
     path: str
     user: User
     queries: int | None = None
+    # Sequential requests, one client (service time), in seconds.
+    service: list = dataclasses.field(default_factory=list)
+    # Requests under concurrent clients, in seconds.
     latencies: list = dataclasses.field(default_factory=list)
     errors: int = 0
     statuses: dict = dataclasses.field(default_factory=dict)
 
+    def count(self, status):
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status != 200:
+            self.errors += 1
+
+
+@dataclasses.dataclass
+class LoginBurst:
+    users: int
+    clients: int
+    seconds: float = 0.0
+    latencies: list = dataclasses.field(default_factory=list)
+    errors: int = 0
+    statuses: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def logins_per_s(self):
+        succeeded = self.users - self.errors
+        return succeeded / self.seconds if self.seconds > 0 else float("nan")
+
+
+def url(*names, args=()):
+    """The path of the first of ``names`` that resolves.
+
+    Pages are named by URL name, and views move between apps (the shared records from
+    ``core_members`` to ``sharing``): list the new name first and the old one after.
+    """
+    for name in names:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"None of {names} resolves with args {args}.")
+
+
+def _first(queryset, what):
+    found = queryset.first()
+    if found is None:
+        raise RuntimeError(f"No {what} in the data: run generate_scale first.")
+    return found
+
 
 def pick_pages():
-    """The pages and the users who open them, from the generated data."""
-    coordinator = (
+    """Every role's everyday pages and the users who open them, from the generated data.
+
+    The one place to add a page: a page is a name, a path (by URL name, through ``url``)
+    and the user who opens it. The floor comes first; the rest are grouped by role.
+    """
+    now = timezone.now()
+    coordinator = _first(
         User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
         .annotate(
             open_circles=Count(
@@ -67,14 +150,19 @@ def pick_pages():
             )
         )
         .filter(open_circles__gt=0)
-        .order_by("-open_circles", "pk")
-        .first()
+        .order_by("-open_circles", "pk"),
+        "coordinator with an open circle",
     )
-    if coordinator is None:
-        raise RuntimeError("No coordinator with an open circle: run generate_scale first.")
     circle = Circle.objects.open().filter(coordinator=coordinator).order_by("pk").first()
-    now = timezone.now()
-    note = (
+    concern = _first(
+        Concern.objects.filter(circle__coordinator=coordinator).order_by("-raised_at", "-pk"),
+        "concern in the coordinator's circles",
+    )
+    referral = _first(
+        coordinator.assigned_referrals.order_by("-received_on", "-pk"),
+        "referral assigned to the coordinator",
+    )
+    note = _first(
         MeetingNote.objects.filter(
             meeting__circle__status=Circle.Status.ACTIVE,
             status=MeetingNote.Status.SUBMITTED,
@@ -83,45 +171,107 @@ def pick_pages():
             author__is_active=True,
         )
         .select_related("meeting")
-        .order_by("-meeting__starts_at")
-        .first()
+        .order_by("-meeting__starts_at"),
+        "submitted minutes of an open circle to edit",
     )
-    if note is None:
-        raise RuntimeError("No submitted minutes of an open circle to edit.")
     volunteer = note.author
+    meeting = note.meeting
     assert (
         CircleMembership.objects.current()
-        .filter(circle_id=note.meeting.circle_id, volunteer__user=volunteer)
+        .filter(circle_id=meeting.circle_id, volunteer__user=volunteer)
         .exists()
     ), "the minutes' author is no longer in the circle"
-    liaison = (
+    to_review = _first(
+        MeetingNote.objects.filter(
+            meeting__circle__coordinator=coordinator, status=MeetingNote.Status.SUBMITTED
+        )
+        .select_related("meeting")
+        .order_by("-meeting__starts_at"),
+        "submitted minutes in the coordinator's circles",
+    ).meeting
+    pool_member = _first(
+        CircleMembership.objects.current()
+        .filter(circle=circle)
+        .select_related("volunteer")
+        .order_by("pk"),
+        "volunteer in the coordinator's circle",
+    ).volunteer
+    liaison = _first(
         User.objects.filter(role=User.Role.LIAISON, is_active=True)
         .annotate(records=Count("received_records"))
-        .order_by("-records", "pk")
-        .first()
+        .order_by("-records", "pk"),
+        "liaison",
     )
-    manager = User.objects.filter(role=User.Role.MANAGER, is_active=True).order_by("pk").first()
-    if liaison is None or manager is None:
-        raise RuntimeError("No liaison or manager: run generate_scale first.")
-    meeting = note.meeting
+    received = _first(liaison.received_records.order_by("-pk"), "record sent to the liaison")
+    assigned = _first(
+        liaison.liaison_assignments.filter(ended_on__isnull=True).order_by("pk"),
+        "current liaison assignment",
+    )
+    manager = _first(
+        User.objects.filter(role=User.Role.MANAGER, is_active=True).order_by("pk"), "manager"
+    )
+    records = ("sharing:records", "core_members:records")
+    record_detail = ("sharing:record_detail", "core_members:record_detail")
     return [
-        Page("floor", reverse("devtools:floor"), coordinator),
-        Page("coordinator_dashboard", reverse("circles:dashboard"), coordinator),
-        Page("circle_page", reverse("circles:detail", args=[circle.pk]), coordinator),
+        Page(FLOOR, url("devtools:floor"), coordinator),
+        # Coordinator: start page, their circles and Core Members, referrals, concerns,
+        # minutes to review, shared records, the volunteer pool, notifications.
+        Page("coordinator_dashboard", url("circles:dashboard"), coordinator),
+        Page("circles_list", url("circles:index"), coordinator),
+        Page("circle_page", url("circles:detail", args=[circle.pk]), coordinator),
+        Page("core_members_list", url("core_members:index"), coordinator),
         Page(
             "core_member_page",
-            reverse("core_members:detail", args=[circle.core_member_id]),
+            url("core_members:detail", args=[circle.core_member_id]),
             coordinator,
         ),
-        Page("volunteer_pool", reverse("volunteers:index"), coordinator),
-        Page("volunteer_start", reverse("circles:mine"), volunteer),
+        Page("referral_list", url("core_members:referrals"), coordinator),
+        Page("referral_page", url("core_members:referral_detail", args=[referral.pk]), coordinator),
+        Page(
+            "concern_page",
+            url("circles:concern_detail", args=[concern.circle_id, concern.pk]),
+            coordinator,
+        ),
+        Page(
+            "minutes_review",
+            url("circles:note_detail", args=[to_review.circle_id, to_review.pk]),
+            coordinator,
+        ),
+        Page("coordinator_records", url(*records), coordinator),
+        Page("volunteer_pool", url("volunteers:index"), coordinator),
+        Page("volunteer_page", url("volunteers:detail", args=[pool_member.pk]), coordinator),
+        Page("coordinator_notifications", url("accounts:notifications"), coordinator),
+        # Volunteer: start page, their circle, the minutes form, their own minutes,
+        # their profile, notifications.
+        Page("volunteer_start", url("circles:mine"), volunteer),
+        Page("volunteer_circle", url("circles:detail", args=[meeting.circle_id]), volunteer),
         Page(
             "minutes_form",
-            reverse("circles:note_write", args=[meeting.circle_id, meeting.pk]),
+            url("circles:note_write", args=[meeting.circle_id, meeting.pk]),
             volunteer,
         ),
-        Page("liaison_inbox", reverse("core_members:records"), liaison),
-        Page("manager_reports", reverse("reports:index"), manager),
+        Page(
+            "my_minutes",
+            url("circles:note_detail", args=[meeting.circle_id, meeting.pk]),
+            volunteer,
+        ),
+        Page(
+            "volunteer_profile",
+            url("volunteers:detail", args=[volunteer.volunteer.pk]),
+            volunteer,
+        ),
+        Page("volunteer_notifications", url("accounts:notifications"), volunteer),
+        # Liaison: the inbox of shared records, one record, an assigned Core Member.
+        Page("liaison_inbox", url(*records), liaison),
+        Page("liaison_record", url(*record_detail, args=[received.record_id]), liaison),
+        Page(
+            "liaison_core_member",
+            url("core_members:detail", args=[assigned.core_member_id]),
+            liaison,
+        ),
+        # Manager: the reports overview, notifications.
+        Page("manager_reports", url("reports:index"), manager),
+        Page("manager_notifications", url("accounts:notifications"), manager),
     ]
 
 
@@ -164,6 +314,83 @@ def count_queries(pages, host="127.0.0.1"):
         page.queries = len(captured.captured_queries)
 
 
+# Password hashing -------------------------------------------------------------------------
+
+
+def hash_candidates():
+    """(label, time_cost, memory_cost KiB, parallelism): production first, then what it
+    was chosen against."""
+    production = get_hasher("default")
+    candidates = [
+        (
+            "production",
+            getattr(production, "time_cost", None),
+            getattr(production, "memory_cost", None),
+            getattr(production, "parallelism", None),
+        ),
+        (
+            "django default",
+            Argon2PasswordHasher.time_cost,
+            Argon2PasswordHasher.memory_cost,
+            Argon2PasswordHasher.parallelism,
+        ),
+        ("owasp 19 MiB t=2", 2, 19 * 1024, 1),
+        ("38 MiB t=2", 2, 38 * 1024, 1),
+        ("64 MiB t=3", 3, 64 * 1024, 1),
+    ]
+    seen, unique = set(), []
+    for label, *params in candidates:
+        if None in params or tuple(params) in seen:
+            continue
+        seen.add(tuple(params))
+        unique.append((label, *params))
+    return unique
+
+
+def hash_cost(time_cost, memory_cost, parallelism, repeats=5):
+    """Median wall and CPU milliseconds of one Argon2id verify at these parameters."""
+    import argon2
+
+    hasher = argon2.PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        type=argon2.Type.ID,
+    )
+    encoded = hasher.hash(BENCH_PASSWORD)
+    wall, cpu = [], []
+    for _ in range(repeats):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        hasher.verify(encoded, BENCH_PASSWORD)
+        wall.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+
+
+def burst_estimate_s(cpu_ms, users=50, cores=None):
+    """Seconds of hashing alone for ``users`` logins at once, spread over every core."""
+    cores = cores or os.cpu_count() or 1
+    return users * cpu_ms / 1000 / cores
+
+
+def report_hash_costs(write, users=50, repeats=5):
+    cores = os.cpu_count() or 1
+    write(f"password hashing (Argon2id verify, median of {repeats}; {cores} cores):")
+    write(
+        f"  {'parameters':<18}{'t':>3}{'m KiB':>8}{'p':>3}{'wall ms':>9}{'cpu ms':>8}"
+        f"{f'{users} logins s':>15}"
+    )
+    for label, time_cost, memory_cost, parallelism in hash_candidates():
+        wall, cpu = hash_cost(time_cost, memory_cost, parallelism, repeats)
+        write(
+            f"  {label:<18}{time_cost:>3}{memory_cost:>8}{parallelism:>3}{wall:>9.1f}"
+            f"{cpu:>8.1f}{burst_estimate_s(cpu, users, cores):>15.1f}"
+        )
+
+
+# gunicorn -----------------------------------------------------------------------------------
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -198,6 +425,9 @@ def start_gunicorn(port, workers, base_dir):
         "warning",
         "--timeout",
         "60",
+        # Room in the accept queue for a whole login burst.
+        "--backlog",
+        "256",
     ]
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
         command, cwd=base_dir, env=production_env(port), start_new_session=True
@@ -225,24 +455,55 @@ def stop_gunicorn(process):
             process.wait()
 
 
-def _get(port, path, cookie):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def _request(port, method, path, cookie="", body=None, extra=None):
+    """One request on a fresh connection; (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {
+        "Host": "127.0.0.1",
+        "X-Forwarded-Proto": "https",
+        "Connection": "close",
+        **(extra or {}),
+    }
+    if cookie:
+        headers["Cookie"] = cookie
     try:
-        conn.request(
-            "GET",
-            path,
-            headers={
-                "Host": "127.0.0.1",
-                "Cookie": cookie,
-                "X-Forwarded-Proto": "https",
-                "Connection": "close",
-            },
-        )
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        response.read()
-        return response.status
+        content = response.read()
+        return response.status, response.getheaders(), content
     finally:
         conn.close()
+
+
+def _get(port, path, cookie):
+    return _request(port, "GET", path, cookie)[0]
+
+
+def _timed_get(port, path, cookie):
+    began = time.perf_counter()
+    try:
+        status = _get(port, path, cookie)
+    except (OSError, http.client.HTTPException):
+        status = 599
+    return status, time.perf_counter() - began
+
+
+# Phase 1: service time ----------------------------------------------------------------------
+
+
+def measure_service(pages, port, *, requests, warmup):
+    """Each page alone: ``warmup`` untimed requests, then ``requests`` timed, one at a time."""
+    for page in pages:
+        cookie = f"{settings.SESSION_COOKIE_NAME}={make_session(page.user)}"
+        for _ in range(warmup):
+            _timed_get(port, page.path, cookie)
+        for _ in range(requests):
+            status, elapsed = _timed_get(port, page.path, cookie)
+            page.service.append(elapsed)
+            page.count(status)
+
+
+# Phase 2: concurrent clients ----------------------------------------------------------------
 
 
 def drive(pages, port, *, clients, seconds, warmup, seed=10):
@@ -265,19 +526,12 @@ def drive(pages, port, *, clients, seconds, warmup, seed=10):
                 now = time.monotonic()
                 if now >= stop_at:
                     return
-                began = time.perf_counter()
-                try:
-                    status = _get(port, page.path, cookies[page.user.pk])
-                except (OSError, http.client.HTTPException):
-                    status = 599
-                elapsed = time.perf_counter() - began
+                status, elapsed = _timed_get(port, page.path, cookies[page.user.pk])
                 if now < measure_from:
                     continue
                 with lock:
                     page.latencies.append(elapsed)
-                    page.statuses[status] = page.statuses.get(status, 0) + 1
-                    if status != 200:
-                        page.errors += 1
+                    page.count(status)
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
@@ -285,6 +539,119 @@ def drive(pages, port, *, clients, seconds, warmup, seed=10):
     for thread in threads:
         thread.join(timeout=seconds + warmup + 120)
     return seconds
+
+
+# Phase 3: a burst of real logins ------------------------------------------------------------
+
+
+def login_users(count, exclude=()):
+    """Active users of the generated data, volunteers first (the most numerous), that no
+    benched page uses: their password changes for the burst, which ends those sessions."""
+    users = User.objects.filter(is_active=True).exclude(pk__in=[u.pk for u in exclude])
+    return list(users.order_by("-role", "pk")[:count]) if count else []
+
+
+def set_bench_password(users):
+    """One Argon2 hash of BENCH_PASSWORD for every burst user; returns their old hashes.
+
+    Sharing one hash saves no work: every login verifies it in full (Argon2 has no cache)
+    and, at the production parameters, is not re-hashed. Checked here before the burst.
+    """
+    hasher = get_hasher("default")
+    encoded = hasher.encode(BENCH_PASSWORD, hasher.salt())
+    if not check_password(BENCH_PASSWORD, encoded) or hasher.must_update(encoded):
+        raise RuntimeError("The bench password's hash does not verify as production's.")
+    old = {user.pk: user.password for user in users}
+    User.objects.filter(pk__in=old).update(password=encoded)
+    return old
+
+
+def restore_passwords(old):
+    for pk, password in old.items():
+        User.objects.filter(pk=pk).update(password=password)
+
+
+_CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _cookie_header(headers):
+    cookies = []
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            cookies.append(value.split(";", 1)[0])
+    return "; ".join(cookies)
+
+
+def login_form(port, login_path):
+    """A fresh visitor's CSRF cookie and form token from GET /login/."""
+    status, headers, body = _request(port, "GET", login_path)
+    match = _CSRF_INPUT.search(body)
+    if status != 200 or match is None:
+        raise RuntimeError(f"GET {login_path} answered {status} without a CSRF token.")
+    return _cookie_header(headers), match.group(1).decode()
+
+
+def password_step_passed(status, location, login_path):
+    """Whether POST /login/ accepted the password: a redirect onwards (the second-factor
+    page or the start page), not back to the login form nor a lockout (429)."""
+    return status == 302 and bool(location) and urlsplit(location).path != login_path
+
+
+def login_burst(users, port, *, clients):
+    """Every user posts BENCH_PASSWORD to /login/, ``clients`` at a time, all at once."""
+    login_path = reverse("accounts:login")
+    forms = [login_form(port, login_path) for _ in users]
+    burst = LoginBurst(users=len(users), clients=clients)
+    lock = threading.Lock()
+    queue = list(zip(users, forms, strict=True))
+    barrier = threading.Barrier(clients + 1)
+
+    def worker():
+        barrier.wait()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                user, (cookie, token) = queue.pop()
+            body = urlencode(
+                {"csrfmiddlewaretoken": token, "username": user.email, "password": BENCH_PASSWORD}
+            )
+            began = time.perf_counter()
+            try:
+                status, headers, _ = _request(
+                    port,
+                    "POST",
+                    login_path,
+                    cookie,
+                    body,
+                    {
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Origin": "https://127.0.0.1",
+                        "Referer": f"https://127.0.0.1{login_path}",
+                    },
+                )
+                location = {k.lower(): v for k, v in headers}.get("location", "")
+            except (OSError, http.client.HTTPException):
+                status, location = 599, ""
+            elapsed = time.perf_counter() - began
+            with lock:
+                burst.latencies.append(elapsed)
+                burst.statuses[status] = burst.statuses.get(status, 0) + 1
+                if not password_step_passed(status, location, login_path):
+                    burst.errors += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=300)
+    burst.seconds = time.perf_counter() - began
+    return burst
+
+
+# Reporting ----------------------------------------------------------------------------------
 
 
 def percentile(values, fraction):
@@ -295,60 +662,181 @@ def percentile(values, fraction):
     return ordered[index]
 
 
-def report(pages, seconds, write):
-    floor = next(page for page in pages if page.name == "floor")
+def ratio(value, floor):
+    """``value`` as a multiple of ``floor``; NaN when either is missing or the floor is 0."""
+    if not floor or math.isnan(floor) or math.isnan(value):
+        return float("nan")
+    return value / floor
+
+
+@dataclasses.dataclass
+class Summary:
+    pages: int
+    worst_service_page: str
+    worst_service_ms: float
+    floor_service_ms: float
+    worst_service_ratio: float
+    worst_page: str
+    worst_p95_ms: float
+    floor_p95_ms: float
+    worst_ratio: float
+    errors: int
+    logins_per_s: float
+
+    def line(self):
+        return "bench: " + " ".join(
+            f"{name}={_format(getattr(self, name))}" for name in SUMMARY_FIELDS
+        )
+
+
+def _format(value):
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def _worst(pages, measure):
+    """The page with the highest ``measure`` (NaN counts as lowest), ties to the first."""
+    scored = [(page, measure(page)) for page in pages]
+    scored = [(page, value) for page, value in scored if not math.isnan(value)]
+    if not scored:
+        return pages[0], float("nan")
+    return max(scored, key=lambda pair: pair[1])
+
+
+def summarise(pages, burst=None):
+    """The figures of the last line: the worst page of each phase beside the floor.
+
+    Service: the highest median of one-at-a-time requests, as a multiple of the floor's
+    median. Concurrent: the highest p95, as a multiple of the floor's p95. Errors: every
+    non-200 page answer in both phases and every login whose password step failed.
+    """
+    floor = next(page for page in pages if page.name == FLOOR)
+    benched = [page for page in pages if page is not floor]
+    floor_service = percentile(floor.service, 0.5) * 1000
     floor_p95 = percentile(floor.latencies, 0.95) * 1000
-    write(
-        f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'x floor':>9}{'req/s':>8}"
-        f"{'queries':>9}{'errors':>8}{'requests':>10}"
+    service_page, service_ms = _worst(benched, lambda p: percentile(p.service, 0.5) * 1000)
+    p95_page, p95_ms = _worst(benched, lambda p: percentile(p.latencies, 0.95) * 1000)
+    errors = sum(page.errors for page in pages) + (burst.errors if burst else 0)
+    return Summary(
+        pages=len(benched),
+        worst_service_page=service_page.name,
+        worst_service_ms=service_ms,
+        floor_service_ms=floor_service,
+        worst_service_ratio=ratio(service_ms, floor_service),
+        worst_page=p95_page.name,
+        worst_p95_ms=p95_ms,
+        floor_p95_ms=floor_p95,
+        worst_ratio=ratio(p95_ms, floor_p95),
+        errors=errors,
+        logins_per_s=burst.logins_per_s if burst else float("nan"),
     )
-    worst = None
+
+
+def parse_summary(line):
+    """The last line's fields as a dict of numbers and names (for scripts and tests)."""
+    if not line.startswith("bench: "):
+        raise ValueError(f"Not a bench summary line: {line!r}")
+    fields = dict(item.split("=", 1) for item in line[len("bench: ") :].split())
+    if tuple(fields) != SUMMARY_FIELDS:
+        raise ValueError(f"Unexpected fields: {tuple(fields)}")
+    parsed = {}
+    for name, value in fields.items():
+        if name.endswith("_page"):
+            parsed[name] = value
+        elif name in ("pages", "errors"):
+            parsed[name] = int(value)
+        else:
+            parsed[name] = float(value)
+    return parsed
+
+
+def report(pages, seconds, write, burst=None):
+    """The per-page table of both phases, the login burst, and the summary line last."""
+    floor = next(page for page in pages if page.name == FLOOR)
+    floor_service = percentile(floor.service, 0.5) * 1000
+    floor_p95 = percentile(floor.latencies, 0.95) * 1000
+    write(f"{'':<26}{'service (one client)':^26}|{'concurrent':^35}|")
+    write(
+        f"{'page':<26}{'p50 ms':>8}{'p95 ms':>9}{'x floor':>9}|{'p50 ms':>8}{'p95 ms':>9}"
+        f"{'x floor':>9}{'req/s':>8} |{'queries':>8}{'errors':>7}{'requests':>9}"
+    )
     for page in pages:
+        s50 = percentile(page.service, 0.5) * 1000
+        s95 = percentile(page.service, 0.95) * 1000
         p50 = percentile(page.latencies, 0.5) * 1000
         p95 = percentile(page.latencies, 0.95) * 1000
-        ratio = p95 / floor_p95 if floor_p95 else float("nan")
         write(
-            f"{page.name:<24}{p50:>9.1f}{p95:>9.1f}{ratio:>9.1f}"
-            f"{len(page.latencies) / seconds:>8.1f}{page.queries:>9}{page.errors:>8}"
-            f"{len(page.latencies):>10}"
+            f"{page.name:<26}{s50:>8.1f}{s95:>9.1f}{ratio(s50, floor_service):>9.1f}|"
+            f"{p50:>8.1f}{p95:>9.1f}{ratio(p95, floor_p95):>9.1f}"
+            f"{len(page.latencies) / seconds:>8.1f} |{page.queries:>8}{page.errors:>7}"
+            f"{len(page.service) + len(page.latencies):>9}"
         )
-        if page is not floor and (worst is None or p95 > worst[1]):
-            worst = (page.name, p95, ratio)
         if page.errors:
             write(f"  {page.name} statuses: {page.statuses}")
-    errors = sum(page.errors for page in pages)
-    benched = [page for page in pages if page is not floor]
-    write(
-        f"bench: pages={len(benched)} worst_page={worst[0]} worst_p95_ms={worst[1]:.1f} "
-        f"floor_p95_ms={floor_p95:.1f} worst_ratio={worst[2]:.1f} errors={errors}"
-    )
-    return worst, floor_p95, errors
+    if burst is not None:
+        write(
+            f"logins: {burst.users} users, {burst.clients} at once: burst {burst.seconds:.1f} s, "
+            f"{burst.logins_per_s:.1f} logins/s, p50 {percentile(burst.latencies, 0.5):.2f} s, "
+            f"p95 {percentile(burst.latencies, 0.95):.2f} s, errors {burst.errors}, "
+            f"statuses {burst.statuses}"
+        )
+    summary = summarise(pages, burst)
+    write(summary.line())
+    return summary
 
 
-def run(*, clients=4, seconds=60, warmup=5, workers=3, write=print, base_dir=None):
+def _load():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run(
+    *,
+    clients=4,
+    seconds=60,
+    warmup=5,
+    workers=3,
+    requests=20,
+    logins=50,
+    login_clients=None,
+    write=print,
+    base_dir=None,
+):
     if connection.vendor != "postgresql":
         raise RuntimeError("The bench runs on PostgreSQL: set DATABASE_URL.")
     base_dir = base_dir or settings.BASE_DIR
+    write(f"load average before: {_load()} (1, 5, 15 min); {os.cpu_count()} cores")
     pages = pick_pages()
     count_queries(pages)
+    report_hash_costs(write, users=logins or 50)
+    burst_users = login_users(logins, exclude=[page.user for page in pages])
+    old_passwords = set_bench_password(burst_users)
     port = _free_port()
     # Close this process's connection: gunicorn's workers open their own.
     connection.close()
-    process = start_gunicorn(port, workers, base_dir)
+    burst = None
     try:
-        load = os.getloadavg()
-        write(
-            f"gunicorn: {workers} sync workers on 127.0.0.1:{port}; {clients} clients for "
-            f"{seconds} s after {warmup} s warm-up; load before {load[0]:.2f} {load[1]:.2f} "
-            f"{load[2]:.2f}; {os.cpu_count()} cores"
-        )
-        for page in pages:
-            write(f"  {page.name:<24} {page.path}  ({page.user.get_role_display().lower()})")
-        drive(pages, port, clients=clients, seconds=seconds, warmup=warmup)
-        load = os.getloadavg()
-        write(f"load after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        process = start_gunicorn(port, workers, base_dir)
+        try:
+            write(
+                f"gunicorn: {workers} sync workers on 127.0.0.1:{port}; service time: "
+                f"{requests} requests per page after {max(3, 2 * workers)} warm-up, one client; "
+                f"concurrent: {clients} clients for {seconds} s after {warmup} s warm-up; "
+                f"logins: {len(burst_users)} at once"
+            )
+            for page in pages:
+                write(f"  {page.name:<26} {page.path}  ({page.user.get_role_display().lower()})")
+            measure_service(pages, port, requests=requests, warmup=max(3, 2 * workers))
+            write(f"load after the service phase: {_load()}")
+            drive(pages, port, clients=clients, seconds=seconds, warmup=warmup)
+            write(f"load after the concurrent phase: {_load()}")
+            if burst_users:
+                burst = login_burst(
+                    burst_users, port, clients=min(login_clients or len(burst_users), 64)
+                )
+            write(f"load average after: {_load()}")
+        finally:
+            stop_gunicorn(process)
     finally:
-        stop_gunicorn(process)
+        restore_passwords(old_passwords)
     if statistics.mean(len(page.latencies) for page in pages) == 0:
         raise RuntimeError("No request completed.")
-    return report(pages, seconds, write)
+    return report(pages, seconds, write, burst)

@@ -18,14 +18,34 @@ from devtools import bench, scale
 # session save.
 PINNED = {
     "floor": 8,
+    # Coordinator
     "coordinator_dashboard": 19,
+    "circles_list": 11,
     "circle_page": 19,
+    "core_members_list": 11,
     "core_member_page": 20,
+    "referral_list": 12,
+    "referral_page": 13,
+    "concern_page": 16,
+    "minutes_review": 17,
+    "coordinator_records": 11,
     "volunteer_pool": 11,
+    "volunteer_page": 19,
+    "coordinator_notifications": 10,
+    # Volunteer
     "volunteer_start": 12,
+    "volunteer_circle": 15,
     "minutes_form": 16,
+    "my_minutes": 15,
+    "volunteer_profile": 15,
+    "volunteer_notifications": 10,
+    # Liaison
     "liaison_inbox": 12,  # 11 on SQLite, 12 on PostgreSQL at this size
+    "liaison_record": 13,
+    "liaison_core_member": 14,
+    # Manager
     "manager_reports": 10,
+    "manager_notifications": 10,
 }
 
 
