@@ -30,6 +30,7 @@ from circles.models import (
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
+from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 
 COORDINATOR_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
@@ -184,6 +185,35 @@ def membership_end(
     group = circle_group(membership.circle)
     group.user_set.remove(membership.volunteer.user)
     return membership
+
+
+@service
+@transaction.atomic
+def volunteer_leave(
+    *,
+    volunteer: Volunteer,
+    reason: str,
+    acting_user: User | None = None,
+    on: datetime.date | None = None,
+) -> Volunteer:
+    """A volunteer leaves the pool: every current circle membership ends, then their status.
+
+    It lives here, not in the pool's services, because the memberships and their access
+    grants are this app's rows; the pool's own move refuses LEFT while any is current.
+    """
+    if not reason.strip():
+        raise ValidationError({"exit_reason": "Give a reason for leaving."})
+    for membership in volunteer.memberships.current().select_related("circle", "volunteer__user"):
+        membership_end(
+            membership=membership, acting_user=acting_user, left_on=on, reason="Left the pool"
+        )
+    return volunteer_services.volunteer_move(
+        volunteer=volunteer,
+        to=Volunteer.Status.LEFT,
+        reason=reason,
+        acting_user=acting_user,
+        on=on,
+    )
 
 
 @service

@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:pk>/meetings/<int:meeting_pk>/notes/", views.note_detail, name="note_detail"),
     path("<int:pk>/concerns/<int:concern_pk>/", views.concern_detail, name="concern_detail"),
     path("<int:pk>/coordinator/", views.coordinator_change, name="coordinator_change"),
+    # Leaving the pool ends circle memberships, so the page lives with circles.
+    path(
+        "volunteers/<int:volunteer_pk>/leave/",
+        views.volunteer_leave,
+        name="volunteer_leave",
+    ),
     path("<int:pk>/volunteers/", views.match, name="match"),
     path(
         "<int:pk>/memberships/<int:membership_pk>/end/",

@@ -7,10 +7,9 @@ service's refusal on its form.
 
 import datetime
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -48,7 +47,11 @@ from circles.models import Circle, CircleMembership, Meeting, ReviewMilestone
 from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import core_member_for_user
 from coreMembers.models import Referral
-from cosa.views import add_service_errors, csv_response, paginate, posted, roles_required
+from cosa.pages import form_page
+from cosa.views import csv_response, paginate, posted, roles_required
+from volunteers.access import CHANGE as VOLUNTEER_CHANGE
+from volunteers.access import volunteer_for_user
+from volunteers.forms import LeaveForm
 from volunteers.models import Volunteer
 
 CIRCLE_MEMBERS = (User.Role.COORDINATOR, User.Role.MANAGER, User.Role.VOLUNTEER)
@@ -75,13 +78,24 @@ def _circle_list(user, query="", status="", sort="status"):
     return circles.order_by(*CircleListForm.SORTS.get(sort or "status"))
 
 
-def _to_circle(circle):
-    return redirect("circles:detail", pk=circle.pk)
+def _circle_url(circle):
+    return reverse("circles:detail", args=[circle.pk])
 
 
-def _action_page(request, circle, form, **context):
-    """The shared one-form action page (title, intro, submit, danger, closed, closed_text)."""
-    return render(request, "circles/action.html", {"circle": circle, "form": form, **context})
+def _circle_page(circle, title, *, here="", **context):
+    """What form_page.html shows around a change to a circle: crumbs, tab, a way back."""
+    here = here or title
+    return {
+        "circle": circle,
+        "title": title,
+        "here": here,
+        "page_title": f"{here} · {circle.name}",
+        "breadcrumbs": [("Circles", reverse("circles:index")), (circle.name, _circle_url(circle))],
+        "cancel_url": _circle_url(circle),
+        "cancel_label": "Back without changing anything",
+        "closed_label": f"Back to {circle.name}",
+        **context,
+    }
 
 
 @require_GET
@@ -137,36 +151,43 @@ def create(request, core_member_pk):
         .first()
     )
     open_circle = core_member.circles.open().first()
-    form = CircleFormForm(posted(request), acting_user=request.user)
-    if request.method == "POST" and referral and not open_circle and form.is_valid():
+
+    def save(form):
+        if open_circle or not referral:
+            # The page says why (an open circle, or no accepted referral) instead of a form.
+            raise ValidationError("A circle cannot be formed for this Core Member now.")
         pattern = dict(form.cleaned_data)
         coordinator, name, kind = (pattern.pop(key) for key in ("coordinator", "name", "kind"))
-        try:
-            circle = services.circle_form(
-                referral=referral,
-                coordinator=coordinator,
-                name=name,
-                kind=kind,
-                acting_user=request.user,
-                **pattern,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{circle.name} formed. Next: match volunteers, agree the covenant, then launch.",
-            )
-            return _to_circle(circle)
-    return render(
+        return services.circle_form(
+            referral=referral,
+            coordinator=coordinator,
+            name=name,
+            kind=kind,
+            acting_user=request.user,
+            **pattern,
+        )
+
+    core_member_url = reverse("core_members:detail", args=[core_member.pk])
+    return form_page(
         request,
-        "circles/create.html",
-        {
-            "core_member": core_member,
-            "referral": referral,
-            "open_circle": open_circle,
-            "form": form,
-        },
+        CircleFormForm(posted(request), acting_user=request.user),
+        save=save,
+        success_url=_circle_url,
+        message=lambda circle: (
+            f"{circle.name} formed. Next: match volunteers, agree the covenant, then launch."
+        ),
+        template="circles/create.html",
+        title="Form a circle",
+        page_title=f"Form a circle · {core_member.reference}",
+        heading=f"Form a circle for {core_member}",
+        breadcrumbs=[(str(core_member), core_member_url)],
+        core_member=core_member,
+        referral=referral,
+        open_circle=open_circle,
+        closed=bool(open_circle or not referral),
+        submit_label="Form the circle",
+        cancel_url=core_member_url,
+        cancel_label="Back",
     )
 
 
@@ -236,25 +257,20 @@ def coordinator_change(request, pk):
     """A manager hands the circle (and its Core Member) to another coordinator."""
     # Managers only: the circle's own coordinator sees it but may not hand it on (403).
     circle = circle_for_user(request.user, pk, CHANGE, roles=(User.Role.MANAGER,))
-    form = CoordinatorChangeForm(posted(request), circle=circle)
-    if request.method == "POST" and form.is_valid():
-        coordinator = form.cleaned_data["coordinator"]
-        try:
-            services.circle_change_coordinator(
-                circle=circle, coordinator=coordinator, acting_user=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{circle.name} is now coordinated by {coordinator}.")
-            return _to_circle(circle)
-    return _action_page(
+    return form_page(
         request,
-        circle,
-        form,
-        title=f"Hand {circle.name} to another coordinator",
-        intro=f"{circle.coordinator} coordinates this circle now.",
-        submit="Change coordinator",
+        CoordinatorChangeForm(posted(request), circle=circle),
+        save=lambda form: services.circle_change_coordinator(
+            circle=circle, coordinator=form.cleaned_data["coordinator"], acting_user=request.user
+        ),
+        success_url=_circle_url(circle),
+        message=lambda _: f"{circle.name} is now coordinated by {circle.coordinator}.",
+        **_circle_page(
+            circle,
+            f"Hand {circle.name} to another coordinator",
+            intro=f"{circle.coordinator} coordinates this circle now.",
+            submit_label="Change coordinator",
+        ),
     )
 
 
@@ -290,49 +306,52 @@ def _match_pool(circle, filters):
 def match(request, pk):
     """The volunteer pool, filtered for matching, with an add button on each row."""
     circle = circle_for_user(request.user, pk, CHANGE)
-    add_form = MembershipAddForm(posted(request))
-    if request.method == "POST" and add_form.is_valid():
+
+    def add(form):
         volunteer = (
             Volunteer.objects.select_related("user")
-            .filter(pk=add_form.cleaned_data["volunteer"])
+            .filter(pk=form.cleaned_data["volunteer"])
             .first()
         )
         if volunteer is None:
-            add_form.add_error("volunteer", "No such volunteer.")
-        else:
-            try:
-                membership = services.membership_add(
-                    circle=circle,
-                    volunteer=volunteer,
-                    role=add_form.cleaned_data["role"],
-                    acting_user=request.user,
-                )
-            except ValidationError as error:
-                add_service_errors(add_form, error)
-            else:
-                messages.success(
-                    request,
-                    f"{volunteer} joined {circle.name} as {membership.get_role_display().lower()}.",
-                )
-                url = reverse("circles:match", args=[circle.pk])
-                query = request.GET.urlencode()
-                return redirect(f"{url}?{query}" if query else url)
-    filters = MatchFilterForm(request.GET or MatchFilterForm.DEFAULTS)
-    page = paginate(request, _match_pool(circle, filters))
-    members = circle.memberships.current().select_related("volunteer__user")
-    add_errors = [message for errors in add_form.errors.values() for message in errors]
-    return render(
+            raise ValidationError({"volunteer": "No such volunteer."})
+        return services.membership_add(
+            circle=circle,
+            volunteer=volunteer,
+            role=form.cleaned_data["role"],
+            acting_user=request.user,
+        )
+
+    def pool_page(add_form):
+        filters = MatchFilterForm(request.GET or MatchFilterForm.DEFAULTS)
+        add_errors = [message for errors in add_form.errors.values() for message in errors]
+        return render(
+            request,
+            "circles/match.html",
+            {
+                "circle": circle,
+                "filters": filters,
+                "page": paginate(request, _match_pool(circle, filters)),
+                "members": circle.memberships.current().select_related("volunteer__user"),
+                "add_errors": add_errors,
+                "roles": CircleMembership.Role.choices,
+                "max_volunteers": services.MAX_VOLUNTEERS,
+            },
+        )
+
+    url = reverse("circles:match", args=[circle.pk])
+    query = request.GET.urlencode()
+    return form_page(
         request,
-        "circles/match.html",
-        {
-            "circle": circle,
-            "filters": filters,
-            "page": page,
-            "members": members,
-            "add_errors": add_errors,
-            "roles": CircleMembership.Role.choices,
-            "max_volunteers": services.MAX_VOLUNTEERS,
-        },
+        MembershipAddForm(posted(request)),
+        save=add,
+        # Back to the same filtered list, to add the next one.
+        success_url=f"{url}?{query}" if query else url,
+        message=lambda membership: (
+            f"{membership.volunteer} joined {circle.name} as "
+            f"{membership.get_role_display().lower()}."
+        ),
+        render_with=pool_page,
     )
 
 
@@ -340,32 +359,58 @@ def match(request, pk):
 def membership_end(request, pk, membership_pk):
     membership = membership_for_user(request.user, pk, membership_pk, CHANGE)
     circle = membership.circle
-    form = MembershipEndForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_end(
-                membership=membership,
-                acting_user=request.user,
-                reason=form.cleaned_data["reason"].strip(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{membership.volunteer} has left {circle.name}.")
-            return _to_circle(circle)
-    return _action_page(
+    return form_page(
         request,
-        circle,
-        form,
-        title=f"End {membership.volunteer}'s membership",
-        intro=(
-            f"{membership.volunteer} will leave {circle.name} and lose access to it, its "
-            "meetings and minutes on their next page."
+        MembershipEndForm(posted(request)),
+        save=lambda form: services.membership_end(
+            membership=membership,
+            acting_user=request.user,
+            reason=form.cleaned_data["reason"].strip(),
         ),
-        submit="End membership",
+        success_url=_circle_url(circle),
+        message=f"{membership.volunteer} has left {circle.name}.",
+        **_circle_page(
+            circle,
+            f"End {membership.volunteer}'s membership",
+            intro=(
+                f"{membership.volunteer} will leave {circle.name} and lose access to it, its "
+                "meetings and minutes on their next page."
+            ),
+            submit_label="End membership",
+            danger=True,
+            closed=membership.left_on is not None,
+            closed_text=f"{membership.volunteer} left this circle on {membership.left_on}.",
+        ),
+    )
+
+
+@GET_POST
+def volunteer_leave(request, volunteer_pk):
+    """Confirm that a volunteer leaves the pool, with a reason; ends their memberships.
+
+    It lives with circles because leaving ends circle memberships (this app's rows); the
+    volunteer's page links here.
+    """
+    volunteer = volunteer_for_user(request.user, volunteer_pk, VOLUNTEER_CHANGE)
+    volunteer_url = reverse("volunteers:detail", args=[volunteer.pk])
+    name = volunteer.user.get_full_name()
+    return form_page(
+        request,
+        LeaveForm(posted(request)),
+        save=lambda form: services.volunteer_leave(
+            volunteer=volunteer, reason=form.cleaned_data["reason"], acting_user=request.user
+        ),
+        success_url=volunteer_url,
+        message=f"{volunteer} has left the pool.",
+        template="circles/volunteer_leave.html",
+        title=f"{name} leaves the pool",
+        here="Leaving",
+        breadcrumbs=[("Volunteer pool", reverse("volunteers:index")), (name, volunteer_url)],
+        volunteer=volunteer,
+        memberships=volunteer.memberships.current().select_related("circle"),
+        submit_label="Record leaving",
         danger=True,
-        closed=membership.left_on is not None,
-        closed_text=f"{membership.volunteer} left this circle on {membership.left_on}.",
+        cancel_url=volunteer_url,
     )
 
 
@@ -378,68 +423,78 @@ def covenant(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
     versions = circle.covenants.select_related("recorded_by").order_by("-version")
     current = versions.first()
-    form = CovenantForm(
-        posted(request),
-        initial={"goals": current.goals if current else "", "frequency": circle.frequency},
-    )
-    if request.method == "POST" and form.is_valid():
-        old_frequency = circle.frequency
-        try:
-            agreed = services.covenant_agree(
-                circle=circle, acting_user=request.user, **form.cleaned_data
+    old_frequency = circle.frequency
+
+    def agreed_message(agreed):
+        text = f"Covenant version {agreed.version} agreed."
+        if agreed.frequency != old_frequency:
+            text += (
+                f" Meetings are now {agreed.get_frequency_display().lower()}; "
+                "future meetings were rescheduled."
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            text = f"Covenant version {agreed.version} agreed."
-            if agreed.frequency != old_frequency:
-                text += (
-                    f" Meetings are now {agreed.get_frequency_display().lower()}; "
-                    "future meetings were rescheduled."
-                )
-            messages.success(request, text)
-            return _to_circle(circle)
-    return render(
-        request, "circles/covenant.html", {"circle": circle, "form": form, "versions": versions}
+        return text
+
+    return form_page(
+        request,
+        CovenantForm(
+            posted(request),
+            initial={"goals": current.goals if current else "", "frequency": circle.frequency},
+        ),
+        save=lambda form: services.covenant_agree(
+            circle=circle, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=_circle_url(circle),
+        message=agreed_message,
+        template="circles/covenant.html",
+        **_circle_page(
+            circle,
+            "Covenant",
+            heading=f"Covenant of {circle.name}",
+            versions=versions,
+            submit_label="Record as agreed",
+            closed=not circle.is_open,
+            closed_text="This circle has ended.",
+        ),
     )
 
 
 @GET_POST
 def pattern(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
-    # The form works on its own copy, so the service sees what is stored now.
-    form = PatternForm(posted(request), instance=Circle.objects.get(pk=circle.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            circle, covenant = services.circle_change_pattern(
-                circle=circle, acting_user=request.user, **form.cleaned_data
+
+    def saved_message(changed):
+        circle, covenant = changed
+        text = "Meeting pattern saved."
+        if circle.status in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
+            text += " Future meetings not yet held were rescheduled."
+        if covenant is not None:
+            text += (
+                f" The frequency changed, so covenant version {covenant.version} was "
+                "recorded with the same goals: check them with the circle."
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            text = "Meeting pattern saved."
-            if circle.status in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
-                text += " Future meetings not yet held were rescheduled."
-            if covenant is not None:
-                text += (
-                    f" The frequency changed, so covenant version {covenant.version} was "
-                    "recorded with the same goals: check them with the circle."
-                )
-            messages.success(request, text)
-            return _to_circle(circle)
-    return _action_page(
+        return text
+
+    return form_page(
         request,
-        circle,
-        form,
-        title="Meeting pattern",
-        intro=(
-            "Changing the pattern moves the future meetings that have not been held; past "
-            "meetings and their minutes stay as they are. A new frequency records a new "
-            "covenant version."
+        # The form works on its own copy, so the service sees what is stored now.
+        PatternForm(posted(request), instance=Circle.objects.get(pk=circle.pk)),
+        save=lambda form: services.circle_change_pattern(
+            circle=circle, acting_user=request.user, **form.cleaned_data
         ),
-        submit="Save the pattern",
-        closed=not circle.is_open,
-        closed_text="This circle has ended.",
+        success_url=_circle_url(circle),
+        message=saved_message,
+        **_circle_page(
+            circle,
+            "Meeting pattern",
+            intro=(
+                "Changing the pattern moves the future meetings that have not been held; past "
+                "meetings and their minutes stay as they are. A new frequency records a new "
+                "covenant version."
+            ),
+            submit_label="Save the pattern",
+            closed=not circle.is_open,
+            closed_text="This circle has ended.",
+        ),
     )
 
 
@@ -449,58 +504,58 @@ def pattern(request, pk):
 @GET_POST
 def launch(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
-    form = LaunchForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            circle = services.circle_launch(
-                circle=circle,
-                acting_user=request.user,
-                launched_on=form.cleaned_data["launched_on"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{circle.name} launched. {circle.meetings.count()} meetings are scheduled and "
-                f"{circle.milestones.count()} reviews are due, the last on "
-                f"{circle.milestones.order_by('due_on').last().due_on:%d %B %Y}.",
-            )
-            return _to_circle(circle)
     checklist = services.launch_checklist(circle)
-    return render(
+    closed_text = f"This circle is {circle.get_status_display().lower()}"
+    if circle.launched_on:
+        closed_text += f"; it launched on {circle.launched_on:%-d %b %Y}"
+
+    def launched_message(circle):
+        last_review = circle.milestones.order_by("due_on").last().due_on
+        return (
+            f"{circle.name} launched. {circle.meetings.count()} meetings are scheduled and "
+            f"{circle.milestones.count()} reviews are due, the last on {last_review:%d %B %Y}."
+        )
+
+    return form_page(
         request,
-        "circles/launch.html",
-        {
-            "circle": circle,
-            "form": form,
-            "checklist": checklist,
-            "ready": circle.status == Circle.Status.FORMING and all(c.met for c in checklist),
-        },
+        LaunchForm(posted(request)),
+        save=lambda form: services.circle_launch(
+            circle=circle, acting_user=request.user, launched_on=form.cleaned_data["launched_on"]
+        ),
+        success_url=_circle_url,
+        message=launched_message,
+        template="circles/launch.html",
+        **_circle_page(
+            circle,
+            "Launch",
+            heading=f"Launch {circle.name}",
+            checklist=checklist,
+            ready=circle.status == Circle.Status.FORMING and all(c.met for c in checklist),
+            submit_label="Launch the circle",
+            cancel_label="Not yet",
+            closed=circle.status != Circle.Status.FORMING,
+            closed_text=closed_text + ".",
+        ),
     )
 
 
 def _confirm(request, circle, *, action, title, intro, submit, success, allowed, danger=False):
     """A confirmation page whose POST calls ``action`` (a service) on the circle."""
-    form = ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            action(circle=circle, acting_user=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return _to_circle(circle)
-    return _action_page(
+    return form_page(
         request,
-        circle,
-        form,
-        title=title,
-        intro=intro,
-        submit=submit,
-        danger=danger,
-        closed=not allowed,
-        closed_text=f"This circle is {circle.get_status_display().lower()}.",
+        ConfirmForm(posted(request)),
+        save=lambda form: action(circle=circle, acting_user=request.user),
+        success_url=_circle_url(circle),
+        message=success,
+        **_circle_page(
+            circle,
+            title,
+            intro=intro,
+            submit_label=submit,
+            danger=danger,
+            closed=not allowed,
+            closed_text=f"This circle is {circle.get_status_display().lower()}.",
+        ),
     )
 
 
@@ -540,34 +595,30 @@ def resume(request, pk):
 @GET_POST
 def end(request, pk):
     circle = circle_for_user(request.user, pk, CHANGE)
-    form = EndCircleForm(posted(request), circle=circle)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.circle_end(
-                circle=circle,
-                reason=form.cleaned_data["reason"],
-                outcome_notes=form.cleaned_data["outcome_notes"].strip(),
-                ended_on=form.cleaned_data["ended_on"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{circle.name} has ended and its outcome is recorded.")
-            return _to_circle(circle)
-    return _action_page(
+    return form_page(
         request,
-        circle,
-        form,
-        title=f"End {circle.name}",
-        intro=(
-            "Ending the circle cancels its future meetings and ends every volunteer's "
-            "membership. It cannot be undone."
+        EndCircleForm(posted(request), circle=circle),
+        save=lambda form: services.circle_end(
+            circle=circle,
+            reason=form.cleaned_data["reason"],
+            outcome_notes=form.cleaned_data["outcome_notes"].strip(),
+            ended_on=form.cleaned_data["ended_on"],
+            acting_user=request.user,
         ),
-        submit="End the circle",
-        danger=True,
-        closed=not circle.is_open,
-        closed_text="This circle has already ended.",
+        success_url=_circle_url(circle),
+        message=f"{circle.name} has ended and its outcome is recorded.",
+        **_circle_page(
+            circle,
+            f"End {circle.name}",
+            intro=(
+                "Ending the circle cancels its future meetings and ends every volunteer's "
+                "membership. It cannot be undone."
+            ),
+            submit_label="End the circle",
+            danger=True,
+            closed=not circle.is_open,
+            closed_text="This circle has already ended.",
+        ),
     )
 
 
@@ -587,30 +638,31 @@ def review(request, pk, milestone_pk):
     """Record a review milestone; its decision acts on the circle."""
     milestone = milestone_for_user(request.user, pk, milestone_pk, CHANGE)
     circle = milestone.circle
+    outcomes = {
+        ReviewMilestone.Decision.CONTINUE: "the circle continues",
+        ReviewMilestone.Decision.STEP_DOWN: "the circle steps down",
+        ReviewMilestone.Decision.END: "the circle has ended",
+    }
     form = ReviewForm(posted(request), initial={"attendees": _suggested_attendees(circle)})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.review_conclude(milestone=milestone, acting_user=request.user, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            outcome = {
-                ReviewMilestone.Decision.CONTINUE: "the circle continues",
-                ReviewMilestone.Decision.STEP_DOWN: "the circle steps down",
-                ReviewMilestone.Decision.END: "the circle has ended",
-            }[data["decision"]]
-            messages.success(request, f"{milestone.get_kind_display()} recorded: {outcome}.")
-            return _to_circle(circle)
-    return render(
+    return form_page(
         request,
-        "circles/review.html",
-        {
-            "circle": circle,
-            "milestone": milestone,
-            "form": form,
-            "covenant": circle.covenants.order_by("-version").first(),
-        },
+        form,
+        save=lambda form: services.review_conclude(
+            milestone=milestone, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=_circle_url(circle),
+        message=lambda _: (
+            f"{milestone.get_kind_display()} recorded: {outcomes[form.cleaned_data['decision']]}."
+        ),
+        template="circles/review.html",
+        **_circle_page(
+            circle,
+            milestone.get_kind_display(),
+            heading=f"{milestone.get_kind_display()} of {circle.name}",
+            milestone=milestone,
+            covenant=circle.covenants.order_by("-version").first(),
+            submit_label="Record the review",
+        ),
     )
 
 
@@ -618,27 +670,23 @@ def review(request, pk, milestone_pk):
 def meeting_cancel(request, pk, meeting_pk):
     meeting = meeting_for_user(request.user, pk, meeting_pk, CHANGE)
     circle = meeting.circle
-    form = MeetingCancelForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_cancel(
-                meeting=meeting, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"The meeting on {_when(meeting)} is cancelled.")
-            return _to_circle(circle)
-    return _action_page(
+    return form_page(
         request,
-        circle,
-        form,
-        title=f"Cancel the meeting on {_when(meeting)}",
-        intro="The volunteers see the meeting as cancelled, with your reason.",
-        submit="Cancel the meeting",
-        danger=True,
-        closed=meeting.status != Meeting.Status.SCHEDULED,
-        closed_text=f"This meeting is {meeting.get_status_display().lower()}.",
+        MeetingCancelForm(posted(request)),
+        save=lambda form: services.meeting_cancel(
+            meeting=meeting, reason=form.cleaned_data["reason"], acting_user=request.user
+        ),
+        success_url=_circle_url(circle),
+        message=f"The meeting on {_when(meeting)} is cancelled.",
+        **_circle_page(
+            circle,
+            f"Cancel the meeting on {_when(meeting)}",
+            intro="The volunteers see the meeting as cancelled, with your reason.",
+            submit_label="Cancel the meeting",
+            danger=True,
+            closed=meeting.status != Meeting.Status.SCHEDULED,
+            closed_text=f"This meeting is {meeting.get_status_display().lower()}.",
+        ),
     )
 
 
