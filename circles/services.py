@@ -692,6 +692,65 @@ def _check_concern_triager(concern, acting_user):
 
 @service
 @transaction.atomic
+def note_record(
+    *,
+    meeting: Meeting,
+    acting_user: User,
+    volunteers_present=(),
+    submit: bool = False,
+    concern: dict | None = None,
+    **fields,
+) -> tuple[MeetingNote, Concern | None]:
+    """Save (or submit) the minutes and, if asked, raise a concern from the same meeting.
+
+    One transaction: a refused concern leaves the minutes as they were, and the other
+    way round.
+    """
+    note = note_save(
+        meeting=meeting,
+        acting_user=acting_user,
+        volunteers_present=volunteers_present,
+        submit=submit,
+        **fields,
+    )
+    raised = None
+    if concern:
+        raised = concern_raise(
+            circle=meeting.circle, meeting=meeting, acting_user=acting_user, **concern
+        )
+    return note, raised
+
+
+@service
+@transaction.atomic
+def emergency_meeting_request(
+    *,
+    circle: Circle,
+    starts_at: datetime.datetime,
+    venue: str,
+    acting_user: User,
+    concern: dict | None = None,
+) -> tuple[Meeting, Concern | None]:
+    """A volunteer asks for an emergency meeting, with the concern behind it if they say.
+
+    One transaction: no meeting request without the concern that was asked to go with it.
+    """
+    meeting = meeting_log_contact(
+        circle=circle,
+        kind=Meeting.Kind.EMERGENCY,
+        starts_at=starts_at,
+        duration_minutes=circle.duration_minutes,
+        venue=venue.strip(),
+        acting_user=acting_user,
+    )
+    raised = None
+    if concern:
+        raised = concern_raise(circle=circle, meeting=meeting, acting_user=acting_user, **concern)
+    return meeting, raised
+
+
+@service
+@transaction.atomic
 def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> Concern:
     _check_concern_triager(concern, acting_user)
     transition(concern, Concern.Status.TRIAGED)
