@@ -55,7 +55,7 @@ OWN_FORM_LOOP_ALLOWED = {
     "coreMembers/views_sharing.py",
     "coreMembers/views_outcomes.py",
 }
-OLD_FORM_PAGE_HELPERS = re.compile(r"^def (_action_page|_form_page|_record_page_loop)\(", re.M)
+OLD_FORM_PAGE_HELPERS = re.compile(r"^def (_action_page|_form_page)\(", re.M)
 OLD_FORM_PAGE_TEMPLATES = ("circles/action.html", "volunteers/form.html", "volunteers/leave.html")
 
 
