@@ -28,7 +28,7 @@ from circles.access import (
     minutes_to_write_for_user,
     note_for_user,
 )
-from circles.forms_minutes import (
+from circles.forms.minutes import (
     RISK_SHORT_LABELS,
     CloseConcernForm,
     ConcernForm,

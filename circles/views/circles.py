@@ -28,7 +28,7 @@ from circles.access import (
     milestone_for_user,
     note_for_user,
 )
-from circles.forms import (
+from circles.forms.circles import (
     CircleFormForm,
     CircleListForm,
     ConfirmForm,
@@ -234,8 +234,8 @@ def detail(request, pk):
 
 @require_GET
 def note_detail(request, pk, meeting_pk):
-    # The page, its review and observation forms live in views_minutes.
-    from circles.views_minutes import render_note_detail
+    # The page, its review and observation forms live in views/minutes.py.
+    from circles.views.minutes import render_note_detail
 
     note = note_for_user(request.user, pk, meeting_pk)
     log_access(request, AccessLog.Action.VIEW, note)
@@ -244,8 +244,8 @@ def note_detail(request, pk, meeting_pk):
 
 @require_GET
 def concern_detail(request, pk, concern_pk):
-    # The page and its triage forms live in views_minutes.
-    from circles.views_minutes import render_concern_detail
+    # The page and its triage forms live in views/minutes.py.
+    from circles.views.minutes import render_concern_detail
 
     concern = concern_for_user(request.user, pk, concern_pk)
     log_access(request, AccessLog.Action.VIEW, concern)
