@@ -7,7 +7,7 @@ their circles; the trend page charts one Core Member's year.
 
 import datetime
 
-from circles.forms_minutes import RISK_SHORT_LABELS
+from circles.forms.minutes import RISK_SHORT_LABELS
 from circles.models import MeetingNote
 
 RISE_WINDOW = datetime.timedelta(days=28)

@@ -30,6 +30,7 @@ from circles.models import (
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
+from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 
 COORDINATOR_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
@@ -184,6 +185,35 @@ def membership_end(
     group = circle_group(membership.circle)
     group.user_set.remove(membership.volunteer.user)
     return membership
+
+
+@service
+@transaction.atomic
+def volunteer_leave(
+    *,
+    volunteer: Volunteer,
+    reason: str,
+    acting_user: User | None = None,
+    on: datetime.date | None = None,
+) -> Volunteer:
+    """A volunteer leaves the pool: every current circle membership ends, then their status.
+
+    It lives here, not in the pool's services, because the memberships and their access
+    grants are this app's rows; the pool's own move refuses LEFT while any is current.
+    """
+    if not reason.strip():
+        raise ValidationError({"exit_reason": "Give a reason for leaving."})
+    for membership in volunteer.memberships.current().select_related("circle", "volunteer__user"):
+        membership_end(
+            membership=membership, acting_user=acting_user, left_on=on, reason="Left the pool"
+        )
+    return volunteer_services.volunteer_move(
+        volunteer=volunteer,
+        to=Volunteer.Status.LEFT,
+        reason=reason,
+        acting_user=acting_user,
+        on=on,
+    )
 
 
 @service
@@ -658,6 +688,65 @@ def concern_raise(
 def _check_concern_triager(concern, acting_user):
     if not may_review_in_circle(acting_user, concern.circle):
         raise ValidationError("Only the circle's coordinator triages concerns.")
+
+
+@service
+@transaction.atomic
+def note_record(
+    *,
+    meeting: Meeting,
+    acting_user: User,
+    volunteers_present=(),
+    submit: bool = False,
+    concern: dict | None = None,
+    **fields,
+) -> tuple[MeetingNote, Concern | None]:
+    """Save (or submit) the minutes and, if asked, raise a concern from the same meeting.
+
+    One transaction: a refused concern leaves the minutes as they were, and the other
+    way round.
+    """
+    note = note_save(
+        meeting=meeting,
+        acting_user=acting_user,
+        volunteers_present=volunteers_present,
+        submit=submit,
+        **fields,
+    )
+    raised = None
+    if concern:
+        raised = concern_raise(
+            circle=meeting.circle, meeting=meeting, acting_user=acting_user, **concern
+        )
+    return note, raised
+
+
+@service
+@transaction.atomic
+def emergency_meeting_request(
+    *,
+    circle: Circle,
+    starts_at: datetime.datetime,
+    venue: str,
+    acting_user: User,
+    concern: dict | None = None,
+) -> tuple[Meeting, Concern | None]:
+    """A volunteer asks for an emergency meeting, with the concern behind it if they say.
+
+    One transaction: no meeting request without the concern that was asked to go with it.
+    """
+    meeting = meeting_log_contact(
+        circle=circle,
+        kind=Meeting.Kind.EMERGENCY,
+        starts_at=starts_at,
+        duration_minutes=circle.duration_minutes,
+        venue=venue.strip(),
+        acting_user=acting_user,
+    )
+    raised = None
+    if concern:
+        raised = concern_raise(circle=circle, meeting=meeting, acting_user=acting_user, **concern)
+    return meeting, raised
 
 
 @service

@@ -1,75 +1,80 @@
 from django.urls import path
 
+from circles.views import circles, minutes, operations
 from coreMembers import views_outcomes
-
-from . import views, views_minutes, views_operations
 
 app_name = "circles"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("export.csv", views.export, name="export"),
-    path("reminders/operations/", views_operations.operations, name="reminders_operations"),
-    path("new/<int:core_member_pk>/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/meetings/<int:meeting_pk>/notes/", views.note_detail, name="note_detail"),
-    path("<int:pk>/concerns/<int:concern_pk>/", views.concern_detail, name="concern_detail"),
-    path("<int:pk>/coordinator/", views.coordinator_change, name="coordinator_change"),
-    path("<int:pk>/volunteers/", views.match, name="match"),
+    path("", circles.index, name="index"),
+    path("export.csv", circles.export, name="export"),
+    path("reminders/operations/", operations.operations, name="reminders_operations"),
+    path("new/<int:core_member_pk>/", circles.create, name="create"),
+    path("<int:pk>/", circles.detail, name="detail"),
+    path("<int:pk>/meetings/<int:meeting_pk>/notes/", circles.note_detail, name="note_detail"),
+    path("<int:pk>/concerns/<int:concern_pk>/", circles.concern_detail, name="concern_detail"),
+    path("<int:pk>/coordinator/", circles.coordinator_change, name="coordinator_change"),
+    # Leaving the pool ends circle memberships, so the page lives with circles.
+    path(
+        "volunteers/<int:volunteer_pk>/leave/",
+        circles.volunteer_leave,
+        name="volunteer_leave",
+    ),
+    path("<int:pk>/volunteers/", circles.match, name="match"),
     path(
         "<int:pk>/memberships/<int:membership_pk>/end/",
-        views.membership_end,
+        circles.membership_end,
         name="membership_end",
     ),
-    path("<int:pk>/covenant/", views.covenant, name="covenant"),
-    path("<int:pk>/pattern/", views.pattern, name="pattern"),
-    path("<int:pk>/launch/", views.launch, name="launch"),
-    path("<int:pk>/step-down/", views.step_down, name="step_down"),
-    path("<int:pk>/resume/", views.resume, name="resume"),
-    path("<int:pk>/end/", views.end, name="end"),
-    path("<int:pk>/reviews/<int:milestone_pk>/", views.review, name="review"),
+    path("<int:pk>/covenant/", circles.covenant, name="covenant"),
+    path("<int:pk>/pattern/", circles.pattern, name="pattern"),
+    path("<int:pk>/launch/", circles.launch, name="launch"),
+    path("<int:pk>/step-down/", circles.step_down, name="step_down"),
+    path("<int:pk>/resume/", circles.resume, name="resume"),
+    path("<int:pk>/end/", circles.end, name="end"),
+    path("<int:pk>/reviews/<int:milestone_pk>/", circles.review, name="review"),
     path(
         "<int:pk>/meetings/<int:meeting_pk>/cancel/",
-        views.meeting_cancel,
+        circles.meeting_cancel,
         name="meeting_cancel",
     ),
 ]
 
 urlpatterns += [
     # Minutes, observations, contacts, concerns, the dashboards and the risk trend.
-    path("mine/", views_minutes.mine, name="mine"),
-    path("dashboard/", views_minutes.dashboard, name="dashboard"),
+    path("mine/", minutes.mine, name="mine"),
+    path("dashboard/", minutes.dashboard, name="dashboard"),
     path(
         "core-members/<int:core_member_pk>/risk-trend/",
-        views_minutes.risk_trend,
+        minutes.risk_trend,
         name="risk_trend",
     ),
     path(
         "<int:pk>/meetings/<int:meeting_pk>/notes/write/",
-        views_minutes.note_write,
+        minutes.note_write,
         name="note_write",
     ),
     path(
         "<int:pk>/meetings/<int:meeting_pk>/notes/observations/",
-        views_minutes.observation_add,
+        minutes.observation_add,
         name="observation_add",
     ),
     path(
         "<int:pk>/meetings/<int:meeting_pk>/notes/review/",
-        views_minutes.note_review,
+        minutes.note_review,
         name="note_review",
     ),
-    path("<int:pk>/contacts/new/", views_minutes.contact_log, name="contact_log"),
-    path("<int:pk>/emergency-meeting/", views_minutes.emergency_request, name="emergency_request"),
-    path("<int:pk>/concerns/new/", views_minutes.concern_raise, name="concern_raise"),
+    path("<int:pk>/contacts/new/", minutes.contact_log, name="contact_log"),
+    path("<int:pk>/emergency-meeting/", minutes.emergency_request, name="emergency_request"),
+    path("<int:pk>/concerns/new/", minutes.concern_raise, name="concern_raise"),
     path(
         "<int:pk>/concerns/<int:concern_pk>/triage/",
-        views_minutes.concern_triage,
+        minutes.concern_triage,
         name="concern_triage",
     ),
     path(
         "<int:pk>/concerns/<int:concern_pk>/close/",
-        views_minutes.concern_close,
+        minutes.concern_close,
         name="concern_close",
     ),
 ]

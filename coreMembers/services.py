@@ -113,6 +113,20 @@ def referral_document_add(
     )
 
 
+@service
+@transaction.atomic
+def referral_documents_add(
+    *, referral: Referral, documents, acting_user: User | None = None
+) -> list[ReferralDocument]:
+    """Attach several uploads at once: all of them or, if one is refused, none."""
+    return [
+        referral_document_add(
+            referral=referral, title=document.original_name, file=document, acting_user=acting_user
+        )
+        for document in documents
+    ]
+
+
 CORE_MEMBER_EDITABLE_FIELDS = frozenset(
     {
         "first_name",

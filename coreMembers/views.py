@@ -1,11 +1,9 @@
 import os
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,7 +44,8 @@ from coreMembers.forms import (
     WithdrawAgreementForm,
 )
 from coreMembers.models import CoreMember, Referral
-from cosa.views import add_service_errors, csv_response, paginate, posted, roles_required
+from cosa.pages import form_page
+from cosa.views import csv_response, paginate, posted, roles_required
 
 # A Core Member whose circle ended or who was not accepted may be referred again.
 REFERABLE_AGAIN = (CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED)
@@ -156,21 +155,19 @@ def audit_trail(request, pk):
 # Changing a record ----------------------------------------------------------------------------
 
 
-def _form_page(
-    request, form, *, title, back_url, submit_label, core_member=None, back_label="", **extra
-):
+def _page(*, title, back_url, submit_label, core_member=None, back_label="", **extra):
+    """What form_page.html shows around a change to a Core Member's record or referral."""
     if not back_label:
         back_label = f"Back to {core_member.reference}" if core_member else "Back"
-    context = {
-        "form": form,
+    return {
         "title": title,
         "back_url": back_url,
         "back_label": back_label,
         "submit_label": submit_label,
+        "confirm_text": "Confirm to continue.",
         "core_member": core_member,
         **extra,
     }
-    return render(request, "core_members/form.html", context)
 
 
 def _detail_url(core_member, anchor=""):
@@ -239,7 +236,8 @@ def referral_create(request):
         acting_user=request.user,
         core_member=core_member,
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         data = form.cleaned_data
         user = request.user
         if user.is_liaison:
@@ -255,35 +253,35 @@ def referral_create(request):
                 for name in ("source_agency", "referrer_name", "referrer_email", "received_on")
             }
         coordinator = user if user.is_coordinator else data.get("coordinator")
-        try:
-            referral = services.referral_create(
-                core_member=core_member,
-                core_member_details=form.core_member_details(),
-                reason=data["reason"],
-                coordinator=coordinator,
-                documents=[(doc.original_name, doc) for doc in data["documents"]],
-                acting_user=user,
-                **source,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Referral of {referral.core_member.reference} recorded.")
-            return redirect("core_members:referral_detail", pk=referral.pk)
+        return services.referral_create(
+            core_member=core_member,
+            core_member_details=form.core_member_details(),
+            reason=data["reason"],
+            coordinator=coordinator,
+            documents=[(doc.original_name, doc) for doc in data["documents"]],
+            acting_user=user,
+            **source,
+        )
+
     title = f"New referral of {core_member.reference}" if core_member else "New referral"
-    return _form_page(
+    return form_page(
         request,
         form,
-        title=title,
-        back_url=reverse("core_members:referrals"),
-        back_label="Back to referrals",
-        submit_label="Record referral",
-        core_member=core_member,
-        intro=(
-            "Your agency and your name are recorded as the referrer. The service will "
-            "tell you the outcome."
-            if request.user.is_liaison
-            else ""
+        save=save,
+        success_url=lambda referral: reverse("core_members:referral_detail", args=[referral.pk]),
+        message=lambda referral: f"Referral of {referral.core_member.reference} recorded.",
+        **_page(
+            title=title,
+            back_url=reverse("core_members:referrals"),
+            back_label="Back to referrals",
+            submit_label="Record referral",
+            core_member=core_member,
+            intro=(
+                "Your agency and your name are recorded as the referrer. The service will "
+                "tell you the outcome."
+                if request.user.is_liaison
+                else ""
+            ),
         ),
     )
 
@@ -366,28 +364,35 @@ def referral_decide(request, pk, action):
     )
     if reason_required is None:
         del form.fields["reason"]
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         kwargs = {"referral": referral, "acting_user": request.user}
         if reason_required is not None:
             kwargs["reason"] = form.cleaned_data["reason"]
         try:
-            getattr(services, service_name)(**kwargs)
-        except ValidationError as error:
-            add_service_errors(form, error)
+            return getattr(services, service_name)(**kwargs)
+        except ValidationError:
+            # The page shows the referral as it is now, not as the refused change left it.
             referral.refresh_from_db()
-        else:
-            messages.success(request, done)
-            return redirect("core_members:referral_detail", pk=referral.pk)
-    return _form_page(
+            raise
+
+    referral_url = reverse("core_members:referral_detail", args=[referral.pk])
+    return form_page(
         request,
         form,
-        title=f"{button}: {referral.core_member.reference}",
-        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
-        back_label="Back to the referral",
-        submit_label=button,
-        core_member=referral.core_member,
-        danger=danger,
-        referral=referral,
+        save=save,
+        success_url=referral_url,
+        message=done,
+        template="core_members/referral_form.html",
+        **_page(
+            title=f"{button}: {referral.core_member.reference}",
+            back_url=referral_url,
+            back_label="Back to the referral",
+            submit_label=button,
+            core_member=referral.core_member,
+            danger=danger,
+            referral=referral,
+        ),
     )
 
 
@@ -410,58 +415,51 @@ def referral_assign(request, pk):
     """A manager gives a referral (and its Core Member) to a coordinator."""
     # Managers only: the referral's coordinator sees it but may not hand it on (403).
     referral = referral_for_user(request.user, pk, roles=(User.Role.MANAGER,))
-    form = CoordinatorForm(request.POST)
-    if form.is_valid():
-        try:
-            services.referral_assign(
-                referral=referral,
-                coordinator=form.cleaned_data["coordinator"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Assigned to {form.cleaned_data['coordinator']}.")
-            return redirect("core_members:referral_detail", pk=referral.pk)
-    return _form_page(
+    referral_url = reverse("core_members:referral_detail", args=[referral.pk])
+    return form_page(
         request,
-        form,
-        title=f"Assign the referral of {referral.core_member.reference}",
-        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
-        back_label="Back to the referral",
-        submit_label="Assign",
-        core_member=referral.core_member,
+        CoordinatorForm(request.POST),
+        save=lambda form: services.referral_assign(
+            referral=referral,
+            coordinator=form.cleaned_data["coordinator"],
+            acting_user=request.user,
+        ),
+        success_url=referral_url,
+        message=lambda referral: f"Assigned to {referral.coordinator}.",
+        **_page(
+            title=f"Assign the referral of {referral.core_member.reference}",
+            back_url=referral_url,
+            back_label="Back to the referral",
+            submit_label="Assign",
+            core_member=referral.core_member,
+        ),
     )
 
 
 @require_http_methods(["GET", "POST"])
 def referral_document_add(request, pk):
     referral = referral_for_user(request.user, pk, change=True)
-    form = DocumentsForm(posted(request), posted(request, files=True))
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                for document in form.cleaned_data["documents"]:
-                    services.referral_document_add(
-                        referral=referral,
-                        title=document.original_name,
-                        file=document,
-                        acting_user=request.user,
-                    )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            count = len(form.cleaned_data["documents"])
-            messages.success(request, f"{count} document{'s' if count != 1 else ''} added.")
-            return redirect("core_members:referral_detail", pk=referral.pk)
-    return _form_page(
+    referral_url = reverse("core_members:referral_detail", args=[referral.pk])
+
+    def added_message(documents):
+        count = len(documents)
+        return f"{count} document{'s' if count != 1 else ''} added."
+
+    return form_page(
         request,
-        form,
-        title=f"Add documents to the referral of {referral.core_member.reference}",
-        back_url=reverse("core_members:referral_detail", args=[referral.pk]),
-        back_label="Back to the referral",
-        submit_label="Upload",
-        core_member=referral.core_member,
+        DocumentsForm(posted(request), posted(request, files=True)),
+        save=lambda form: services.referral_documents_add(
+            referral=referral, documents=form.cleaned_data["documents"], acting_user=request.user
+        ),
+        success_url=referral_url,
+        message=added_message,
+        **_page(
+            title=f"Add documents to the referral of {referral.core_member.reference}",
+            back_url=referral_url,
+            back_label="Back to the referral",
+            submit_label="Upload",
+            core_member=referral.core_member,
+        ),
     )
 
 
@@ -496,25 +494,27 @@ def _record_edit(request, pk, form_class, *, title, anchor, done):
     form = form_class(posted(request), instance=core_member)
     if request.method == "GET":
         log_access(request, AccessLog.Action.VIEW, core_member, detail=f"edit form: {anchor}")
-    if request.method == "POST" and form.is_valid():
+
+    def save(form):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            if changes:
-                services.core_member_update(
-                    core_member=core_member, acting_user=request.user, **changes
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done if changes else "Nothing was changed.")
-            return redirect(_detail_url(core_member, anchor))
-    return _form_page(
+        if changes:
+            services.core_member_update(
+                core_member=core_member, acting_user=request.user, **changes
+            )
+        return changes
+
+    return form_page(
         request,
         form,
-        title=f"{title}: {core_member.reference}",
-        back_url=_detail_url(core_member, anchor),
-        submit_label="Save",
-        core_member=core_member,
+        save=save,
+        success_url=_detail_url(core_member, anchor),
+        message=lambda changes: done if changes else "Nothing was changed.",
+        **_page(
+            title=f"{title}: {core_member.reference}",
+            back_url=_detail_url(core_member, anchor),
+            submit_label="Save",
+            core_member=core_member,
+        ),
     )
 
 
@@ -544,22 +544,20 @@ def statutory_edit(request, pk):
 def _record_add(request, pk, form_class, *, service, title, anchor, done, submit, **form_kwargs):
     """A form page whose valid POST calls ``service(core_member=..., **cleaned_data)``."""
     core_member = core_member_for_user(request.user, pk, CHANGE)
-    form = form_class(posted(request), **form_kwargs)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(core_member=core_member, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(_detail_url(core_member, anchor))
-    return _form_page(
+    return form_page(
         request,
-        form,
-        title=f"{title}: {core_member.reference}",
-        back_url=_detail_url(core_member, anchor),
-        submit_label=submit,
-        core_member=core_member,
+        form_class(posted(request), **form_kwargs),
+        save=lambda form: service(
+            core_member=core_member, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=_detail_url(core_member, anchor),
+        message=done,
+        **_page(
+            title=f"{title}: {core_member.reference}",
+            back_url=_detail_url(core_member, anchor),
+            submit_label=submit,
+            core_member=core_member,
+        ),
     )
 
 
@@ -628,32 +626,26 @@ def liaison_add(request, pk):
 def agreement_withdraw(request, pk, agreement_pk):
     agreement = sharing_agreement_for_user(request.user, pk, agreement_pk)
     core_member = agreement.core_member
-    form = WithdrawAgreementForm(posted(request), agreement=agreement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.sharing_agreement_withdraw(
-                agreement=agreement,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                reason=form.cleaned_data["withdrawal_reason"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, "Consent withdrawn. Nothing more can be shared on this agreement."
-            )
-            return redirect(_detail_url(core_member, "agreements"))
-    return _form_page(
+    return form_page(
         request,
-        form,
-        title=f"Withdraw sharing agreement v{agreement.version}: {core_member.reference}",
-        back_url=_detail_url(core_member, "agreements"),
-        submit_label="Withdraw consent",
-        core_member=core_member,
-        danger=True,
-        intro="From this date nothing may be shared on consent; only a recorded "
-        "public-protection override remains.",
+        WithdrawAgreementForm(posted(request), agreement=agreement),
+        save=lambda form: services.sharing_agreement_withdraw(
+            agreement=agreement,
+            withdrawn_on=form.cleaned_data["withdrawn_on"],
+            reason=form.cleaned_data["withdrawal_reason"],
+            acting_user=request.user,
+        ),
+        success_url=_detail_url(core_member, "agreements"),
+        message="Consent withdrawn. Nothing more can be shared on this agreement.",
+        **_page(
+            title=f"Withdraw sharing agreement v{agreement.version}: {core_member.reference}",
+            back_url=_detail_url(core_member, "agreements"),
+            submit_label="Withdraw consent",
+            core_member=core_member,
+            danger=True,
+            intro="From this date nothing may be shared on consent; only a recorded "
+            "public-protection override remains.",
+        ),
     )
 
 
@@ -661,28 +653,24 @@ def agreement_withdraw(request, pk, agreement_pk):
 def liaison_end(request, pk, assignment_pk):
     assignment = liaison_assignment_for_user(request.user, pk, assignment_pk)
     core_member = assignment.core_member
-    form = LiaisonEndForm(posted(request), assignment=assignment)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.liaison_end(
-                assignment=assignment,
-                ended_on=form.cleaned_data["ended_on"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{assignment.liaison} no longer covers this Core Member.")
-            return redirect(_detail_url(core_member, "liaisons"))
-    return _form_page(
+    return form_page(
         request,
-        form,
-        title=f"End {assignment.liaison}'s assignment: {core_member.reference}",
-        back_url=_detail_url(core_member, "liaisons"),
-        submit_label="End assignment",
-        core_member=core_member,
-        danger=True,
-        intro="They lose this Core Member and every record shared with them about him.",
+        LiaisonEndForm(posted(request), assignment=assignment),
+        save=lambda form: services.liaison_end(
+            assignment=assignment,
+            ended_on=form.cleaned_data["ended_on"],
+            acting_user=request.user,
+        ),
+        success_url=_detail_url(core_member, "liaisons"),
+        message=f"{assignment.liaison} no longer covers this Core Member.",
+        **_page(
+            title=f"End {assignment.liaison}'s assignment: {core_member.reference}",
+            back_url=_detail_url(core_member, "liaisons"),
+            submit_label="End assignment",
+            core_member=core_member,
+            danger=True,
+            intro="They lose this Core Member and every record shared with them about him.",
+        ),
     )
 
 
@@ -692,25 +680,22 @@ def coordinator_assign(request, pk):
     # Managers only: the Core Member's coordinator sees him but may not hand him on (403).
     core_member = core_member_for_user(request.user, pk, roles=(User.Role.MANAGER,))
     form = CoordinatorForm(posted(request), initial={"coordinator": core_member.coordinator_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            circle_services.coordinator_handover(
-                core_member=core_member,
-                coordinator=form.cleaned_data["coordinator"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['coordinator']} now coordinates.")
-            return redirect(_detail_url(core_member))
-    return _form_page(
+    return form_page(
         request,
         form,
-        title=f"Coordinator of {core_member.reference}",
-        back_url=_detail_url(core_member),
-        submit_label="Assign coordinator",
-        core_member=core_member,
-        intro="The Core Member's record, open referral and open circle all move to the "
-        "coordinator you choose; the previous coordinator loses them.",
+        save=lambda form: circle_services.coordinator_handover(
+            core_member=core_member,
+            coordinator=form.cleaned_data["coordinator"],
+            acting_user=request.user,
+        ),
+        success_url=_detail_url(core_member),
+        message=lambda _: f"{form.cleaned_data['coordinator']} now coordinates.",
+        **_page(
+            title=f"Coordinator of {core_member.reference}",
+            back_url=_detail_url(core_member),
+            submit_label="Assign coordinator",
+            core_member=core_member,
+            intro="The Core Member's record, open referral and open circle all move to the "
+            "coordinator you choose; the previous coordinator loses them.",
+        ),
     )

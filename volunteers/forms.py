@@ -2,17 +2,18 @@
 
 from crispy_forms.bootstrap import StrictButton
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 
-from circles.models import Circle
 from cosa.forms import DateInput
 from volunteers.models import DBSCheck, TrainingRecord, Volunteer, VolunteerHours
 
 
-def _helper(submit_label):
+def _helper():
+    """Crispy draws the fields; form_page.html draws the <form> and its button."""
     helper = FormHelper()
-    helper.add_input(Submit("submit", submit_label))
+    helper.form_tag = False
+    helper.disable_csrf = True
     return helper
 
 
@@ -100,7 +101,7 @@ class VolunteerCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Add to the pool")
+        self.helper = _helper()
 
 
 class MoveForm(forms.Form):
@@ -119,8 +120,7 @@ class LeaveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record leaving")
-        self.helper.inputs[0].field_classes = "btn btn-danger"
+        self.helper = _helper()
 
 
 class DBSCheckForm(forms.Form):
@@ -133,7 +133,7 @@ class DBSCheckForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record DBS check")
+        self.helper = _helper()
 
 
 class ReferenceForm(forms.Form):
@@ -143,7 +143,7 @@ class ReferenceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record reference request")
+        self.helper = _helper()
 
 
 SATISFACTORY_CHOICES = [("", "Not judged yet"), ("yes", "Satisfactory"), ("no", "Not satisfactory")]
@@ -163,7 +163,7 @@ class ReferenceReceiveForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Save reference")
+        self.helper = _helper()
 
 
 class TrainingForm(forms.Form):
@@ -173,7 +173,7 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record training")
+        self.helper = _helper()
 
 
 class SupervisionForm(forms.Form):
@@ -186,7 +186,7 @@ class SupervisionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Record supervision")
+        self.helper = _helper()
 
 
 class CircleChoiceField(forms.ModelChoiceField):
@@ -201,15 +201,18 @@ class HoursForm(forms.Form):
     hours = forms.DecimalField(
         min_value=0.25, max_value=24, decimal_places=2, max_digits=5, help_text="For example 1.5"
     )
-    circle = CircleChoiceField(
-        queryset=Circle.objects.none(), required=False, empty_label="Not for a circle"
+    # The hours row's own foreign key makes the field, so its queryset is the circles'
+    # without this module naming the circles app (which sits above the pool).
+    circle = VolunteerHours._meta.get_field("circle").formfield(
+        form_class=CircleChoiceField, required=False, empty_label="Not for a circle"
     )
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, volunteer, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the circles this volunteer is or was in.
+        circles = self.fields["circle"].queryset
         self.fields["circle"].queryset = (
-            Circle.objects.filter(memberships__volunteer=volunteer).distinct().order_by("name")
+            circles.filter(memberships__volunteer=volunteer).distinct().order_by("name")
         )
-        self.helper = _helper("Log hours")
+        self.helper = _helper()

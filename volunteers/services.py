@@ -101,16 +101,18 @@ def volunteer_move(
             raise ValidationError({"status": problems})
     if legal and to == Volunteer.Status.LEFT and not reason.strip():
         raise ValidationError({"exit_reason": "Give a reason for leaving."})
+    if legal and to == Volunteer.Status.LEFT and volunteer.memberships.current().exists():
+        # Circle memberships are the circles app's rows (it sits above the pool):
+        # circles.services.volunteer_leave ends them, then calls this.
+        raise ValidationError(
+            {"status": "This volunteer is still in a circle: end their memberships first."}
+        )
     transition(volunteer, to)
     if to == Volunteer.Status.ACTIVE and volunteer.started_on is None:
         volunteer.started_on = on
     if to == Volunteer.Status.LEFT:
         volunteer.left_on = on
         volunteer.exit_reason = reason.strip()
-        from circles.services import membership_end
-
-        for membership in volunteer.memberships.current().select_related("circle"):
-            membership_end(membership=membership, acting_user=acting_user, reason="Left the pool")
     return validated_save(volunteer)
 
 

@@ -11,7 +11,6 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/", views.move, name="move"),
-    path("<int:pk>/leave/", views.leave, name="leave"),
     path("<int:pk>/dbs/new/", views.dbs_new, name="dbs_new"),
     path("<int:pk>/references/new/", views.reference_new, name="reference_new"),
     path("<int:pk>/references/<int:reference_pk>/", views.reference_edit, name="reference_edit"),

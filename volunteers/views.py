@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from circles.access import circles_visible_to
-from cosa.views import add_service_errors, csv_response, paginate, roles_required
+from cosa.pages import form_page
+from cosa.views import csv_response, paginate, roles_required
 from volunteers import services
 from volunteers.access import (
     CHANGE,
@@ -34,7 +35,6 @@ from volunteers.access import (
 from volunteers.forms import (
     DBSCheckForm,
     HoursForm,
-    LeaveForm,
     MoveForm,
     PoolFilterForm,
     ReferenceForm,
@@ -104,10 +104,10 @@ def _pool(user, filters, today):
 @require_GET
 @roles_required(*User.STAFF_ROLES, User.Role.VOLUNTEER)
 def index(request):
-    """Coordinators and managers: the pool. Volunteers: their own start page."""
+    """Coordinators and managers: the pool. Volunteers go to their circles' start page."""
     if request.user.is_volunteer:
-        circles = circles_visible_to(request.user).for_list().order_by("name")
-        return render(request, "volunteers/start.html", {"circles": circles})
+        # A volunteer's start page is about their circles, so it lives with circles.
+        return redirect("circles:mine")
     today = timezone.localdate()
     form = PoolFilterForm(request.GET)
     filters = form.filters()
@@ -158,17 +158,15 @@ def export(request):
 @roles_required(*User.STAFF_ROLES)
 def create(request):
     """A new applicant: their volunteer account and their place in the pool (APPLIED)."""
-    form = VolunteerCreateForm(request.POST or None, initial={"applied_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            volunteer = services.volunteer_create(**form.cleaned_data, acting_user=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{volunteer} has been added to the pool as an applicant.")
-            return redirect("volunteers:detail", pk=volunteer.pk)
-    return render(
-        request, "volunteers/form.html", {"form": form, "title": "New volunteer", "volunteer": None}
+    return form_page(
+        request,
+        VolunteerCreateForm(request.POST or None, initial={"applied_on": timezone.localdate()}),
+        save=lambda form: services.volunteer_create(**form.cleaned_data, acting_user=request.user),
+        success_url=lambda volunteer: reverse("volunteers:detail", args=[volunteer.pk]),
+        message=lambda volunteer: f"{volunteer} has been added to the pool as an applicant.",
+        title="New volunteer",
+        breadcrumbs=[("Volunteer pool", reverse("volunteers:index"))],
+        submit_label="Add to the pool",
     )
 
 
@@ -260,7 +258,8 @@ def move(request, pk):
         return redirect("volunteers:detail", pk=volunteer.pk)
     to = form.cleaned_data["to"]
     if to == Volunteer.Status.LEFT:
-        return redirect("volunteers:leave", pk=volunteer.pk)
+        # Leaving ends circle memberships: that page lives with circles.
+        return redirect("circles:volunteer_leave", volunteer_pk=volunteer.pk)
     try:
         services.volunteer_move(volunteer=volunteer, to=to, acting_user=request.user)
     except ValidationError as error:
@@ -270,44 +269,30 @@ def move(request, pk):
     return redirect("volunteers:detail", pk=volunteer.pk)
 
 
-@require_http_methods(["GET", "POST"])
-def leave(request, pk):
-    """Confirm that a volunteer leaves the pool, with a reason; ends their memberships."""
-    volunteer = volunteer_for_user(request.user, pk, CHANGE)
-    form = LeaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.volunteer_move(
-                volunteer=volunteer,
-                to=Volunteer.Status.LEFT,
-                reason=form.cleaned_data["reason"],
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{volunteer} has left the pool.")
-            return redirect("volunteers:detail", pk=volunteer.pk)
-    memberships = volunteer.memberships.current().select_related("circle")
-    return render(
+def _volunteer_page(volunteer, title, **context):
+    """What form_page.html shows around a change to a volunteer's record."""
+    url = reverse("volunteers:detail", args=[volunteer.pk])
+    name = volunteer.user.get_full_name()
+    return {
+        "volunteer": volunteer,
+        "title": title,
+        "subtitle": f"for {name}",
+        "breadcrumbs": [("Volunteer pool", reverse("volunteers:index")), (name, url)],
+        "cancel_url": url,
+        "cancel_label": f"Back to {name}",
+        **context,
+    }
+
+
+def _record_page(request, volunteer, form, *, title, submit_label, save, success):
+    """A vetting or supervision record: ``save`` (a service) takes the cleaned data."""
+    return form_page(
         request,
-        "volunteers/leave.html",
-        {"volunteer": volunteer, "form": form, "memberships": memberships},
-    )
-
-
-def _record_page(request, volunteer, form, *, title, save, success):
-    """GET shows the form; a valid POST calls ``save`` (a service) then goes back."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("volunteers:detail", pk=volunteer.pk)
-    return render(
-        request, "volunteers/form.html", {"volunteer": volunteer, "form": form, "title": title}
+        form,
+        save=lambda form: save(form.cleaned_data),
+        success_url=reverse("volunteers:detail", args=[volunteer.pk]),
+        message=success,
+        **_volunteer_page(volunteer, title, submit_label=submit_label),
     )
 
 
@@ -319,6 +304,7 @@ def dbs_new(request, pk):
         volunteer,
         DBSCheckForm(request.POST or None),
         title="Record a DBS check",
+        submit_label="Record DBS check",
         save=lambda data: services.dbs_check_record(
             volunteer=volunteer, acting_user=request.user, **data
         ),
@@ -334,6 +320,7 @@ def reference_new(request, pk):
         volunteer,
         ReferenceForm(request.POST or None, initial={"requested_on": timezone.localdate()}),
         title="Request a reference",
+        submit_label="Record reference request",
         save=lambda data: services.reference_record(
             volunteer=volunteer, acting_user=request.user, **data
         ),
@@ -355,6 +342,7 @@ def reference_edit(request, pk, reference_pk):
         volunteer,
         ReferenceReceiveForm(request.POST or None, initial=initial),
         title=f"Reference from {reference.referee_name}",
+        submit_label="Save reference",
         save=lambda data: services.reference_receive(
             reference=reference, acting_user=request.user, **data
         ),
@@ -370,6 +358,7 @@ def training_new(request, pk):
         volunteer,
         TrainingForm(request.POST or None),
         title="Record training",
+        submit_label="Record training",
         save=lambda data: services.training_record(
             volunteer=volunteer, acting_user=request.user, **data
         ),
@@ -385,6 +374,7 @@ def supervision_new(request, pk):
         volunteer,
         SupervisionForm(request.POST or None, initial={"held_on": timezone.localdate()}),
         title="Record a supervision session",
+        submit_label="Record supervision",
         save=lambda data: services.supervision_record(
             volunteer=volunteer, acting_user=request.user, **data
         ),
@@ -399,25 +389,28 @@ def hours(request, pk):
     form = HoursForm(
         request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.hours_log(volunteer=volunteer, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{form.cleaned_data['hours']} hours logged.")
-            return redirect("volunteers:hours", pk=volunteer.pk)
     totals, total = _hours_totals(volunteer)
     page = paginate(request, volunteer.hours.select_related("circle").order_by("-worked_on", "-pk"))
-    return render(
+    staff = can_change_volunteers(request.user)
+    name = volunteer.user.get_full_name()
+    url = reverse("volunteers:detail", args=[volunteer.pk])
+    breadcrumbs = [("Volunteer pool", reverse("volunteers:index"))] if staff else []
+    return form_page(
         request,
-        "volunteers/hours.html",
-        {
-            "volunteer": volunteer,
-            "form": form,
-            "page": page,
-            "totals": totals,
-            "total": total,
-            "staff": can_change_volunteers(request.user),
-        },
+        form,
+        save=lambda form: services.hours_log(
+            volunteer=volunteer, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=reverse("volunteers:hours", args=[volunteer.pk]),
+        message=lambda _: f"{form.cleaned_data['hours']} hours logged.",
+        template="volunteers/hours.html",
+        title=f"Hours: {name}",
+        here="Hours",
+        breadcrumbs=[*breadcrumbs, (name, url)],
+        volunteer=volunteer,
+        page=page,
+        totals=totals,
+        total=total,
+        staff=staff,
+        submit_label="Log hours",
     )

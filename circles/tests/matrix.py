@@ -55,6 +55,12 @@ ROWS = {
         ),
     ),
     # Managers only: the owner sees the circle but may not hand it on.
+    # Leaving the pool (it ends circle memberships): staff only; the volunteer sees their
+    # own profile but may not record it (403); every other volunteer and liaison 404.
+    "circles:volunteer_leave": (
+        lambda w: {"volunteer_pk": w.objects["volunteer"].pk},
+        expect(404, 404, **dict.fromkeys(STAFF, (200, 200)), volunteer_in_circle=(403, 403)),
+    ),
     "circles:coordinator_change": (
         _circle,
         expect(

@@ -423,7 +423,7 @@ def test_a_non_member_volunteer_account_sees_nothing(client, meeting):
 
 
 def test_a_contact_time_is_read_as_uk_time_across_the_clock_change(members, freeze_time):
-    from circles.forms_minutes import ContactForm
+    from circles.forms.minutes import ContactForm
 
     freeze_time(datetime.datetime(2026, 10, 26, 12, 0))
     for day, local, utc_hour in (("2026-10-24", "19:30", 18), ("2026-10-25", "19:30", 19)):

@@ -182,7 +182,7 @@ LIST_PAGES = [
     ("owner", "volunteers:index"),
     ("owner", "reports:index"),
     ("manager", "circles:index"),
-    ("volunteer_in_circle", "volunteers:index"),
+    ("volunteer_in_circle", "circles:index"),
     ("liaison_assigned", "core_members:index"),
     ("liaison_assigned", "core_members:records"),
 ]

@@ -321,9 +321,7 @@ def test_a_volunteer_status_change_outside_a_request_names_the_coordinator(
         volunteer=volunteer, to=Volunteer.Status.PAUSED, acting_user=coordinator
     )
     assert volunteer.history.latest().history_user == coordinator
-    volunteer_services.volunteer_move(
-        volunteer=volunteer, to=Volunteer.Status.LEFT, acting_user=coordinator, reason="Moved"
-    )
+    circle_services.volunteer_leave(volunteer=volunteer, acting_user=coordinator, reason="Moved")
     assert volunteer.history.latest().history_user == coordinator
     # Leaving the pool ended the membership through a nested service.
     membership = volunteer.memberships.get()

@@ -106,6 +106,7 @@ GUARDED_OBJECTS = (
     (r"^/account/users/(\d+)/", _sees_account),
     (r"^/circles/core-members/(\d+)/", _sees_core_member),
     (r"^/circles/new/(\d+)/", _sees_core_member),
+    (r"^/circles/volunteers/(\d+)/", _sees_volunteer),
     (r"^/circles/(\d+)/", _sees_circle),
     (r"^/reports/circles/(\d+)/", _sees_circle),
     (r"^/core-members/referrals/(\d+)/", _sees_referral),

@@ -42,7 +42,11 @@ def _staff_form(kwargs):
 
 
 ROWS = {
-    "volunteers:index": (lambda w: {}, only(STAFF + VOLUNTEERS, 200, 403)),
+    # A volunteer is sent on to their circles' start page.
+    "volunteers:index": (
+        lambda w: {},
+        only(STAFF, 200, 403, **dict.fromkeys(VOLUNTEERS, (302, 405))),
+    ),
     "volunteers:export": (lambda w: {}, only(STAFF, 200, 403)),
     "volunteers:create": (lambda w: {}, expect(403, 403, **dict.fromkeys(STAFF, (200, 200)))),
     "volunteers:me": (lambda w: {}, only(VOLUNTEERS, 302, 403)),
@@ -56,7 +60,6 @@ ROWS = {
         _volunteer,
         expect(405, 404, **dict.fromkeys(STAFF, (405, 302)), volunteer_in_circle=(405, 403)),
     ),
-    "volunteers:leave": _staff_form(_volunteer),
     "volunteers:dbs_new": _staff_form(_volunteer),
     "volunteers:reference_new": _staff_form(_volunteer),
     "volunteers:reference_edit": _staff_form(_reference),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import CoordinatorFactory, VolunteerUserFactory
+from circles import services as circle_services
 from circles.models import CircleMembership
 from circles.tests.factories import launchable_circle
 from volunteers import services
@@ -138,8 +139,10 @@ def test_leaving_ends_every_circle_membership_and_its_access():
     volunteer = membership.volunteer
     assert reload(volunteer.user).has_perm("circles.view_circle", circle)
 
-    move(volunteer, Status.LEFT, reason="Moving abroad")
+    circle_services.volunteer_leave(volunteer=volunteer, reason="Moving abroad")
 
+    volunteer.refresh_from_db()
+    assert (volunteer.status, volunteer.exit_reason) == (Status.LEFT, "Moving abroad")
     membership.refresh_from_db()
     assert membership.left_on == timezone.localdate()
     assert membership.leaving_reason == "Left the pool"
@@ -148,6 +151,26 @@ def test_leaving_ends_every_circle_membership_and_its_access():
     assert not reload(volunteer.user).has_perm("circles.view_briefing", circle)
     # The others stay in.
     assert circle.memberships.current().count() == 2
+
+
+def test_the_pool_alone_refuses_to_let_a_volunteer_in_a_circle_leave():
+    """Only the circles' leaving service may end memberships; nothing changes here."""
+    membership = launchable_circle().memberships.first()
+    volunteer = membership.volunteer
+    with pytest.raises(ValidationError) as caught:
+        move(volunteer, Status.LEFT, reason="Moving abroad")
+    assert "still in a circle" in str(caught.value)
+    volunteer.refresh_from_db()
+    membership.refresh_from_db()
+    assert (volunteer.status, membership.left_on) == (Status.ACTIVE, None)
+
+
+def test_leaving_without_a_reason_ends_no_membership():
+    membership = launchable_circle().memberships.first()
+    with pytest.raises(ValidationError):
+        circle_services.volunteer_leave(volunteer=membership.volunteer, reason="  ")
+    membership.refresh_from_db()
+    assert membership.left_on is None
 
 
 # Vetting -------------------------------------------------------------------------------------

@@ -81,14 +81,15 @@ def test_a_liaison_is_refused_the_pool_the_export_and_the_new_volunteer_form(cli
     assert not User.objects.filter(first_name="X").exists()
 
 
-def test_a_volunteer_gets_their_start_page_not_the_pool(client):
+def test_a_volunteer_is_sent_to_their_circles_start_page_not_the_pool(client):
     volunteer = ActiveVolunteerFactory(user__first_name="Vera")
     VolunteerFactory(user__first_name="Someone", user__last_name="Else")
     client.force_login(volunteer.user)
     response = client.get(INDEX)
-    assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "volunteers/start.html"
-    assert b"Else" not in response.content
+    # Their start page is about their circles, so it is the circles app's.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("circles:mine")
+    assert b"Else" not in client.get(INDEX, follow=True).content
     assert client.get(EXPORT).status_code == 403
     assert client.get(CREATE).status_code == 403
 
@@ -359,7 +360,7 @@ def test_the_pages_have_no_inline_styles_scripts_or_handlers(client, coordinator
         CREATE,
         reverse("volunteers:detail", args=[volunteer.pk]),
         reverse("volunteers:hours", args=[volunteer.pk]),
-        reverse("volunteers:leave", args=[volunteer.pk]),
+        reverse("circles:volunteer_leave", args=[volunteer.pk]),
         reverse("volunteers:dbs_new", args=[volunteer.pk]),
         reverse("volunteers:reference_edit", args=[volunteer.pk, reference.pk]),
     ]

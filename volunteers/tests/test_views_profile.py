@@ -36,7 +36,7 @@ def move_url(volunteer):
 
 
 def leave_url(volunteer):
-    return reverse("volunteers:leave", args=[volunteer.pk])
+    return reverse("circles:volunteer_leave", args=[volunteer.pk])
 
 
 def _messages(response):

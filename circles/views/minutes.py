@@ -8,8 +8,7 @@ services do every write; reads of minutes, concerns and a Core Member's trend ar
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,7 +28,7 @@ from circles.access import (
     minutes_to_write_for_user,
     note_for_user,
 )
-from circles.forms_minutes import (
+from circles.forms.minutes import (
     RISK_SHORT_LABELS,
     CloseConcernForm,
     ConcernForm,
@@ -49,7 +48,8 @@ from circles.models import (
 )
 from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
 from coreMembers.models import RecordRecipient
-from cosa.views import add_service_errors, roles_required
+from cosa.pages import form_page
+from cosa.views import roles_required
 
 LIST_LIMIT = 25
 
@@ -126,52 +126,52 @@ def note_write(request, pk, meeting_pk):
     form_kwargs = {"circle": circle, "core_member_name": _core_member_name(circle)}
     if request.method == "POST":
         form = NoteForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            submit = request.POST.get("action") == "submit" or (
-                note is not None and note.status != MeetingNote.Status.DRAFT
-            )
-            concern = None
-            try:
-                with transaction.atomic():
-                    note = services.note_save(
-                        meeting=meeting,
-                        acting_user=request.user,
-                        volunteers_present=form.cleaned_data["volunteers_present"],
-                        submit=submit,
-                        **form.note_fields(),
-                    )
-                    if form.cleaned_data["concern"]:
-                        concern = services.concern_raise(
-                            circle=circle,
-                            meeting=meeting,
-                            acting_user=request.user,
-                            **form.cleaned_data["concern"],
-                        )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                if note.status == MeetingNote.Status.SUBMITTED:
-                    messages.success(request, "Thank you: the minutes are with the coordinator.")
-                else:
-                    messages.success(request, "Draft saved. Submit it within 48 hours.")
-                if concern is not None:
-                    return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
-                return redirect("circles:note_detail", pk=circle.pk, meeting_pk=meeting.pk)
     else:
         if note is not None:
             log_access(request, AccessLog.Action.VIEW, note)
         form = NoteForm(initial=NoteForm.initial_from(note, meeting, request.user), **form_kwargs)
-    return render(
+
+    def save(form):
+        submit = request.POST.get("action") == "submit" or (
+            note is not None and note.status != MeetingNote.Status.DRAFT
+        )
+        return services.note_record(
+            meeting=meeting,
+            acting_user=request.user,
+            volunteers_present=form.cleaned_data["volunteers_present"],
+            submit=submit,
+            concern=form.cleaned_data["concern"] or None,
+            **form.note_fields(),
+        )
+
+    def saved_url(saved):
+        _, concern = saved
+        if concern is not None:
+            return reverse("circles:concern_detail", args=[circle.pk, concern.pk])
+        return reverse("circles:note_detail", args=[circle.pk, meeting.pk])
+
+    def saved_message(saved):
+        if saved[0].status == MeetingNote.Status.SUBMITTED:
+            return "Thank you: the minutes are with the coordinator."
+        return "Draft saved. Submit it within 48 hours."
+
+    return form_page(
         request,
-        "circles/minutes/note_form.html",
-        {
-            "form": form,
-            "meeting": meeting,
-            "circle": circle,
-            "note": note,
-            "core_member_name": _core_member_name(circle),
-            "concerns": meeting.concerns.filter(raised_by=request.user),
-        },
+        form,
+        save=save,
+        success_url=saved_url,
+        message=saved_message,
+        template="circles/minutes/note_form.html",
+        title="Minutes",
+        heading=f"Minutes: {circle.name}",
+        back_url=reverse("circles:mine"),
+        back_label="My circles",
+        form_css="minutes-form",
+        meeting=meeting,
+        circle=circle,
+        note=note,
+        core_member_name=_core_member_name(circle),
+        concerns=meeting.concerns.filter(raised_by=request.user),
     )
 
 
@@ -210,96 +210,97 @@ def observation_add(request, pk, meeting_pk):
     note = note_for_user(request.user, pk, meeting_pk, roles=(User.Role.VOLUNTEER,))
     if not note.is_editable:
         raise PermissionDenied("Reviewed minutes are read-only.")
-    form = ObservationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.observation_add(
-                note=note, acting_user=request.user, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your observation has been added.")
-            return redirect("circles:note_detail", pk=pk, meeting_pk=meeting_pk)
-    return render_note_detail(request, note, observation_form=form)
+    return form_page(
+        request,
+        ObservationForm(request.POST),
+        save=lambda form: services.observation_add(
+            note=note, acting_user=request.user, text=form.cleaned_data["text"]
+        ),
+        success_url=reverse("circles:note_detail", args=[pk, meeting_pk]),
+        message="Your observation has been added.",
+        render_with=lambda form: render_note_detail(request, note, observation_form=form),
+    )
 
 
 @require_POST
 def note_review(request, pk, meeting_pk):
     note = note_for_user(request.user, pk, meeting_pk, CHANGE, roles=User.STAFF_ROLES)
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.note_review(
-                note=note, acting_user=request.user, comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Minutes marked reviewed.")
-            return redirect("circles:dashboard")
-    return render_note_detail(request, note, review_form=form)
+    return form_page(
+        request,
+        ReviewForm(request.POST),
+        save=lambda form: services.note_review(
+            note=note, acting_user=request.user, comment=form.cleaned_data["comment"]
+        ),
+        success_url=reverse("circles:dashboard"),
+        message="Minutes marked reviewed.",
+        render_with=lambda form: render_note_detail(request, note, review_form=form),
+    )
 
 
 # Contacts and emergency meetings ---------------------------------------------------------
+
+
+def _minutes_page(circle, title, heading, **context):
+    """What a volunteer's minutes-side form page shows around its form."""
+    return {
+        "circle": circle,
+        "title": title,
+        "heading": f"{heading}: {circle.name}",
+        "back_url": reverse("circles:mine"),
+        "back_label": "My circles",
+        "form_css": "minutes-form",
+        **context,
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def contact_log(request, pk):
     """A one-to-one or phone contact that happened; then its minutes."""
     circle = circle_for_user(request.user, pk, WRITE)
-    form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_log_contact(
-                circle=circle,
-                kind=data["kind"],
-                starts_at=data["starts_at"],
-                duration_minutes=data["duration_minutes"],
-                venue=data["venue"].strip(),
-                acting_user=request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Contact logged. Now write down what was said.")
-            return redirect("circles:note_write", pk=circle.pk, meeting_pk=meeting.pk)
-    return render(request, "circles/minutes/contact_form.html", {"form": form, "circle": circle})
+    return form_page(
+        request,
+        ContactForm(request.POST or None),
+        save=lambda form: services.meeting_log_contact(
+            circle=circle,
+            kind=form.cleaned_data["kind"],
+            starts_at=form.cleaned_data["starts_at"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            venue=form.cleaned_data["venue"].strip(),
+            acting_user=request.user,
+        ),
+        success_url=lambda meeting: reverse("circles:note_write", args=[circle.pk, meeting.pk]),
+        message="Contact logged. Now write down what was said.",
+        template="circles/minutes/contact_form.html",
+        **_minutes_page(circle, "Log a contact", "Log a contact"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def emergency_request(request, pk):
     """Ask for an emergency circle meeting; the coordinator is told at once."""
     circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER,))
-    form = EmergencyRequestForm(request.POST or None, circle=circle)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        concern = None
-        try:
-            with transaction.atomic():
-                meeting = services.meeting_log_contact(
-                    circle=circle,
-                    kind=Meeting.Kind.EMERGENCY,
-                    starts_at=data["starts_at"],
-                    duration_minutes=circle.duration_minutes,
-                    venue=data["venue"].strip(),
-                    acting_user=request.user,
-                )
-                if data["concern"]:
-                    concern = services.concern_raise(
-                        circle=circle, meeting=meeting, acting_user=request.user, **data["concern"]
-                    )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request, "Your coordinator has been told and will confirm the meeting."
-            )
-            if concern is not None:
-                return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
-            return redirect("circles:mine")
-    return render(request, "circles/minutes/emergency_form.html", {"form": form, "circle": circle})
+
+    def requested_url(requested):
+        _, concern = requested
+        if concern is not None:
+            return reverse("circles:concern_detail", args=[circle.pk, concern.pk])
+        return reverse("circles:mine")
+
+    return form_page(
+        request,
+        EmergencyRequestForm(request.POST or None, circle=circle),
+        save=lambda form: services.emergency_meeting_request(
+            circle=circle,
+            starts_at=form.cleaned_data["starts_at"],
+            venue=form.cleaned_data["venue"],
+            concern=form.cleaned_data["concern"] or None,
+            acting_user=request.user,
+        ),
+        success_url=requested_url,
+        message="Your coordinator has been told and will confirm the meeting.",
+        template="circles/minutes/emergency_form.html",
+        **_minutes_page(circle, "Ask for an emergency meeting", "Ask for an emergency meeting"),
+    )
 
 
 # Concerns -------------------------------------------------------------------------------
@@ -308,18 +309,22 @@ def emergency_request(request, pk):
 @require_http_methods(["GET", "POST"])
 def concern_raise(request, pk):
     circle = circle_for_user(request.user, pk, roles=(User.Role.VOLUNTEER, *User.STAFF_ROLES))
-    form = ConcernForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            concern = services.concern_raise(
-                circle=circle, acting_user=request.user, **form.cleaned_data["concern"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your concern has been recorded.")
-            return redirect("circles:concern_detail", pk=circle.pk, concern_pk=concern.pk)
-    return render(request, "circles/minutes/concern_form.html", {"form": form, "circle": circle})
+    return form_page(
+        request,
+        ConcernForm(request.POST or None),
+        save=lambda form: services.concern_raise(
+            circle=circle, acting_user=request.user, **form.cleaned_data["concern"]
+        ),
+        success_url=lambda concern: reverse("circles:concern_detail", args=[circle.pk, concern.pk]),
+        message="Your concern has been recorded.",
+        template="circles/minutes/concern_form.html",
+        **{
+            **_minutes_page(circle, "Raise a concern", "Raise a concern"),
+            # Staff raise concerns too: back to the circle, not to a volunteer's list.
+            "back_url": reverse("circles:detail", args=[circle.pk]),
+            "back_label": circle.name,
+        },
+    )
 
 
 def share_url(concern):
@@ -362,40 +367,43 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
 def concern_triage(request, pk, concern_pk):
     """Mark a concern triaged; with ``action=share`` go on to the sharing page."""
     concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=User.STAFF_ROLES)
-    form = TriageForm(request.POST)
     share = request.POST.get("action") == "share"
-    if form.is_valid():
-        try:
-            if concern.status == Concern.Status.RAISED or not share:
-                services.concern_triage(
-                    concern=concern, acting_user=request.user, notes=form.cleaned_data["notes"]
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            target = share_url(concern) if share else None
-            if target:
-                return redirect(target)
-            messages.success(request, "Concern marked triaged.")
-            return redirect("circles:concern_detail", pk=pk, concern_pk=concern.pk)
-    return render_concern_detail(request, concern, triage_form=form)
+
+    def triage(form):
+        if concern.status == Concern.Status.RAISED or not share:
+            services.concern_triage(
+                concern=concern, acting_user=request.user, notes=form.cleaned_data["notes"]
+            )
+
+    def sharing_page():
+        return share_url(concern) if share else None
+
+    return form_page(
+        request,
+        TriageForm(request.POST),
+        save=triage,
+        success_url=lambda _: (
+            sharing_page() or reverse("circles:concern_detail", args=[pk, concern.pk])
+        ),
+        # Going on to share says nothing yet: the sharing page has its own message.
+        message=lambda _: None if sharing_page() else "Concern marked triaged.",
+        render_with=lambda form: render_concern_detail(request, concern, triage_form=form),
+    )
 
 
 @require_POST
 def concern_close(request, pk, concern_pk):
     concern = concern_for_user(request.user, pk, concern_pk, CHANGE, roles=User.STAFF_ROLES)
-    form = CloseConcernForm(request.POST)
-    if form.is_valid():
-        try:
-            services.concern_close(
-                concern=concern, acting_user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Concern closed.")
-            return redirect("circles:dashboard")
-    return render_concern_detail(request, concern, close_form=form)
+    return form_page(
+        request,
+        CloseConcernForm(request.POST),
+        save=lambda form: services.concern_close(
+            concern=concern, acting_user=request.user, reason=form.cleaned_data["reason"]
+        ),
+        success_url=reverse("circles:dashboard"),
+        message="Concern closed.",
+        render_with=lambda form: render_concern_detail(request, concern, close_form=form),
+    )
 
 
 # Coordinator dashboard --------------------------------------------------------------------
