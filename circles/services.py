@@ -30,6 +30,7 @@ from circles.models import (
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
+from formpages import drafts
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 
@@ -107,6 +108,10 @@ def coordinator_handover(
     (a handover started from that circle's page).
     """
     _require_coordinator(coordinator)
+    moving = list(core_member.circles.open().select_related("coordinator"))
+    if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
+        moving.append(circle)
+    leaving = {core_member.coordinator_id, *(each.coordinator_id for each in moving)}
     core_member_assign_coordinator(
         core_member=core_member, coordinator=coordinator, acting_user=acting_user
     )
@@ -116,13 +121,13 @@ def coordinator_handover(
     ).exclude(coordinator=coordinator):
         referral.coordinator = coordinator
         referral.save(update_fields=["coordinator"])
-    moving = list(core_member.circles.open().select_related("coordinator"))
-    if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
-        moving.append(circle)
     for each in moving:
         _circle_move_to(each, coordinator)
         if circle is not None and each.pk == circle.pk:
             circle.coordinator = coordinator
+    # The coordinators handing over lose the case, and their unsent drafts about it.
+    for previous in leaving - {None, coordinator.pk}:
+        drafts.purge(author=previous, core_member_id=core_member.pk)
     return core_member
 
 
@@ -184,6 +189,7 @@ def membership_end(
     validated_save(membership, update_fields=["left_on", "leaving_reason"])
     group = circle_group(membership.circle)
     group.user_set.remove(membership.volunteer.user)
+    drafts.purge(author=membership.volunteer.user_id, circle_id=membership.circle_id)
     return membership
 
 

@@ -44,8 +44,8 @@ from coreMembers.forms import (
     WithdrawAgreementForm,
 )
 from coreMembers.models import CoreMember, Referral
-from cosa.pages import form_page
 from cosa.views import csv_response, paginate, posted, roles_required
+from formpages.pages import form_page
 
 # A Core Member whose circle ended or who was not accepted may be referred again.
 REFERABLE_AGAIN = (CoreMember.Status.ENDED, CoreMember.Status.NOT_ACCEPTED)

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from cosa.pages import form_page
 from cosa.views import csv_response, paginate, roles_required
+from formpages.pages import form_page
 from volunteers import services
 from volunteers.access import (
     CHANGE,

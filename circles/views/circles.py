@@ -47,8 +47,8 @@ from circles.models import Circle, CircleMembership, Meeting, ReviewMilestone
 from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import core_member_for_user
 from coreMembers.models import Referral
-from cosa.pages import form_page
 from cosa.views import csv_response, paginate, posted, roles_required
+from formpages.pages import form_page
 from volunteers.access import CHANGE as VOLUNTEER_CHANGE
 from volunteers.access import volunteer_for_user
 from volunteers.forms import LeaveForm

@@ -48,8 +48,8 @@ from circles.models import (
 )
 from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
 from coreMembers.models import RecordRecipient
-from cosa.pages import form_page
 from cosa.views import roles_required
+from formpages.pages import form_page
 
 LIST_LIMIT = 25
 

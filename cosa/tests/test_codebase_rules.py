@@ -71,7 +71,7 @@ def _view_modules():
 
 
 def test_every_form_post_goes_through_form_page():
-    """GET form, POST to a service, errors, message, redirect: written once, in cosa/pages.py,
+    """GET form, POST to a service, errors, message, redirect: written once, in formpages/pages.py,
     so that a rule every form POST must follow is added in one place."""
     modules = dict(_view_modules())
     # The scan finds the view modules (it cannot pass by finding nothing).

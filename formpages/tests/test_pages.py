@@ -1,7 +1,8 @@
-"""The one form page: cosa.pages.form_page."""
+"""The one form page: formpages.pages.form_page."""
 
 import pytest
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import ValidationError
@@ -9,7 +10,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from accounts.tests.factories import CoordinatorFactory
-from cosa.pages import form_page
+from formpages.pages import form_page
+
+# The save runs in a transaction with the form's one-time token.
+pytestmark = pytest.mark.django_db
 
 
 class NameForm(forms.Form):
@@ -21,6 +25,7 @@ def _request(method="get", data=None):
     factory = RequestFactory()
     request = factory.post("/", data or {}) if method == "post" else factory.get("/")
     request._messages = CookieStorage(request)
+    request.user = AnonymousUser()
     return request
 
 

@@ -1,0 +1,209 @@
+"""Nothing typed is lost, nothing is saved twice: the minutes and concern pages over HTTP."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from circles import services
+from circles.models import Concern, MeetingNote
+from circles.tests.factories import MeetingFactory, launchable_circle
+from formpages.models import Draft
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="_once" value="([0-9a-f]{32})"')
+TEXT = "Del talked about Saturday's party at length (fictional)."
+
+
+@pytest.fixture
+def circle(coordinator):
+    circle = launchable_circle(coordinator=coordinator)
+    circle.memberships.update(joined_on=timezone.localdate() - datetime.timedelta(days=30))
+    return circle
+
+
+@pytest.fixture
+def members(circle):
+    return [m.volunteer for m in circle.memberships.select_related("volunteer__user")]
+
+
+@pytest.fixture
+def meeting(circle):
+    return MeetingFactory(circle=circle)
+
+
+@pytest.fixture
+def outsider(db):
+    other = launchable_circle()
+    return other.memberships.select_related("volunteer__user").first().volunteer.user
+
+
+def token_of(response):
+    found = TOKEN.search(response.content.decode())
+    assert found, "the form carries no one-time token"
+    return found.group(1)
+
+
+def minutes_url(meeting):
+    return reverse("circles:note_write", args=[meeting.circle_id, meeting.pk])
+
+
+def autosave(client, url, **data):
+    return client.post(url, data, HTTP_X_COSA_DRAFT="save")
+
+
+# Drafts --------------------------------------------------------------------------------
+
+
+def test_an_outsider_cannot_autosave_into_a_circle_they_are_not_in(client, meeting, outsider):
+    client.force_login(outsider)
+    response = autosave(client, minutes_url(meeting), summary=TEXT)
+    assert response.status_code == 404
+    assert not Draft.objects.exists()
+
+
+def test_autosave_keeps_the_text_and_writes_no_minutes(client, meeting, members):
+    client.force_login(members[0].user)
+    response = autosave(client, minutes_url(meeting), summary=TEXT, attendance="YES")
+    assert response.status_code == 204
+    assert not MeetingNote.objects.exists()
+    draft = Draft.objects.get()
+    assert draft.data["summary"] == TEXT
+    assert (draft.author, draft.circle_ref, draft.core_member_ref) == (
+        members[0].user,
+        meeting.circle_id,
+        meeting.circle.core_member_id,
+    )
+
+
+def test_the_draft_comes_back_to_its_author_only(client, meeting, members):
+    client.force_login(members[0].user)
+    autosave(client, minutes_url(meeting), summary=TEXT)
+    page = client.get(minutes_url(meeting)).content.decode()
+    assert TEXT.replace("'", "&#x27;") in page
+    assert "kept what you were typing" in page
+    client.force_login(members[1].user)
+    page = client.get(minutes_url(meeting)).content.decode()
+    assert "Saturday" not in page
+    assert "kept what you were typing" not in page
+
+
+def test_the_long_form_is_marked_for_autosave(client, meeting, members):
+    client.force_login(members[0].user)
+    page = client.get(minutes_url(meeting)).content.decode()
+    assert 'data-draft="on"' in page
+    assert "js/forms.js" in page
+
+
+def test_submitting_deletes_the_draft(client, meeting, members):
+    client.force_login(members[0].user)
+    autosave(client, minutes_url(meeting), summary=TEXT)
+    page = client.get(minutes_url(meeting))
+    response = client.post(
+        minutes_url(meeting),
+        {"attendance": "YES", "summary": TEXT, "action": "submit", "_once": token_of(page)},
+    )
+    assert response.status_code == 302
+    assert MeetingNote.objects.get().summary == TEXT
+    assert not Draft.objects.exists()
+
+
+def test_discarding_the_draft_empties_the_form(client, meeting, members):
+    client.force_login(members[0].user)
+    autosave(client, minutes_url(meeting), summary=TEXT)
+    response = client.post(minutes_url(meeting), {"_draft": "discard"})
+    assert response.status_code == 302
+    assert not Draft.objects.exists()
+    assert "Saturday" not in client.get(minutes_url(meeting)).content.decode()
+
+
+def test_leaving_the_circle_purges_the_volunteers_drafts(client, meeting, members, coordinator):
+    client.force_login(members[0].user)
+    autosave(client, minutes_url(meeting), summary=TEXT)
+    client.force_login(members[1].user)
+    autosave(client, minutes_url(meeting), summary="Another volunteer's notes")
+    membership = meeting.circle.memberships.get(volunteer=members[0])
+    services.membership_end(membership=membership, acting_user=coordinator, reason="Moved away")
+    assert list(Draft.objects.values_list("author", flat=True)) == [members[1].user.pk]
+
+
+def test_handing_the_case_over_purges_the_old_coordinators_drafts(
+    client, meeting, coordinator, other_coordinator, manager
+):
+    concern_url = reverse("circles:concern_raise", args=[meeting.circle_id])
+    client.force_login(coordinator)
+    assert autosave(client, concern_url, concern_description=TEXT).status_code == 204
+    services.coordinator_handover(
+        core_member=meeting.circle.core_member, coordinator=other_coordinator, acting_user=manager
+    )
+    assert not Draft.objects.exists()
+
+
+# One-time tokens -------------------------------------------------------------------------
+
+
+def concern_form(**overrides):
+    data = {
+        "concern_category": Concern.Category.WELLBEING,
+        "concern_severity": Concern.Severity.AMBER,
+        "concern_description": TEXT,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_same_concern_form_posted_three_times_makes_one_concern(client, circle, members):
+    client.force_login(members[0].user)
+    url = reverse("circles:concern_raise", args=[circle.pk])
+    token = token_of(client.get(url))
+    first = client.post(url, concern_form(_once=token))
+    repeats = [client.post(url, concern_form(_once=token)) for _ in range(2)]
+    assert Concern.objects.count() == 1
+    assert first.status_code == 302
+    assert [r["Location"] for r in repeats] == [first["Location"]] * 2
+    followed = client.get(repeats[0]["Location"])
+    assert followed.status_code == 200
+
+
+def test_minutes_with_a_concern_posted_twice_make_one_of_each(client, meeting, members):
+    client.force_login(members[0].user)
+    token = token_of(client.get(minutes_url(meeting)))
+    data = {
+        "attendance": "YES",
+        "summary": TEXT,
+        "action": "submit",
+        "raise_concern": "on",
+        **concern_form(),
+        "_once": token,
+    }
+    first = client.post(minutes_url(meeting), data)
+    second = client.post(minutes_url(meeting), data)
+    assert (MeetingNote.objects.count(), Concern.objects.count()) == (1, 1)
+    assert second.status_code == 302
+    assert second["Location"] == first["Location"]
+
+
+def test_a_form_error_leaves_the_token_for_the_corrected_post(client, circle, members):
+    client.force_login(members[0].user)
+    url = reverse("circles:concern_raise", args=[circle.pk])
+    token = token_of(client.get(url))
+    refused = client.post(url, concern_form(concern_description="", _once=token))
+    assert refused.status_code == 200
+    assert Concern.objects.count() == 0
+    assert client.post(url, concern_form(_once=token)).status_code == 302
+    assert Concern.objects.count() == 1
+
+
+def test_another_users_token_does_not_reveal_where_theirs_led(client, circle, members):
+    url = reverse("circles:concern_raise", args=[circle.pk])
+    client.force_login(members[0].user)
+    token = token_of(client.get(url))
+    client.post(url, concern_form(_once=token))
+    client.force_login(members[1].user)
+    repeat = client.post(url, concern_form(_once=token))
+    assert repeat.status_code == 302
+    assert repeat["Location"] == url
+    assert Concern.objects.count() == 1
