@@ -515,7 +515,7 @@ class Concern(models.Model):
     triage_notes = models.TextField(blank=True)
     closed_reason = models.TextField(blank=True)
     shared_record = models.ForeignKey(
-        "core_members.InformationSharingRecord",
+        "sharing.InformationSharingRecord",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -639,7 +639,7 @@ class Reminder(models.Model):
         Kind.MEETING: "circles.Meeting",
         Kind.MINUTES_OVERDUE: "circles.Meeting",
         Kind.REVIEW_DUE: "circles.ReviewMilestone",
-        Kind.RECORD_UNACKNOWLEDGED: "core_members.RecordRecipient",
+        Kind.RECORD_UNACKNOWLEDGED: "sharing.RecordRecipient",
         Kind.CONCERN_UNTRIAGED: "circles.Concern",
         Kind.DBS_RECHECK: "volunteers.DBSCheck",
     }

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from coreMembers import views_outcomes
-
-from . import views, views_minutes, views_operations
+from . import views, views_handover, views_minutes, views_operations
 
 app_name = "circles"
 
@@ -74,10 +72,10 @@ urlpatterns += [
     ),
 ]
 urlpatterns += [
-    # Outcomes: a circle's 12- and 24-month follow-up checks.
+    # From the Core Member's page: the record, open referral and open circle move together.
     path(
-        "<int:pk>/follow-up/<int:months>/",
-        views_outcomes.follow_up_record,
-        name="follow_up",
+        "handover/<int:core_member_pk>/",
+        views_handover.coordinator_handover,
+        name="coordinator_handover",
     ),
 ]

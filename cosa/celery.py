@@ -38,7 +38,7 @@ app.conf.update(
             "schedule": crontab(hour=2, minute=15),  # UTC
         },
         "retention": {
-            "task": "coreMembers.tasks.retention_sweep",
+            "task": "privacy.tasks.retention_sweep",
             "schedule": crontab(hour=3, minute=30),  # UTC
         },
     },

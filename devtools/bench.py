@@ -120,7 +120,7 @@ def pick_pages():
             reverse("circles:note_write", args=[meeting.circle_id, meeting.pk]),
             volunteer,
         ),
-        Page("liaison_inbox", reverse("core_members:records"), liaison),
+        Page("liaison_inbox", reverse("sharing:records"), liaison),
         Page("manager_reports", reverse("reports:index"), manager),
     ]
 

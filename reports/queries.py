@@ -40,16 +40,9 @@ from circles.models import (
     MeetingNote,
 )
 from coreMembers.access import FULL, core_members_visible_to
-from coreMembers.models import (
-    CoreMember,
-    InformationSharingRecord,
-    MappaCategory,
-    MappaLevel,
-    MappaRecord,
-    OutcomeEvent,
-    RecordRecipient,
-    Referral,
-)
+from coreMembers.models import CoreMember, MappaCategory, MappaLevel, MappaRecord, Referral
+from outcomes.models import OutcomeEvent
+from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers.models import DBSCheck, Volunteer, VolunteerHours
 
 DBS_DUE_WITHIN_DAYS = 60

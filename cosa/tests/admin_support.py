@@ -32,7 +32,6 @@ from circles.tests.factories import (
     ReviewMilestoneFactory,
     launchable_circle,
 )
-from coreMembers.models import ErasureLog, OutcomeEvent
 from coreMembers.tests.factories import (
     LiaisonAssignmentFactory,
     MappaRecordFactory,
@@ -41,6 +40,8 @@ from coreMembers.tests.factories import (
     RiskAssessmentFactory,
     SharingAgreementFactory,
 )
+from outcomes.models import OutcomeEvent
+from privacy.models import ErasureLog
 from volunteers.tests.factories import (
     ReferenceFactory,
     SupervisionSessionFactory,

@@ -3,8 +3,8 @@
 import pytest
 
 from circles.models import Circle, FollowUpCheck
-from coreMembers.models import OutcomeEvent
 from devtools import demo
+from outcomes.models import OutcomeEvent
 from reports.queries import Period, Scope, outcomes
 
 pytestmark = pytest.mark.django_db

@@ -57,7 +57,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import AgencyFactory
 from circles.models import Circle, FollowUpCheck
-from coreMembers.models import OutcomeEvent
+from outcomes.models import OutcomeEvent
 from reports.anonymise import SUPPRESSED, TOO_FEW, quarterly_return
 from reports.queries import Scope, outcomes
 from reports.tests.helpers import D, by_label, owned_circle
