@@ -74,7 +74,7 @@ urlpatterns += [
 urlpatterns += [
     # From the Core Member's page: the record, open referral and open circle move together.
     path(
-        "handover/<int:core_member_pk>/",
+        "core-members/<int:core_member_pk>/handover/",
         views_handover.coordinator_handover,
         name="coordinator_handover",
     ),

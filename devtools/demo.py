@@ -47,7 +47,7 @@ from coreMembers.models import (
     RiskAssessment,
 )
 from cosa.services import acting_as, validated_save
-from outcomes import services as cm_outcomes
+from outcomes import services as outcome_services
 from outcomes.models import OutcomeEvent
 from sharing import services as sharing_services
 from sharing.models import InformationSharingRecord
@@ -1472,7 +1472,7 @@ class _DemoBuilder:
         24-month check will count."""
         circle = self.circles["D"]
         coordinator = circle.coordinator
-        cm_outcomes.follow_up_record(
+        outcome_services.follow_up_record(
             circle=circle,
             acting_user=coordinator,
             months=12,
@@ -1481,7 +1481,7 @@ class _DemoBuilder:
             nothing_found=True,
             note="PNC check by the public-protection unit: no recall, no new conviction.",
         )
-        cm_outcomes.outcome_record(
+        outcome_services.outcome_record(
             core_member=circle.core_member,
             acting_user=coordinator,
             kind=OutcomeEvent.Kind.RECONVICTION,

@@ -22,7 +22,7 @@ from circles.access import circle_for_user
 from circles.models import FollowUpCheck
 from coreMembers.access import CHANGE, FULL, core_member_for_user, core_members_visible_to
 from cosa.views import add_service_errors, posted
-from outcomes import services as services
+from outcomes import services
 from outcomes.forms import FollowUpCheckForm, OutcomeEventForm
 
 

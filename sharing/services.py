@@ -216,6 +216,17 @@ def record_send(
 
 @service
 @transaction.atomic
+def record_update_and_send(
+    *, record: InformationSharingRecord, recipients, acting_user: User, **changes
+) -> InformationSharingRecord:
+    """Change a draft and send it, or nothing: a refused send keeps the draft as it was."""
+    recipients = list(recipients)
+    record_update(record=record, acting_user=acting_user, recipients=recipients, **changes)
+    return record_send(record=record, recipients=recipients, acting_user=acting_user)
+
+
+@service
+@transaction.atomic
 def record_compose(
     *,
     core_member: CoreMember,

@@ -7,7 +7,6 @@ acknowledging are logged too. Liaisons reach only records sent to them
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -347,16 +346,12 @@ def record_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         recipients = list(form.cleaned_data["recipients"])
         try:
-            with transaction.atomic():
-                services.record_update(
-                    record=record,
-                    acting_user=request.user,
-                    recipients=recipients,
-                    **form.service_fields(),
-                )
-                record = services.record_send(
-                    record=record, recipients=recipients, acting_user=request.user
-                )
+            record = services.record_update_and_send(
+                record=record,
+                recipients=recipients,
+                acting_user=request.user,
+                **form.service_fields(),
+            )
         except ValidationError as error:
             record.refresh_from_db()
             add_service_errors(form, error)

@@ -225,6 +225,50 @@ def test_a_declined_override_goes_back_to_a_draft_and_can_be_sent_on_consent(cas
     assert record.status == Status.SHARED and record.override_reason == ""
 
 
+def _declined_draft(case):
+    record = case.override()
+    sharing_services.record_decline_override(
+        record=record, acting_user=case.manager, reason="Consent still covers probation."
+    )
+    record.refresh_from_db()
+    return record
+
+
+def test_a_refused_send_leaves_the_draft_as_it_was(case):
+    record = _declined_draft(case)
+    with pytest.raises(ValidationError) as caught:
+        sharing_services.record_update_and_send(
+            record=record,
+            recipients=[case.unassigned_liaison],  # in scope but not assigned: refused
+            acting_user=case.owner,
+            summary="Reworded before sending",
+            legal_basis="CONSENT",
+        )
+    assert "recipients" in caught.value.message_dict
+    record.refresh_from_db()
+    assert (record.summary, record.status) == (SUMMARY, Status.DRAFT)
+    assert record.legal_basis == InformationSharingRecord.LegalBasis.PUBLIC_PROTECTION
+    assert list(record.recipients.values_list("liaison", flat=True)) == [case.liaison.pk]
+
+
+def test_a_draft_is_changed_and_sent_in_one_service(case):
+    record = _declined_draft(case)
+    record = sharing_services.record_update_and_send(
+        record=record,
+        recipients=[case.liaison],
+        acting_user=case.owner,
+        summary="Reworded before sending",
+        legal_basis="CONSENT",
+    )
+    record.refresh_from_db()
+    assert (record.summary, record.status, record.override_reason) == (
+        "Reworded before sending",
+        Status.SHARED,
+        "",
+    )
+    assert case.liaison.has_perm("sharing.view_informationsharingrecord", record)
+
+
 def test_changing_an_override_awaiting_approval_withdraws_it_from_the_approver(case):
     record = case.override()
     sharing_services.record_update(record=record, acting_user=case.owner, summary="Reworded")
