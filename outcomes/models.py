@@ -1,4 +1,7 @@
-"""Outcomes: a Core Member's recalls and reconvictions, during or after a circle."""
+"""Outcomes: a Core Member's recalls and reconvictions, during or after a circle, and the
+follow-up checks that show a circle was looked at after it ended."""
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -91,3 +94,70 @@ class OutcomeEvent(models.Model):
     def counted_on(self):
         """The date the outcome report places the event by."""
         return self.offence_on or self.occurred_on
+
+
+class FollowUpCheck(models.Model):
+    """A check with the police or probation, 12 or 24 months after the circle's launch,
+    of whether the Core Member was recalled or reconvicted.
+
+    Its presence separates "nothing happened" from "never checked": the outcome report
+    counts a circle as followed up only when the check for that period is recorded.
+    Follow-up is counted from the launch (as the outcome report's cohorts are), so the
+    check for ``months`` falls due ``DAYS[months]`` days after ``launched_on``, once the
+    circle has ended.
+    """
+
+    class Months(models.IntegerChoices):
+        TWELVE = 12, "12 months"
+        TWENTY_FOUR = 24, "24 months"
+
+    # Days from launch to each follow-up point: the outcome report's cohorts use the same.
+    DAYS = {12: 365, 24: 730}
+
+    circle = models.ForeignKey(
+        "circles.Circle", on_delete=models.PROTECT, related_name="follow_up_checks"
+    )
+    months = models.PositiveSmallIntegerField(choices=Months.choices)
+    checked_on = models.DateField()
+    checked_with = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    nothing_found = models.BooleanField(
+        default=False, help_text="No recall and no reconviction found for the period."
+    )
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["circle", "months"]
+        verbose_name = "follow-up check"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["circle", "months"],
+                name="follow_up_one_per_circle_and_period",
+                violation_error_message="This follow-up check is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__in=[12, 24]),
+                name="follow_up_months_12_or_24",
+                violation_error_message="Follow-up is at 12 or 24 months.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nothing_found=True) | ~Q(note=""),
+                name="follow_up_found_has_note",
+                violation_error_message="Say what the check found, or that nothing was found.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.months}-month follow-up of {self.circle.name} ({self.checked_on})"
+
+    @classmethod
+    def due_on_for(cls, circle, months):
+        """The follow-up point: ``DAYS[months]`` after launch, or None if never launched."""
+        if circle.launched_on is None:
+            return None
+        return circle.launched_on + datetime.timedelta(days=cls.DAYS[months])

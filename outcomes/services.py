@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Agency, User
-from circles.models import Circle, FollowUpCheck
+from circles.models import Circle
 from coreMembers.models import CoreMember
 from cosa.services import service, validated_save
-from outcomes.models import OutcomeEvent
+from outcomes.models import FollowUpCheck, OutcomeEvent
 
 
 def _require_staff(user):

@@ -19,11 +19,11 @@ from accounts.audit import log_access
 from accounts.models import AccessLog
 from circles.access import CHANGE as CIRCLE_CHANGE
 from circles.access import circle_for_user
-from circles.models import FollowUpCheck
 from coreMembers.access import CHANGE, FULL, core_member_for_user, core_members_visible_to
 from cosa.views import add_service_errors, posted
 from outcomes import services
 from outcomes.forms import FollowUpCheckForm, OutcomeEventForm
+from outcomes.models import FollowUpCheck
 
 
 def _outcomes_url(core_member, anchor=""):

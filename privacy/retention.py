@@ -160,13 +160,13 @@ def core_member_erase(
         CircleMembership,
         Concern,
         Covenant,
-        FollowUpCheck,
         Meeting,
         MeetingNote,
         MeetingObservation,
         Reminder,
         ReviewMilestone,
     )
+    from outcomes.models import FollowUpCheck
 
     if acting_user is not None:
         _require_manager(acting_user)

@@ -24,7 +24,7 @@ from accounts.tests.factories import (
 )
 from accounts.two_factor import enrolment_code_issue
 from circles import services as circle_services
-from circles.models import FollowUpCheck, Reminder, SweepRun
+from circles.models import Reminder, SweepRun
 from circles.tests.factories import (
     ConcernFactory,
     CovenantFactory,
@@ -40,7 +40,7 @@ from coreMembers.tests.factories import (
     RiskAssessmentFactory,
     SharingAgreementFactory,
 )
-from outcomes.models import OutcomeEvent
+from outcomes.models import FollowUpCheck, OutcomeEvent
 from privacy.models import ErasureLog
 from volunteers.tests.factories import (
     ReferenceFactory,

@@ -15,10 +15,10 @@ from django.utils import timezone
 from accounts.models import Agency, User
 from accounts.services import user_create
 from circles import services as circle_services
-from circles.models import Circle, FollowUpCheck
+from circles.models import Circle
 from coreMembers.models import CoreMember
 from cosa.tests.world import active_volunteer, launched_circle
-from outcomes.models import OutcomeEvent
+from outcomes.models import FollowUpCheck, OutcomeEvent
 from outcomes.services import follow_up_record, follow_up_status, outcome_record
 from privacy import retention
 from privacy.models import ErasureLog
@@ -342,7 +342,7 @@ def test_erasure_removes_the_outcomes_and_their_history(case):
     )
 
     assert log.counts["outcomes.outcomeevent"] == 1
-    assert log.counts["circles.followupcheck"] == 1
+    assert log.counts["outcomes.followupcheck"] == 1
     assert not OutcomeEvent.objects.filter(pk=event.pk).exists()
     assert not FollowUpCheck.objects.filter(pk=check.pk).exists()
     assert not OutcomeEvent.history.filter(id=event.pk).exists()
@@ -350,3 +350,22 @@ def test_erasure_removes_the_outcomes_and_their_history(case):
     assert not CoreMember.objects.filter(pk=core_member.pk).exists()
     assert not Circle.objects.filter(pk=case["circle"].pk).exists()
     assert OutcomeEvent.objects.filter(pk=unrelated.pk).exists()
+
+
+def test_every_named_constraint_of_the_outcomes_is_tested_here():
+    """The constraints tested in this module, one by one; a new one must join them."""
+    from django.apps import apps
+
+    declared = {
+        c.name
+        for model in apps.get_app_config("outcomes").get_models()
+        for c in model._meta.constraints
+    }
+    assert declared == {
+        "outcome_event_offence_type_matches_kind",
+        "outcome_event_offence_not_after_event",
+        "outcome_event_one_per_kind_and_day",
+        "follow_up_one_per_circle_and_period",
+        "follow_up_months_12_or_24",
+        "follow_up_found_has_note",
+    }

@@ -14,11 +14,11 @@ from django.utils import timezone
 from accounts.models import AccessLog, Agency, User
 from accounts.services import user_create
 from circles import services as circle_services
-from circles.models import Circle, FollowUpCheck
+from circles.models import Circle
 from coreMembers import services as cm_services
 from coreMembers.models import LiaisonAssignment
 from cosa.tests.world import active_volunteer, launched_circle
-from outcomes.models import OutcomeEvent
+from outcomes.models import FollowUpCheck, OutcomeEvent
 
 pytestmark = pytest.mark.django_db
 
