@@ -15,7 +15,7 @@ from accounts.audit import log_access
 from accounts.models import AccessLog
 
 # The apps whose foreign keys lead from a row to the Core Member it is about.
-CASE_APPS = ("circles", "core_members", "volunteers")
+CASE_APPS = ("circles", "core_members", "volunteers", "sharing", "outcomes", "privacy")
 # Enough hops for the deepest row: observation -> minutes -> meeting -> circle.
 CORE_MEMBER_HOPS = 4
 

@@ -9,7 +9,15 @@ from cosa.services import service, validated_save
 MANAGERS_GROUP = "Managers"
 # Managers read every project model in the admin and change none there: every
 # change goes through a service, which keeps the grants and audit trail in one place.
-MANAGER_ADMIN_APPS = ("accounts", "volunteers", "core_members", "circles")
+MANAGER_ADMIN_APPS = (
+    "accounts",
+    "volunteers",
+    "core_members",
+    "circles",
+    "sharing",
+    "outcomes",
+    "privacy",
+)
 
 
 def managers_group() -> Group:

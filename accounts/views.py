@@ -15,7 +15,7 @@ from accounts.two_factor import enrol_right_grant, has_confirmed_device
 ROLE_START_PAGES = {
     User.Role.COORDINATOR: "circles:dashboard",
     User.Role.VOLUNTEER: "circles:mine",
-    User.Role.LIAISON: "core_members:records",
+    User.Role.LIAISON: "sharing:records",
     User.Role.MANAGER: "reports:index",
 }
 

@@ -7,7 +7,6 @@ from .models import (
     CircleMembership,
     Concern,
     Covenant,
-    FollowUpCheck,
     Meeting,
     MeetingNote,
     MeetingObservation,
@@ -102,13 +101,3 @@ class SweepRunAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     access_logged = False  # the sweep's own bookkeeping: counts and timings
     list_display = ["started_at", "finished_at", "created", "enqueued", "queries", "error"]
     date_hierarchy = "started_at"
-
-
-@admin.register(FollowUpCheck)
-class FollowUpCheckAdmin(CosaHistoryAdmin):
-    """Read-only for managers like the rest: checks are recorded on the circle's pages."""
-
-    list_display = ["circle", "months", "checked_on", "checked_with", "nothing_found"]
-    list_filter = ["months", "nothing_found"]
-    list_select_related = ["circle__core_member", "checked_with"]
-    raw_id_fields = ["circle", "checked_with", "recorded_by"]

@@ -515,7 +515,7 @@ class Concern(models.Model):
     triage_notes = models.TextField(blank=True)
     closed_reason = models.TextField(blank=True)
     shared_record = models.ForeignKey(
-        "core_members.InformationSharingRecord",
+        "sharing.InformationSharingRecord",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -639,7 +639,7 @@ class Reminder(models.Model):
         Kind.MEETING: "circles.Meeting",
         Kind.MINUTES_OVERDUE: "circles.Meeting",
         Kind.REVIEW_DUE: "circles.ReviewMilestone",
-        Kind.RECORD_UNACKNOWLEDGED: "core_members.RecordRecipient",
+        Kind.RECORD_UNACKNOWLEDGED: "sharing.RecordRecipient",
         Kind.CONCERN_UNTRIAGED: "circles.Concern",
         Kind.DBS_RECHECK: "volunteers.DBSCheck",
     }
@@ -706,68 +706,3 @@ class SweepRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
-
-
-class FollowUpCheck(models.Model):
-    """A check with the police or probation, 12 or 24 months after the circle's launch,
-    of whether the Core Member was recalled or reconvicted.
-
-    Its presence separates "nothing happened" from "never checked": the outcome report
-    counts a circle as followed up only when the check for that period is recorded.
-    Follow-up is counted from the launch (as the outcome report's cohorts are), so the
-    check for ``months`` falls due ``DAYS[months]`` days after ``launched_on``, once the
-    circle has ended.
-    """
-
-    class Months(models.IntegerChoices):
-        TWELVE = 12, "12 months"
-        TWENTY_FOUR = 24, "24 months"
-
-    # Days from launch to each follow-up point: the outcome report's cohorts use the same.
-    DAYS = {12: 365, 24: 730}
-
-    circle = models.ForeignKey(Circle, on_delete=models.PROTECT, related_name="follow_up_checks")
-    months = models.PositiveSmallIntegerField(choices=Months.choices)
-    checked_on = models.DateField()
-    checked_with = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
-    nothing_found = models.BooleanField(
-        default=False, help_text="No recall and no reconviction found for the period."
-    )
-    note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    history = HistoricalRecords(get_user=history_user)
-
-    class Meta:
-        ordering = ["circle", "months"]
-        verbose_name = "follow-up check"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["circle", "months"],
-                name="follow_up_one_per_circle_and_period",
-                violation_error_message="This follow-up check is already recorded.",
-            ),
-            models.CheckConstraint(
-                condition=Q(months__in=[12, 24]),
-                name="follow_up_months_12_or_24",
-                violation_error_message="Follow-up is at 12 or 24 months.",
-            ),
-            models.CheckConstraint(
-                condition=Q(nothing_found=True) | ~Q(note=""),
-                name="follow_up_found_has_note",
-                violation_error_message="Say what the check found, or that nothing was found.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.months}-month follow-up of {self.circle.name} ({self.checked_on})"
-
-    @classmethod
-    def due_on_for(cls, circle, months):
-        """The follow-up point: ``DAYS[months]`` after launch, or None if never launched."""
-        if circle.launched_on is None:
-            return None
-        return circle.launched_on + datetime.timedelta(days=cls.DAYS[months])

@@ -29,6 +29,7 @@ from itertools import islice
 
 import icalendar
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -48,7 +49,6 @@ from circles.models import (
     ReviewMilestone,
     SweepRun,
 )
-from coreMembers.models import InformationSharingRecord, RecordRecipient
 from cosa.validators import one_line
 from volunteers.models import DBSCheck, Volunteer
 
@@ -217,45 +217,6 @@ def due_review_milestones(now):
     return found
 
 
-def due_unacknowledged_records(now):
-    """A recipient who has not acknowledged by the due time; later, the coordinator.
-
-    The due time is the sharing app's ``RecordRecipient.acknowledge_due_at`` (set from
-    the urgency when the record is shared; ``RecordRecipient.objects.overdue()``). The
-    coordinator hears after the same time again, and at least two hours later.
-    """
-    rows = (
-        RecordRecipient.objects.overdue(now)
-        .filter(
-            record__status=InformationSharingRecord.Status.SHARED,
-            acknowledge_due_at__gte=now
-            - _lookback()
-            - datetime.timedelta(days=settings.COSA_RECORD_ESCALATION_MAX_DAYS),
-        )
-        .values_list(
-            "pk",
-            "liaison_id",
-            "record__shared_at",
-            "acknowledge_due_at",
-            "record__circle__coordinator_id",
-            "record__core_member__coordinator_id",
-        )
-    )
-    oldest = now - _lookback()
-    found = []
-    for pk, liaison_id, shared_at, due_at, circle_coordinator, cm_coordinator in rows:
-        escalate_at = due_at + min(
-            max(due_at - shared_at, _hours(2)),
-            datetime.timedelta(days=settings.COSA_RECORD_ESCALATION_MAX_DAYS),
-        )
-        if oldest <= due_at <= now:
-            found.append(Due(Kind.RECORD_UNACKNOWLEDGED, pk, liaison_id, FIRST, due_at))
-        coordinator = circle_coordinator or cm_coordinator
-        if coordinator and oldest <= escalate_at <= now:
-            found.append(Due(Kind.RECORD_UNACKNOWLEDGED, pk, coordinator, ESCALATED, escalate_at))
-    return found
-
-
 def due_untriaged_concerns(now):
     """A red (or imminent-risk) concern still untriaged after a few hours: the managers."""
     within = _hours(settings.COSA_RED_CONCERN_TRIAGE_HOURS)
@@ -310,14 +271,13 @@ def due_dbs_rechecks(now):
     return found
 
 
-FINDERS = (
+FINDERS = [
     due_meeting_reminders,
     due_minutes_overdue,
     due_review_milestones,
-    due_unacknowledged_records,
     due_untriaged_concerns,
     due_dbs_rechecks,
-)
+]
 
 
 def _chunks(items, size=900):
@@ -551,31 +511,6 @@ def _compose_review(reminder, now):
     )
 
 
-def _compose_record(reminder, now):
-    recipient = RecordRecipient.objects.select_related("record", "liaison").get(
-        pk=reminder.object_id
-    )
-    if recipient.acknowledged_at is not None:
-        raise NotNeeded("acknowledged")
-    if not recipient.record.is_shared:
-        raise NotNeeded("record not shared")
-    if not recipient.liaison.is_active:
-        raise NotNeeded("liaison deactivated")
-    link = reverse("core_members:record_detail", kwargs={"pk": recipient.record_id})
-    urgency = recipient.record.get_urgency_display().split(" (")[0].lower()
-    if reminder.period == FIRST:
-        return Message(
-            subject=f"Awaiting your acknowledgement: a {urgency} shared record",
-            body="A record shared with you has not been acknowledged yet.",
-            link=link,
-        )
-    return Message(
-        subject=f"Not acknowledged: a {urgency} record shared with {recipient.liaison}",
-        body="The recipient has not acknowledged this shared record in time.",
-        link=link,
-    )
-
-
 def _compose_concern(reminder, now):
     concern = Concern.objects.get(pk=reminder.object_id)
     if concern.status != Concern.Status.RAISED:
@@ -607,10 +542,21 @@ COMPOSERS = {
     Kind.MEETING: _compose_meeting,
     Kind.MINUTES_OVERDUE: _compose_minutes,
     Kind.REVIEW_DUE: _compose_review,
-    Kind.RECORD_UNACKNOWLEDGED: _compose_record,
     Kind.CONCERN_UNTRIAGED: _compose_concern,
     Kind.DBS_RECHECK: _compose_dbs,
 }
+
+
+def register(kind, *, finder, composer):
+    """Add a kind of reminder owned by an app above this one (from its AppConfig.ready()).
+
+    The sweep runs ``finder(now)`` with the others and sends with ``composer(reminder,
+    now)``; this app never imports the app that owns the kind's objects. Registering the
+    same kind twice (a second ``ready()``) changes nothing.
+    """
+    if finder not in FINDERS:
+        FINDERS.append(finder)
+    COMPOSERS[kind] = composer
 
 
 def compose(reminder, now=None) -> Message:
@@ -620,13 +566,7 @@ def compose(reminder, now=None) -> Message:
         raise NotNeeded("recipient deactivated")
     try:
         return COMPOSERS[reminder.kind](reminder, now)
-    except (
-        Meeting.DoesNotExist,
-        ReviewMilestone.DoesNotExist,
-        RecordRecipient.DoesNotExist,
-        Concern.DoesNotExist,
-        DBSCheck.DoesNotExist,
-    ) as missing:
+    except ObjectDoesNotExist as missing:  # any kind's object, registered ones too
         raise NotNeeded("object deleted") from missing
 
 

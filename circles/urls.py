@@ -1,7 +1,6 @@
 from django.urls import path
 
-from circles.views import circles, minutes, operations
-from coreMembers import views_outcomes
+from circles.views import circles, handover, minutes, operations
 
 app_name = "circles"
 
@@ -77,12 +76,10 @@ urlpatterns += [
         minutes.concern_close,
         name="concern_close",
     ),
-]
-urlpatterns += [
-    # Outcomes: a circle's 12- and 24-month follow-up checks.
+    # From the Core Member's page: the record, open referral and open circle move together.
     path(
-        "<int:pk>/follow-up/<int:months>/",
-        views_outcomes.follow_up_record,
-        name="follow_up",
+        "core-members/<int:core_member_pk>/handover/",
+        handover.coordinator_handover,
+        name="coordinator_handover",
     ),
 ]

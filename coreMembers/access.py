@@ -1,4 +1,4 @@
-"""Who may see which Core Member and which shared record (DESIGN §4).
+"""Who may see which Core Member (DESIGN §4); the shared records are in sharing.access.
 
 Three levels of a Core Member: the full record (coordinator who owns it,
 managers), identity plus shared records (assigned liaisons), and the briefing
@@ -23,8 +23,6 @@ from django.http import Http404
 from coreMembers.models import (
     CoreMember,
     CoreMemberUserObjectPermission,
-    InformationSharingRecord,
-    InformationSharingRecordUserObjectPermission,
     LiaisonAssignment,
     Referral,
     referrer_sees_days,
@@ -33,10 +31,6 @@ from coreMembers.models import (
 FULL = "view_coremember"
 CHANGE = "change_coremember"
 IDENTITY = "view_identity"
-# What may be done with a shared record (record_for_user).
-RECORD_READ = "view"
-RECORD_ACKNOWLEDGE = "acknowledge"
-RECORD_CHANGE = "change"
 
 
 def _core_member_granted(user, codename):
@@ -131,53 +125,6 @@ def liaison_assignment_for_user(user, pk, assignment_pk, perm=CHANGE):
     return _child_for_user(
         user, pk, "liaison_assignments", assignment_pk, perm, None, "No such assignment."
     )
-
-
-def records_visible_to(user):
-    """Shared records the user may read."""
-    if not user.is_authenticated or not user.is_active:
-        return InformationSharingRecord.objects.none()
-    records = InformationSharingRecord.objects.all()
-    if user.is_manager:
-        return records
-    if user.is_coordinator:
-        return records.filter(_record_core_member_granted(user))
-    if user.is_liaison:
-        # Only what was shared with them, never drafts.
-        return records.shared().filter(
-            Exists(
-                InformationSharingRecordUserObjectPermission.objects.filter(
-                    user=user,
-                    permission__codename="view_informationsharingrecord",
-                    content_object=OuterRef("pk"),
-                )
-            )
-        )
-    return records.none()
-
-
-def _record_core_member_granted(user):
-    return Exists(
-        CoreMemberUserObjectPermission.objects.filter(
-            user=user, permission__codename=FULL, content_object=OuterRef("core_member_id")
-        )
-    )
-
-
-def record_for_user(user, pk, perm=RECORD_READ):
-    record = (
-        records_visible_to(user)
-        .filter(pk=pk)
-        .select_related("core_member", "created_by", "shared_by", "approved_by")
-        .first()
-    )
-    if record is None:
-        raise Http404("No such record.")
-    if perm == RECORD_ACKNOWLEDGE and not record.recipients.filter(liaison=user).exists():
-        raise PermissionDenied("Only a recipient acknowledges a record.")
-    if perm == RECORD_CHANGE and not user.is_case_staff:
-        raise PermissionDenied("You may read this record but not change it.")
-    return record
 
 
 def can_change(user, core_member):

@@ -1,15 +1,11 @@
 from django.contrib import admin
 
-from accounts.admin_base import CosaHistoryAdmin, CosaModelAdmin, ReadOnlyAdminMixin
+from accounts.admin_base import CosaHistoryAdmin
 
 from .models import (
     CoreMember,
-    ErasureLog,
-    InformationSharingRecord,
     LiaisonAssignment,
     MappaRecord,
-    OutcomeEvent,
-    RecordRecipient,
     Referral,
     ReferralDocument,
     RiskAssessment,
@@ -82,52 +78,3 @@ class LiaisonAssignmentAdmin(CosaHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-class RecordRecipientInline(admin.TabularInline):
-    model = RecordRecipient
-    extra = 0
-    can_delete = False
-    readonly_fields = ["liaison", "notified_at", "acknowledged_at", "response"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(InformationSharingRecord)
-class InformationSharingRecordAdmin(ReadOnlyAdminMixin, CosaHistoryAdmin):
-    """Read-only: a shared record is immutable, and drafts are written in the app.
-
-    Its history is shown, never reverted: with no change permission for anyone, the
-    guard refuses the history form's POST even from a superuser.
-    """
-
-    list_display = ["summary", "core_member", "urgency", "status", "shared_at"]
-    list_filter = ["status", "urgency", "category", "legal_basis"]
-    list_select_related = ["core_member"]
-    inlines = [RecordRecipientInline]
-
-
-@admin.register(RecordRecipient)
-class RecordRecipientAdmin(ReadOnlyAdminMixin, CosaHistoryAdmin):
-    list_display = ["record", "liaison", "acknowledged_at"]
-    list_select_related = ["record", "liaison"]
-
-
-@admin.register(ErasureLog)
-class ErasureLogAdmin(ReadOnlyAdminMixin, CosaModelAdmin):
-    """Read-only: the erasure log is append-only proof of what was erased, when and why."""
-
-    list_display = ["reference", "erased_at", "erased_by", "basis", "reason"]
-    list_filter = ["basis"]
-    search_fields = ["reference"]
-
-
-@admin.register(OutcomeEvent)
-class OutcomeEventAdmin(CosaHistoryAdmin):
-    """Recalls and reconvictions: criminal-offence data."""
-
-    list_display = ["core_member", "kind", "offence_type", "occurred_on", "source_agency"]
-    list_filter = ["kind", "offence_type"]
-    list_select_related = ["core_member", "source_agency"]
-    raw_id_fields = ["core_member", "circle", "source_agency", "recorded_by"]

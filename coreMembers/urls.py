@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_outcomes, views_privacy, views_sharing
+from . import views
 
 app_name = "core_members"
 
@@ -21,7 +21,6 @@ urlpatterns = [
     ),
     path("<int:pk>/liaisons/new/", views.liaison_add, name="liaison_add"),
     path("<int:pk>/liaisons/<int:assignment_pk>/end/", views.liaison_end, name="liaison_end"),
-    path("<int:pk>/coordinator/", views.coordinator_assign, name="coordinator_assign"),
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/new/", views.referral_create, name="referral_create"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral_detail"),
@@ -40,32 +39,4 @@ urlpatterns = [
         views.referral_document,
         name="referral_document",
     ),
-]
-
-urlpatterns += [
-    path("records/", views_sharing.record_list, name="records"),
-    path("records/approvals/", views_sharing.record_approvals, name="record_approvals"),
-    path("records/<int:pk>/", views_sharing.record_detail, name="record_detail"),
-    path(
-        "records/<int:pk>/acknowledge/", views_sharing.record_acknowledge, name="record_acknowledge"
-    ),
-    path("records/<int:pk>/approve/", views_sharing.record_approve, name="record_approve"),
-    path("records/<int:pk>/decline/", views_sharing.record_decline, name="record_decline"),
-    path("records/<int:pk>/edit/", views_sharing.record_edit, name="record_edit"),
-    path("records/<int:pk>/addendum/", views_sharing.record_addendum, name="record_addendum"),
-    path("records/<int:pk>/print/", views_sharing.record_print, name="record_print"),
-    path("<int:pk>/records/new/", views_sharing.record_compose, name="record_compose"),
-]
-urlpatterns += [
-    # Data-subject rights and retention: manager-only pages.
-    path("privacy/", views_privacy.privacy_index, name="privacy"),
-    path("<int:pk>/privacy/", views_privacy.privacy_record, name="privacy_record"),
-    path("<int:pk>/subject-access.json", views_privacy.subject_access, name="subject_access"),
-    path("<int:pk>/legal-hold/", views_privacy.legal_hold, name="legal_hold"),
-    path("<int:pk>/erase/", views_privacy.erase, name="erase"),
-]
-urlpatterns += [
-    # Outcomes: a Core Member's recalls and reconvictions.
-    path("<int:pk>/outcomes/", views_outcomes.outcomes, name="outcomes"),
-    path("<int:pk>/outcomes/new/", views_outcomes.outcome_record, name="outcome_record"),
 ]

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from circles import services as circle_services
 from coreMembers import services
 from coreMembers.access import (
     CHANGE,
@@ -19,7 +18,6 @@ from coreMembers.access import (
     core_member_for_user,
     core_members_visible_to,
     liaison_assignment_for_user,
-    records_visible_to,
     referral_document_for_user,
     referral_documents_visible_to,
     referral_for_user,
@@ -103,8 +101,8 @@ def detail(request, pk):
     core_member = core_member_for_user(request.user, pk)
     log_access(request, AccessLog.Action.VIEW, core_member)
     circle = core_member.circles.select_related("coordinator").order_by("-created_at").first()
-    records = records_visible_to(request.user).filter(core_member=core_member)
-    context = {"core_member": core_member, "circle": circle, "records": records[:50]}
+    # The shared records are listed by the sharing app's {% shared_records %} tag.
+    context = {"core_member": core_member, "circle": circle}
     if sees_full_record(request.user):
         agreements = list(core_member.sharing_agreements.prefetch_related("agencies"))
         referrals = list(core_member.referrals.select_related("source_agency", "coordinator"))
@@ -670,32 +668,5 @@ def liaison_end(request, pk, assignment_pk):
             core_member=core_member,
             danger=True,
             intro="They lose this Core Member and every record shared with them about him.",
-        ),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def coordinator_assign(request, pk):
-    """Managers only: the record, open referrals and open circle move to the coordinator."""
-    # Managers only: the Core Member's coordinator sees him but may not hand him on (403).
-    core_member = core_member_for_user(request.user, pk, roles=(User.Role.MANAGER,))
-    form = CoordinatorForm(posted(request), initial={"coordinator": core_member.coordinator_id})
-    return form_page(
-        request,
-        form,
-        save=lambda form: circle_services.coordinator_handover(
-            core_member=core_member,
-            coordinator=form.cleaned_data["coordinator"],
-            acting_user=request.user,
-        ),
-        success_url=_detail_url(core_member),
-        message=lambda _: f"{form.cleaned_data['coordinator']} now coordinates.",
-        **_page(
-            title=f"Coordinator of {core_member.reference}",
-            back_url=_detail_url(core_member),
-            submit_label="Assign coordinator",
-            core_member=core_member,
-            intro="The Core Member's record, open referral and open circle all move to the "
-            "coordinator you choose; the previous coordinator loses them.",
         ),
     )

@@ -42,7 +42,7 @@ app.conf.update(
             "schedule": crontab(hour=3, minute=45),  # UTC
         },
         "retention": {
-            "task": "coreMembers.tasks.retention_sweep",
+            "task": "privacy.tasks.retention_sweep",
             "schedule": crontab(hour=3, minute=30),  # UTC
         },
     },

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "volunteers",
     "coreMembers",
     "circles",
+    "sharing",
+    "outcomes",
+    "privacy",
     "reports",
 ]
 # Development tools (demo data, national-scale generator, benchmark, /floor/): only
@@ -341,7 +344,7 @@ COSA_ACK_DUE_PRIORITY_WORKING_DAYS = env_int("COSA_ACK_DUE_PRIORITY_WORKING_DAYS
 COSA_ACK_DUE_ROUTINE_DAYS = env_int("COSA_ACK_DUE_ROUTINE_DAYS", 7, minimum=1)
 # --- end of shared-record settings ----------------------------------------------------
 
-# Retention (coreMembers/retention.py): a closed Core Member record (last circle
+# Retention (privacy/retention.py): a closed Core Member record (last circle
 # ended, or referral declined or withdrawn) is erased this many years after it
 # closed, unless a manager has put it on legal hold. A daily task does it.
 COSA_RETAIN_CORE_MEMBER_YEARS = env_int("COSA_RETAIN_CORE_MEMBER_YEARS", 7, minimum=1)

@@ -6,6 +6,10 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("circles/", include("circles.urls")),
     path("core-members/", include("coreMembers.urls")),
+    # The apps above circles carry their whole paths (/core-members/records/...).
+    path("", include("sharing.urls")),
+    path("", include("outcomes.urls")),
+    path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),

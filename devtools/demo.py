@@ -38,18 +38,19 @@ from circles.models import (
     ReviewMilestone,
     Weekday,
 )
-from coreMembers import outcomes as cm_outcomes
 from coreMembers import services as cm_services
 from coreMembers.models import (
     CoreMember,
-    InformationSharingRecord,
     LiaisonAssignment,
     MappaCategory,
     MappaLevel,
-    OutcomeEvent,
     RiskAssessment,
 )
 from cosa.services import acting_as, validated_save
+from outcomes import services as outcome_services
+from outcomes.models import OutcomeEvent
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord
 from volunteers import services as volunteer_services
 from volunteers.models import TrainingRecord, Volunteer, VolunteerHours
 
@@ -1232,7 +1233,7 @@ class _DemoBuilder:
         )
         triaged_at = raised_at + datetime.timedelta(hours=14)
         self._backdate(concern, triaged_at=triaged_at)
-        record = cm_services.record_create(
+        record = sharing_services.record_create(
             core_member=circle_a.core_member,
             circle=circle_a,
             source_meeting=meeting,
@@ -1245,13 +1246,13 @@ class _DemoBuilder:
             "be discussed with his offender manager and agreed to the circle sharing it.",
             acting_user=coordinator,
         )
-        cm_services.record_share(record=record, recipients=[om, ppu], acting_user=coordinator)
+        sharing_services.record_share(record=record, recipients=[om, ppu], acting_user=coordinator)
         circle_services.concern_mark_shared(concern=concern, record=record, acting_user=coordinator)
         shared_at = triaged_at + datetime.timedelta(hours=2)
         self._backdate(
             record, created_at=triaged_at + datetime.timedelta(hours=1), shared_at=shared_at
         )
-        cm_services.record_acknowledge(
+        sharing_services.record_acknowledge(
             record=record,
             acting_user=om,
             response="Thank you. Home visit booked for Friday; the relationship will be "
@@ -1366,7 +1367,7 @@ class _DemoBuilder:
         om = self.liaisons["om"]
         circle_b = self.circles["B"]
         meeting = self.held_meetings["B"][-8][0]
-        record = cm_services.record_create(
+        record = sharing_services.record_create(
             core_member=circle_b.core_member,
             circle=circle_b,
             source_meeting=meeting,
@@ -1378,8 +1379,10 @@ class _DemoBuilder:
             "probation can confirm.",
             acting_user=circle_b.coordinator,
         )
-        cm_services.record_share(record=record, recipients=[om], acting_user=circle_b.coordinator)
-        cm_services.record_acknowledge(
+        sharing_services.record_share(
+            record=record, recipients=[om], acting_user=circle_b.coordinator
+        )
+        sharing_services.record_acknowledge(
             record=record,
             acting_user=om,
             response="Confirmed with Neil at supervision; address change noted.",
@@ -1398,7 +1401,7 @@ class _DemoBuilder:
     def _record_draft(self):
         """Circle C: a draft record not yet shared."""
         circle_c = self.circles["C"]
-        cm_services.record_create(
+        sharing_services.record_create(
             core_member=circle_c.core_member,
             circle=circle_c,
             category=InformationSharingRecord.Category.WELLBEING,
@@ -1469,7 +1472,7 @@ class _DemoBuilder:
         24-month check will count."""
         circle = self.circles["D"]
         coordinator = circle.coordinator
-        cm_outcomes.follow_up_record(
+        outcome_services.follow_up_record(
             circle=circle,
             acting_user=coordinator,
             months=12,
@@ -1478,7 +1481,7 @@ class _DemoBuilder:
             nothing_found=True,
             note="PNC check by the public-protection unit: no recall, no new conviction.",
         )
-        cm_outcomes.outcome_record(
+        outcome_services.outcome_record(
             core_member=circle.core_member,
             acting_user=coordinator,
             kind=OutcomeEvent.Kind.RECONVICTION,

@@ -40,12 +40,14 @@ from circles.models import (
 from coreMembers.models import (
     CoreMember,
     CoreMemberUserObjectPermission,
-    InformationSharingRecord,
-    InformationSharingRecordUserObjectPermission,
     LiaisonAssignment,
-    RecordRecipient,
     Referral,
     SharingAgreement,
+)
+from sharing.models import (
+    InformationSharingRecord,
+    InformationSharingRecordUserObjectPermission,
+    RecordRecipient,
 )
 from volunteers.models import DBSCheck, TrainingRecord, Volunteer
 

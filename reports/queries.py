@@ -31,25 +31,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circles.access import circles_visible_to
-from circles.models import (
-    Circle,
-    CircleMembership,
-    Concern,
-    FollowUpCheck,
-    Meeting,
-    MeetingNote,
-)
+from circles.models import Circle, CircleMembership, Concern, Meeting, MeetingNote
 from coreMembers.access import FULL, core_members_visible_to
-from coreMembers.models import (
-    CoreMember,
-    InformationSharingRecord,
-    MappaCategory,
-    MappaLevel,
-    MappaRecord,
-    OutcomeEvent,
-    RecordRecipient,
-    Referral,
-)
+from coreMembers.models import CoreMember, MappaCategory, MappaLevel, MappaRecord, Referral
+from outcomes.models import FollowUpCheck, OutcomeEvent
+from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers.models import DBSCheck, Volunteer, VolunteerHours
 
 DBS_DUE_WITHIN_DAYS = 60

@@ -14,12 +14,14 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.access import CHANGE, circle_for_user, circles_visible_to
 from circles.models import Circle
-from coreMembers.access import core_members_visible_to, records_visible_to
-from coreMembers.models import CoreMember, InformationSharingRecord
+from coreMembers.access import core_members_visible_to
+from coreMembers.models import CoreMember
 from cosa.views import csv_response, roles_required
 from reports import anonymise
 from reports.forms import QuarterForm, ReportFilterForm
 from reports.queries import REPORTS, Period, Scope, activity, build, ended_in, safety
+from sharing.access import records_visible_to
+from sharing.models import InformationSharingRecord
 
 # The outcomes page links to the end-of-circle report of at most this many ended circles.
 ENDED_LISTED = 50

@@ -25,7 +25,16 @@ from cosa.tests.admin_support import make_manager, make_rows
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("accounts", "volunteers", "core_members", "circles", "reports")
+PROJECT_APPS = (
+    "accounts",
+    "volunteers",
+    "core_members",
+    "circles",
+    "sharing",
+    "outcomes",
+    "privacy",
+    "reports",
+)
 # Session, two-factor device, permissions, count, page, filters: measured 13 to 16.
 MAX_CHANGELIST_QUERIES = 16
 # Changelists whose query count grows with the rows shown, and why. Fixing one makes

@@ -15,6 +15,7 @@ from coreMembers.tests.factories import (
     InformationSharingRecordFactory,
     SharingAgreementFactory,
 )
+from sharing import services as sharing_services
 
 pytestmark = pytest.mark.django_db
 
@@ -108,8 +109,8 @@ def test_deactivating_a_liaison_removes_the_records_shared_with_them(coordinator
     cm_services.liaison_assign(
         core_member=record.core_member, liaison=liaison, role="OFFENDER_MANAGER"
     )
-    cm_services.record_share(record=record, recipients=[liaison], acting_user=coordinator)
-    perm = "core_members.view_informationsharingrecord"
+    sharing_services.record_share(record=record, recipients=[liaison], acting_user=coordinator)
+    perm = "sharing.view_informationsharingrecord"
     assert reload(liaison).has_perm(perm, record)
 
     user_deactivate(user=liaison)

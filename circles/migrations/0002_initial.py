@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
         ('auth', '0012_alter_user_first_name_max_length'),
         ('circles', '0001_initial'),
         ('core_members', '0001_initial'),
+        ('sharing', '0001_initial'),
         ('volunteers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -86,7 +87,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='concern',
             name='shared_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core_members.informationsharingrecord'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.informationsharingrecord'),
         ),
         migrations.AddField(
             model_name='concern',
@@ -161,7 +162,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalconcern',
             name='shared_record',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core_members.informationsharingrecord'),
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sharing.informationsharingrecord'),
         ),
         migrations.AddField(
             model_name='historicalconcern',

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circles", "0004_follow_up_check"),
+        ("circles", "0003_sweeprun_reminder"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

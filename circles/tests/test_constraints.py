@@ -355,10 +355,6 @@ def test_every_named_constraint_is_listed():
         "milestone_completed_has_decision",
         "reminder_unique_key",
         "reminder_skipped_is_done",
-        # Tested in coreMembers/tests/test_outcomes.py with the outcome events.
-        "follow_up_one_per_circle_and_period",
-        "follow_up_months_12_or_24",
-        "follow_up_found_has_note",
     }
     assert declared == expected, f"Test the new constraints: {sorted(declared ^ expected)}"
 

@@ -38,8 +38,8 @@ from circles.tests.factories import (
     MeetingNoteFactory,
     ReviewMilestoneFactory,
 )
-from coreMembers.models import InformationSharingRecord
 from coreMembers.tests.factories import InformationSharingRecordFactory, RecordRecipientFactory
+from sharing.models import InformationSharingRecord
 from volunteers.models import Volunteer
 from volunteers.tests.factories import DBSCheckFactory
 

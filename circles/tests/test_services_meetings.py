@@ -28,8 +28,8 @@ from circles.tests.factories import (
     MeetingFactory,
     ReviewMilestoneFactory,
 )
-from coreMembers.models import InformationSharingRecord
 from coreMembers.tests.factories import InformationSharingRecordFactory
+from sharing.models import InformationSharingRecord
 from volunteers.tests.factories import ActiveVolunteerFactory
 
 pytestmark = pytest.mark.django_db

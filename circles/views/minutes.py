@@ -46,8 +46,7 @@ from circles.models import (
     MeetingNote,
     minutes_due_expression,
 )
-from coreMembers.access import FULL, core_member_for_user, core_member_ids_visible_to
-from coreMembers.models import RecordRecipient
+from coreMembers.access import FULL, core_member_for_user
 from cosa.views import roles_required
 from formpages.pages import form_page
 
@@ -331,7 +330,7 @@ def share_url(concern):
     """The information-sharing compose page for this concern, once that page exists."""
     for kwargs in ({}, {"pk": concern.circle.core_member_id}):
         try:
-            return reverse("core_members:record_compose", kwargs=kwargs) + f"?concern={concern.pk}"
+            return reverse("sharing:record_compose", kwargs=kwargs) + f"?concern={concern.pk}"
         except NoReverseMatch:
             continue
     return None
@@ -444,22 +443,6 @@ def dashboard(request):
         .select_related("circle__core_member", "requested_by")
         .order_by("starts_at")
     )
-    unacknowledged = (
-        RecordRecipient.objects.overdue(now)
-        .filter(record__core_member__in=core_member_ids_visible_to(user, FULL))
-        .for_list()
-        .only(
-            "acknowledge_due_at",
-            "record_id",
-            "record__urgency",
-            "record__core_member_id",
-            "record__core_member__reference",
-            "liaison__first_name",
-            "liaison__last_name",
-            "liaison__agency__name",
-        )
-        .order_by("acknowledge_due_at", "pk")
-    )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(circles, now) if user.is_coordinator else None
@@ -474,8 +457,6 @@ def dashboard(request):
             "overdue": overdue[:LIST_LIMIT],
             "overdue_count": overdue.count(),
             "emergencies": emergencies[:LIST_LIMIT],
-            "unacknowledged": unacknowledged[:LIST_LIMIT],
-            "unacknowledged_count": unacknowledged.count(),
             "rises": rises[:LIST_LIMIT] if rises is not None else None,
             "rise_count": len(rises) if rises is not None else 0,
             "limit": LIST_LIMIT,

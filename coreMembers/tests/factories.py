@@ -11,17 +11,16 @@ from accounts.tests.factories import AgencyFactory, CoordinatorFactory, LiaisonF
 from coreMembers import services
 from coreMembers.models import (
     CoreMember,
-    InformationSharingRecord,
     LiaisonAssignment,
     MappaCategory,
     MappaLevel,
     MappaRecord,
-    RecordRecipient,
     Referral,
     ReferralDocument,
     RiskAssessment,
     SharingAgreement,
 )
+from sharing.models import InformationSharingRecord, RecordRecipient
 
 
 def days_ago(days):

@@ -74,8 +74,9 @@ ROWS = {
     "core_members:liaison_add": (_core_member, _change_page()),
     "core_members:liaison_end": (_assignment, _change_page()),
     # Managers only assign coordinators; the owner and the liaison see A, so 403.
-    "core_members:coordinator_assign": (
-        _core_member,
+    # The handover page is circles' (it moves the open circle too), reached from here.
+    "circles:coordinator_handover": (
+        lambda w: {"core_member_pk": w.objects["core_member"].pk},
         expect(404, 404, manager=(200, 200), owner=(403, 403), liaison_assigned=(403, 403)),
     ),
     # Referrals: every staff member and liaison may list and make them; volunteers never.

@@ -10,10 +10,8 @@ from accounts.tests.factories import AgencyFactory, CoordinatorFactory
 from coreMembers import services
 from coreMembers.models import (
     CoreMember,
-    InformationSharingRecord,
     LiaisonAssignment,
     MappaRecord,
-    RecordRecipient,
     Referral,
     RiskAssessment,
     SharingAgreement,
@@ -28,6 +26,8 @@ from coreMembers.tests.factories import (
     RiskAssessmentFactory,
     SharingAgreementFactory,
 )
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord, RecordRecipient
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_service_refuses_a_second_open_assignment_in_words():
 
 def test_service_refuses_an_override_without_a_reason_in_words(coordinator):
     with pytest.raises(ValidationError) as caught:
-        services.record_create(
+        sharing_services.record_create(
             core_member=CoreMemberFactory(),
             category="RISK_BEHAVIOUR",
             urgency="URGENT",
@@ -306,11 +306,11 @@ def test_service_refuses_an_override_without_a_reason_in_words(coordinator):
 
 def test_service_refuses_a_second_acknowledgement_naming_the_response():
     recipient = RecordRecipientFactory()
-    services.record_acknowledge(
+    sharing_services.record_acknowledge(
         record=recipient.record, acting_user=recipient.liaison, response="Noted; visit booked."
     )
     with pytest.raises(ValidationError) as caught:
-        services.record_acknowledge(
+        sharing_services.record_acknowledge(
             record=recipient.record, acting_user=recipient.liaison, response="Again"
         )
     assert "response" in caught.value.message_dict

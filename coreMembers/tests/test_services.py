@@ -25,25 +25,20 @@ from accounts.tests.factories import (
 )
 from circles.tests.factories import launchable_circle
 from coreMembers import services
-from coreMembers.models import (
-    CoreMember,
-    InformationSharingRecord,
-    LiaisonAssignment,
-    RecordRecipient,
-    Referral,
-    SharingAgreement,
-)
+from coreMembers.models import CoreMember, LiaisonAssignment, Referral, SharingAgreement
 from coreMembers.tests.factories import (
     CoreMemberFactory,
     SharingAgreementFactory,
 )
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord, RecordRecipient
 
 pytestmark = pytest.mark.django_db
 
 RStatus = Referral.Status
 Record = InformationSharingRecord
-VIEW_RECORD = "core_members.view_informationsharingrecord"
-ACK_RECORD = "core_members.acknowledge_record"
+VIEW_RECORD = "sharing.view_informationsharingrecord"
+ACK_RECORD = "sharing.acknowledge_record"
 IDENTITY = "core_members.view_identity"
 
 
@@ -413,7 +408,7 @@ class Case:
             "acting_user": self.coordinator,
             **fields,
         }
-        return services.record_create(core_member=self.core_member, **fields)
+        return sharing_services.record_create(core_member=self.core_member, **fields)
 
     def override(self, **fields):
         return self.draft(
@@ -425,7 +420,7 @@ class Case:
 
     def shared(self, recipients=None):
         record = self.draft()
-        return services.record_share(
+        return sharing_services.record_share(
             record=record,
             recipients=recipients or [self.liaison, self.police],
             acting_user=self.coordinator,
@@ -473,7 +468,7 @@ def test_bad_record_input_names_the_field(case, field, value):
 
 def test_sharing_on_consent_reaches_eligible_liaisons_at_once(case):
     record = case.draft()
-    services.record_share(
+    sharing_services.record_share(
         record=record, recipients=[case.liaison, case.police], acting_user=case.coordinator
     )
     record = reload(record)
@@ -491,7 +486,7 @@ def test_sharing_on_consent_reaches_eligible_liaisons_at_once(case):
 
 
 def test_eligible_recipients_are_assigned_liaisons_whose_agency_is_in_scope(case):
-    eligible, assigned = services.eligible_recipients(case.core_member)
+    eligible, assigned = sharing_services.eligible_recipients(case.core_member)
     assert set(eligible) == {case.liaison, case.police}
     assert set(assigned) == {case.liaison, case.police, case.mappa}
 
@@ -501,7 +496,7 @@ def test_consent_never_reaches_an_ineligible_liaison(case, who):
     record = case.draft()
     refused = getattr(case, who)
     with pytest.raises(ValidationError) as caught:
-        services.record_share(
+        sharing_services.record_share(
             record=record, recipients=[case.liaison, refused], acting_user=case.coordinator
         )
     assert "recipients" in caught.value.message_dict
@@ -515,7 +510,7 @@ def test_consent_never_reaches_an_ineligible_liaison(case, who):
 def test_a_liaison_whose_assignment_ended_is_not_eligible(case):
     services.liaison_end(assignment=case.core_member.liaison_assignments.get(liaison=case.police))
     with pytest.raises(ValidationError):
-        services.record_share(
+        sharing_services.record_share(
             record=case.draft(), recipients=[case.police], acting_user=case.coordinator
         )
 
@@ -523,7 +518,7 @@ def test_a_liaison_whose_assignment_ended_is_not_eligible(case):
 def test_a_deactivated_liaison_is_not_eligible(case):
     user_deactivate(user=case.police)
     with pytest.raises(ValidationError):
-        services.record_share(
+        sharing_services.record_share(
             record=case.draft(), recipients=[reload(case.police)], acting_user=case.coordinator
         )
 
@@ -538,7 +533,7 @@ def test_nothing_is_shared_on_consent_without_a_current_agreement(case, agreemen
         )
     record = case.draft()
     with pytest.raises(ValidationError) as caught:
-        services.record_share(
+        sharing_services.record_share(
             record=record, recipients=[case.liaison], acting_user=case.coordinator
         )
     assert "legal_basis" in caught.value.message_dict
@@ -548,14 +543,18 @@ def test_nothing_is_shared_on_consent_without_a_current_agreement(case, agreemen
 
 def test_sharing_needs_a_recipient(case):
     with pytest.raises(ValidationError) as caught:
-        services.record_share(record=case.draft(), recipients=[], acting_user=case.coordinator)
+        sharing_services.record_share(
+            record=case.draft(), recipients=[], acting_user=case.coordinator
+        )
     assert caught.value.message_dict == {"recipients": ["Choose at least one recipient."]}
 
 
 def test_a_liaison_cannot_share_a_record(case):
     record = case.draft()
     with pytest.raises(ValidationError):
-        services.record_share(record=record, recipients=[case.police], acting_user=case.liaison)
+        sharing_services.record_share(
+            record=record, recipients=[case.police], acting_user=case.liaison
+        )
     assert reload(record).status == Record.Status.DRAFT
 
 
@@ -565,7 +564,9 @@ def test_a_liaison_cannot_share_a_record(case):
 def test_an_override_is_not_shared_without_approval(case):
     record = case.override()
     with pytest.raises(ValidationError) as caught:
-        services.record_share(record=record, recipients=[case.mappa], acting_user=case.coordinator)
+        sharing_services.record_share(
+            record=record, recipients=[case.mappa], acting_user=case.coordinator
+        )
     assert caught.value.message_dict == {
         "approved_by": ["The override needs a second approval first."]
     }
@@ -575,7 +576,7 @@ def test_an_override_is_not_shared_without_approval(case):
 
 def awaiting(case, recipients):
     record = case.override()
-    return services.record_submit_for_approval(
+    return sharing_services.record_submit_for_approval(
         record=record, recipients=recipients, acting_user=case.coordinator
     )
 
@@ -589,7 +590,7 @@ def test_an_override_waits_for_a_second_person_and_grants_nothing_meanwhile(case
 def test_the_author_cannot_approve_their_own_override(case):
     record = awaiting(case, [case.mappa])
     with pytest.raises(ValidationError) as caught:
-        services.record_approve_override(record=record, acting_user=case.coordinator)
+        sharing_services.record_approve_override(record=record, acting_user=case.coordinator)
     assert caught.value.message_dict == {
         "approved_by": ["The override must be approved by a second person."]
     }
@@ -603,7 +604,7 @@ def test_the_author_cannot_approve_their_own_override(case):
 def test_only_a_manager_or_coordinator_approves(case, make):
     record = awaiting(case, [case.mappa])
     with pytest.raises(ValidationError) as caught:
-        services.record_approve_override(record=record, acting_user=make())
+        sharing_services.record_approve_override(record=record, acting_user=make())
     assert "approved_by" in caught.value.message_dict
     assert reload(record).status == Record.Status.AWAITING_APPROVAL
 
@@ -614,7 +615,7 @@ def test_a_second_persons_approval_sends_the_override(case, approver):
     # An override may reach an assigned liaison the agreement does not cover.
     record = awaiting(case, [case.mappa])
 
-    services.record_approve_override(record=record, acting_user=second)
+    sharing_services.record_approve_override(record=record, acting_user=second)
 
     record = reload(record)
     assert record.status == Record.Status.SHARED
@@ -626,7 +627,7 @@ def test_a_second_persons_approval_sends_the_override(case, approver):
 def test_an_override_still_never_reaches_an_unassigned_liaison(case):
     record = case.override()
     with pytest.raises(ValidationError) as caught:
-        services.record_submit_for_approval(
+        sharing_services.record_submit_for_approval(
             record=record, recipients=[case.stranger], acting_user=case.coordinator
         )
     assert "recipients" in caught.value.message_dict
@@ -636,12 +637,12 @@ def test_an_override_still_never_reaches_an_unassigned_liaison(case):
 def test_a_consent_record_needs_no_approval(case):
     record = case.draft()
     with pytest.raises(ValidationError) as caught:
-        services.record_submit_for_approval(
+        sharing_services.record_submit_for_approval(
             record=record, recipients=[case.liaison], acting_user=case.coordinator
         )
     assert "legal_basis" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.record_approve_override(record=record, acting_user=ManagerFactory())
+        sharing_services.record_approve_override(record=record, acting_user=ManagerFactory())
     assert "legal_basis" in caught.value.message_dict
     assert reload(record).status == Record.Status.DRAFT
 
@@ -649,7 +650,7 @@ def test_a_consent_record_needs_no_approval(case):
 def test_an_override_works_without_any_agreement(case):
     services.sharing_agreement_withdraw(agreement=case.agreement, reason="Withdrew consent")
     record = awaiting(case, [case.liaison])
-    services.record_approve_override(record=record, acting_user=ManagerFactory())
+    sharing_services.record_approve_override(record=record, acting_user=ManagerFactory())
     assert reload(record).status == Record.Status.SHARED
 
 
@@ -663,10 +664,14 @@ def test_a_shared_record_cannot_be_changed(case):
     record = case.shared()
     shared_at = record.shared_at
     with pytest.raises(ValidationError) as caught:
-        services.record_update(record=record, acting_user=case.coordinator, summary="Edited")
+        sharing_services.record_update(
+            record=record, acting_user=case.coordinator, summary="Edited"
+        )
     assert caught.value.messages == [IMMUTABLE]
     with pytest.raises(ValidationError) as caught:
-        services.record_share(record=record, recipients=[case.police], acting_user=case.coordinator)
+        sharing_services.record_share(
+            record=record, recipients=[case.police], acting_user=case.coordinator
+        )
     assert caught.value.messages == [IMMUTABLE]
     record = reload(record)
     assert (record.summary, record.shared_at) == ("Has moved address.", shared_at)
@@ -675,25 +680,31 @@ def test_a_shared_record_cannot_be_changed(case):
 def test_a_stale_copy_of_a_shared_record_cannot_be_changed(case):
     record = case.draft()
     stale = reload(record)
-    services.record_share(record=record, recipients=[case.liaison], acting_user=case.coordinator)
+    sharing_services.record_share(
+        record=record, recipients=[case.liaison], acting_user=case.coordinator
+    )
     assert stale.status == Record.Status.DRAFT
     with pytest.raises(ValidationError) as caught:
-        services.record_update(record=stale, acting_user=case.coordinator, details="Rewritten")
+        sharing_services.record_update(
+            record=stale, acting_user=case.coordinator, details="Rewritten"
+        )
     assert caught.value.messages == [IMMUTABLE]
     assert reload(record).details == "Moved in with his brother last weekend."
 
 
 def test_an_approved_override_cannot_be_approved_again(case):
     record = awaiting(case, [case.mappa])
-    services.record_approve_override(record=record, acting_user=ManagerFactory())
+    sharing_services.record_approve_override(record=record, acting_user=ManagerFactory())
     with pytest.raises(ValidationError) as caught:
-        services.record_approve_override(record=record, acting_user=CoordinatorFactory())
+        sharing_services.record_approve_override(record=record, acting_user=CoordinatorFactory())
     assert caught.value.messages == [IMMUTABLE]
 
 
 def test_a_draft_can_still_be_changed(case):
     record = case.draft()
-    services.record_update(record=record, acting_user=case.coordinator, summary=" Moved again ")
+    sharing_services.record_update(
+        record=record, acting_user=case.coordinator, summary=" Moved again "
+    )
     assert reload(record).summary == "Moved again"
 
 
@@ -717,30 +728,32 @@ def test_corrections_are_addenda_to_a_shared_record(case):
 def test_acknowledging_needs_a_response(case):
     record = case.shared()
     with pytest.raises(ValidationError) as caught:
-        services.record_acknowledge(record=record, acting_user=case.liaison, response="  ")
+        sharing_services.record_acknowledge(record=record, acting_user=case.liaison, response="  ")
     assert "response" in caught.value.message_dict
     assert not RecordRecipient.objects.filter(acknowledged_at__isnull=False).exists()
 
 
 def test_each_recipient_acknowledges_and_the_last_completes_the_record(case):
     record = case.shared()
-    mine = services.record_acknowledge(
+    mine = sharing_services.record_acknowledge(
         record=record, acting_user=case.liaison, response=" Noted; home visit booked. "
     )
     assert mine.acknowledged_at is not None
     assert mine.response == "Noted; home visit booked."
     assert reload(record).status == Record.Status.SHARED
 
-    services.record_acknowledge(record=record, acting_user=case.police, response="Noted.")
+    sharing_services.record_acknowledge(record=record, acting_user=case.police, response="Noted.")
 
     assert reload(record).status == Record.Status.ACKNOWLEDGED
 
 
 def test_a_recipient_acknowledges_once(case):
     record = case.shared()
-    services.record_acknowledge(record=record, acting_user=case.liaison, response="Noted.")
+    sharing_services.record_acknowledge(record=record, acting_user=case.liaison, response="Noted.")
     with pytest.raises(ValidationError) as caught:
-        services.record_acknowledge(record=record, acting_user=case.liaison, response="Again")
+        sharing_services.record_acknowledge(
+            record=record, acting_user=case.liaison, response="Again"
+        )
     assert caught.value.message_dict == {"response": ["You have already acknowledged this record."]}
     assert reload(record).recipients.get(liaison=case.liaison).response == "Noted."
 
@@ -749,7 +762,7 @@ def test_only_a_recipient_acknowledges(case):
     record = case.shared(recipients=[case.liaison])
     for user in (case.police, case.coordinator):
         with pytest.raises(ValidationError) as caught:
-            services.record_acknowledge(record=record, acting_user=user, response="Noted.")
+            sharing_services.record_acknowledge(record=record, acting_user=user, response="Noted.")
         assert caught.value.messages == ["This record was not sent to you."]
     assert reload(record).status == Record.Status.SHARED
 
@@ -757,13 +770,17 @@ def test_only_a_recipient_acknowledges(case):
 def test_a_draft_cannot_be_acknowledged(case):
     record = case.draft(recipients=[case.liaison])
     with pytest.raises(ValidationError):
-        services.record_acknowledge(record=record, acting_user=case.liaison, response="Noted.")
+        sharing_services.record_acknowledge(
+            record=record, acting_user=case.liaison, response="Noted."
+        )
     assert reload(record).status == Record.Status.DRAFT
 
 
 def test_an_acknowledged_record_is_still_immutable(case):
     record = case.shared(recipients=[case.liaison])
-    services.record_acknowledge(record=record, acting_user=case.liaison, response="Noted.")
+    sharing_services.record_acknowledge(record=record, acting_user=case.liaison, response="Noted.")
     with pytest.raises(ValidationError) as caught:
-        services.record_update(record=reload(record), acting_user=case.coordinator, summary="x")
+        sharing_services.record_update(
+            record=reload(record), acting_user=case.coordinator, summary="x"
+        )
     assert caught.value.messages == [IMMUTABLE]

@@ -547,7 +547,7 @@ def test_ending_an_assignment(
 def test_only_managers_assign_coordinators(
     client, core_member, coordinator, other_coordinator, assigned_liaison
 ):
-    path = url("coordinator_assign", core_member.pk)
+    path = reverse("circles:coordinator_handover", args=[core_member.pk])
     data = {"coordinator": other_coordinator.pk}
     login(client, other_coordinator)
     assert client.get(path).status_code == 404
@@ -565,7 +565,7 @@ def test_manager_moves_the_case_to_another_coordinator(
     client, manager, coordinator, other_coordinator, core_member, assigned_liaison
 ):
     login(client, manager)
-    path = url("coordinator_assign", core_member.pk)
+    path = reverse("circles:coordinator_handover", args=[core_member.pk])
     response = client.post(path, {"coordinator": assigned_liaison.pk})
     assert response.status_code == 200
     assert "coordinator" in response.context["form"].errors
@@ -588,7 +588,8 @@ def test_moving_a_case_moves_its_open_circle(client, world):
     new = world.users["other_coordinator"]
     login(client, world.users["manager"])
     response = client.post(
-        url("coordinator_assign", circle.core_member_id), {"coordinator": new.pk}
+        reverse("circles:coordinator_handover", args=[circle.core_member_id]),
+        {"coordinator": new.pk},
     )
     assert response.status_code == 302
     circle.refresh_from_db()

@@ -24,7 +24,7 @@ from accounts.tests.factories import (
 )
 from accounts.two_factor import enrolment_code_issue
 from circles import services as circle_services
-from circles.models import FollowUpCheck, Reminder, SweepRun
+from circles.models import Reminder, SweepRun
 from circles.tests.factories import (
     ConcernFactory,
     CovenantFactory,
@@ -32,7 +32,6 @@ from circles.tests.factories import (
     ReviewMilestoneFactory,
     launchable_circle,
 )
-from coreMembers.models import ErasureLog, OutcomeEvent
 from coreMembers.tests.factories import (
     LiaisonAssignmentFactory,
     MappaRecordFactory,
@@ -41,6 +40,8 @@ from coreMembers.tests.factories import (
     RiskAssessmentFactory,
     SharingAgreementFactory,
 )
+from outcomes.models import FollowUpCheck, OutcomeEvent
+from privacy.models import ErasureLog
 from volunteers.tests.factories import (
     ReferenceFactory,
     SupervisionSessionFactory,

@@ -11,8 +11,10 @@ from django.urls import reverse
 from accounts.models import AccessLog
 from circles import services as circle_services
 from coreMembers import services as cm_services
-from coreMembers.models import InformationSharingRecord, LiaisonAssignment
+from coreMembers.models import LiaisonAssignment
 from cosa.tests.world import active_volunteer, launched_circle
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord
 
 
 @pytest.mark.django_db
@@ -49,7 +51,7 @@ def test_ended_liaison_assignment_removes_core_member_and_records(client, world)
     client.force_login(liaison)
     core_member = world.objects["core_member"]
     assert client.get(reverse("core_members:detail", args=[core_member.pk])).status_code == 404
-    record_url = reverse("core_members:record_detail", args=[world.objects["record"].pk])
+    record_url = reverse("sharing:record_detail", args=[world.objects["record"].pk])
     assert client.get(record_url).status_code == 404
 
 
@@ -77,7 +79,7 @@ def test_reads_and_exports_are_logged_and_the_owner_sees_the_trail(client, world
     core_member, owner = world.objects["core_member"], world.users["owner"]
     client.force_login(world.users["liaison_assigned"])
     client.get(reverse("core_members:detail", args=[core_member.pk]))
-    client.get(reverse("core_members:record_detail", args=[world.objects["record"].pk]))
+    client.get(reverse("sharing:record_detail", args=[world.objects["record"].pk]))
     client.force_login(owner)
     client.get(
         reverse(
@@ -95,7 +97,7 @@ def test_reads_and_exports_are_logged_and_the_owner_sees_the_trail(client, world
         AccessLog.objects.filter(core_member_id=core_member.pk).values_list("action", "object_type")
     )
     assert ("VIEW", "core_members.coremember") in logged
-    assert ("VIEW", "core_members.informationsharingrecord") in logged
+    assert ("VIEW", "sharing.informationsharingrecord") in logged
     assert ("VIEW", "circles.meetingnote") in logged
     assert ("VIEW", "circles.concern") in logged
     export = AccessLog.objects.get(action="EXPORT")
@@ -161,7 +163,7 @@ def _add_circles(world, count):
             liaison=world.users["liaison_assigned"],
             role=LiaisonAssignment.Role.OFFENDER_MANAGER,
         )
-        record = cm_services.record_create(
+        record = sharing_services.record_create(
             core_member=circle.core_member,
             circle=circle,
             category=InformationSharingRecord.Category.WELLBEING,
@@ -170,7 +172,7 @@ def _add_circles(world, count):
             details="Details.",
             acting_user=owner,
         )
-        cm_services.record_share(
+        sharing_services.record_share(
             record=record, recipients=[world.users["liaison_assigned"]], acting_user=owner
         )
 
@@ -178,13 +180,13 @@ def _add_circles(world, count):
 LIST_PAGES = [
     ("owner", "circles:index"),
     ("owner", "core_members:index"),
-    ("owner", "core_members:records"),
+    ("owner", "sharing:records"),
     ("owner", "volunteers:index"),
     ("owner", "reports:index"),
     ("manager", "circles:index"),
     ("volunteer_in_circle", "circles:index"),
     ("liaison_assigned", "core_members:index"),
-    ("liaison_assigned", "core_members:records"),
+    ("liaison_assigned", "sharing:records"),
 ]
 # Pinned: the queries each list page makes (session, user, the page's own).
 # Session, user, two-factor device, then the page's own queries.

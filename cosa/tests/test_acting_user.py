@@ -38,13 +38,15 @@ from circles.tests.factories import (
     launchable_circle,
 )
 from coreMembers import services as core_member_services
-from coreMembers.models import InformationSharingRecord, RecordRecipient, Referral
+from coreMembers.models import Referral
 from coreMembers.tests.factories import (
     LiaisonAssignmentFactory,
     ReferralFactory,
     SharingAgreementFactory,
 )
 from cosa import services as cosa_services
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 
@@ -101,9 +103,9 @@ def test_every_service_taking_acting_user_runs_as_it():
     for name in (
         "circles.services.circle_launch",
         "circles.services.note_save",
-        "coreMembers.services.record_share",
-        "coreMembers.outcomes.outcome_record",
-        "coreMembers.retention.core_member_erase",
+        "sharing.services.record_share",
+        "outcomes.services.outcome_record",
+        "privacy.retention.core_member_erase",
         "volunteers.services.volunteer_move",
         "accounts.services.user_deactivate",
     ):
@@ -286,7 +288,7 @@ def test_a_record_shared_outside_a_request_names_who_shared_it(shareable):
         severity=Concern.Severity.AMBER,
         description="Talked about visiting his old neighbourhood.",
     )
-    record = core_member_services.record_compose(
+    record = sharing_services.record_compose(
         core_member=circle.core_member,
         acting_user=circle.coordinator,
         category=InformationSharingRecord.Category.CHANGE_OF_CIRCUMSTANCES,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
         ("core_member", "core_members_coremember"),
         ("note", "circles_meetingnote"),
         ("concern", "circles_concern"),
-        ("record", "core_members_informationsharingrecord"),
+        ("record", "sharing_informationsharingrecord"),
     ],
 )
 def test_opening_a_sensitive_record_in_the_admin_is_logged(client, world, key, admin_name):

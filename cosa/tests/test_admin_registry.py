@@ -20,7 +20,7 @@ from accounts.admin_base import AdminGuardMixin, CosaHistoryAdmin
 from accounts.admin_site import CosaAdminSite
 from accounts.models import AccessLog, User
 from circles.models import MeetingNote, MeetingObservation
-from coreMembers.models import CoreMember, InformationSharingRecord, ReferralDocument
+from coreMembers.models import CoreMember, ReferralDocument
 from cosa.tests.admin_support import (
     REWRITTEN,
     a_row,
@@ -34,6 +34,7 @@ from cosa.tests.admin_support import (
     rewrite_payload,
     snapshot,
 )
+from sharing.models import InformationSharingRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,15 @@ NOT_CASE_DATA = {
     "otp_static.StaticDevice",
     "otp_totp.TOTPDevice",
 }
-PROJECT_APPS = ("accounts", "circles", "core_members", "volunteers")
+PROJECT_APPS = (
+    "accounts",
+    "circles",
+    "core_members",
+    "volunteers",
+    "sharing",
+    "outcomes",
+    "privacy",
+)
 
 
 @pytest.fixture
@@ -222,7 +231,7 @@ def test_shared_records_are_not_reverted_even_by_a_superuser(client, world):
     client.force_login(superuser)
     record = a_row(InformationSharingRecord)
     url = reverse(
-        "admin:core_members_informationsharingrecord_simple_history",
+        "admin:sharing_informationsharingrecord_simple_history",
         args=[record.pk, latest_version_id(record)],
     )
     payload = rewrite_payload(InformationSharingRecord, record, superuser)

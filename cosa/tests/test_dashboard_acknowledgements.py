@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coreMembers.models import RecordRecipient
+from sharing.models import RecordRecipient
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_the_owner_sees_an_overdue_acknowledgement_and_others_do_not(client, wor
     page = client.get(reverse("circles:dashboard")).content.decode()
     section = page[page.index(HEADING) :]
     assert reference in section[:2000]
-    assert reverse("core_members:record_detail", args=[record.pk]) in section
+    assert reverse("sharing:record_detail", args=[record.pk]) in section
 
     client.force_login(world.users["other_coordinator"])
     page = client.get(reverse("circles:dashboard")).content.decode()

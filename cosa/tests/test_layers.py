@@ -8,7 +8,17 @@ import subprocess
 from django.conf import settings
 
 ROOT = pathlib.Path(settings.BASE_DIR)
-PRODUCT_APPS = ("accounts", "circles", "coreMembers", "volunteers", "reports", "cosa")
+PRODUCT_APPS = (
+    "accounts",
+    "circles",
+    "coreMembers",
+    "volunteers",
+    "sharing",
+    "outcomes",
+    "privacy",
+    "reports",
+    "cosa",
+)
 
 
 def test_no_app_imports_a_layer_above_it():

@@ -20,7 +20,7 @@ LIST_PAGES = (
     ("core_members:index", {}),
     ("core_members:index", {"q": "Quixotic"}),
     ("core_members:export", {}),
-    ("core_members:records", {}),
+    ("sharing:records", {}),
     ("volunteers:index", {}),
     ("volunteers:export", {}),
     ("circles:mine", {}),
@@ -141,8 +141,8 @@ def test_liaison_never_receives_minutes_or_volunteer_identities(client, world):
         ("core_members:index", {}, {}),
         ("core_members:export", {}, {}),
         ("core_members:detail", {}, {"pk": world.objects["core_member"].pk}),
-        ("core_members:records", {}, {}),
-        ("core_members:record_detail", {}, {"pk": record.pk}),
+        ("sharing:records", {}, {}),
+        ("sharing:record_detail", {}, {"pk": record.pk}),
     ]
     volunteer_names = ("Ivy", "Inside", "Ida", "Iris", "Lena", "Leaver")
     for name, params, kwargs in pages:
@@ -156,7 +156,7 @@ def test_liaison_never_receives_minutes_or_volunteer_identities(client, world):
         for volunteer_name in volunteer_names:
             assert volunteer_name not in body, (name, volunteer_name)
     # What was shared with them is there.
-    response = _get(client, user, "core_members:record_detail", pk=record.pk)
+    response = _get(client, user, "sharing:record_detail", pk=record.pk)
     assert record.details in _body(response)
 
 

@@ -75,7 +75,7 @@ def _sees_referral(user, pk):
 
 
 def _sees_record(user, pk):
-    from coreMembers.access import records_visible_to
+    from sharing.access import records_visible_to
 
     return records_visible_to(user).filter(pk=pk).exists()
 

@@ -15,7 +15,9 @@ from accounts.services import user_create, user_deactivate
 from circles import services as circle_services
 from circles.models import Circle, CircleMembership, Concern, Covenant, Meeting
 from coreMembers import services as cm_services
-from coreMembers.models import InformationSharingRecord, LiaisonAssignment
+from coreMembers.models import LiaisonAssignment
+from sharing import services as sharing_services
+from sharing.models import InformationSharingRecord
 from volunteers import services as volunteer_services
 from volunteers.models import TrainingRecord, Volunteer
 
@@ -192,7 +194,7 @@ def build_world():
         severity=Concern.Severity.RED,
         description="Mentioned visiting a park near a school.",
     )
-    record = cm_services.record_create(
+    record = sharing_services.record_create(
         core_member=core_member,
         circle=circle,
         source_concern=concern,
@@ -202,7 +204,7 @@ def build_world():
         details="Said he had walked past the primary school twice.",
         acting_user=u["owner"],
     )
-    cm_services.record_share(
+    sharing_services.record_share(
         record=record, recipients=[u["liaison_assigned"], u["deactivated"]], acting_user=u["owner"]
     )
     user_deactivate(user=u["deactivated"])

@@ -16,14 +16,11 @@ from django.utils import timezone
 from accounts.models import User
 from circles.access import circles_visible_to
 from circles.models import Circle, CircleMembership, Concern, Meeting, MeetingNote
-from coreMembers.access import FULL, core_members_visible_to, records_visible_to
-from coreMembers.models import (
-    CoreMember,
-    InformationSharingRecord,
-    LiaisonAssignment,
-    RecordRecipient,
-)
+from coreMembers.access import FULL, core_members_visible_to
+from coreMembers.models import CoreMember, LiaisonAssignment
 from devtools import scale
+from sharing.access import records_visible_to
+from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers.models import Volunteer
 
 TINY = 0.0005

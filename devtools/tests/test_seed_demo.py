@@ -15,14 +15,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.views import ROLE_START_PAGES
 from circles.models import Circle, Concern, Covenant, Meeting, MeetingNote, ReviewMilestone
-from coreMembers.models import (
-    CoreMember,
-    InformationSharingRecord,
-    RecordRecipient,
-    Referral,
-    SharingAgreement,
-)
+from coreMembers.models import CoreMember, Referral, SharingAgreement
 from devtools import demo
+from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +27,17 @@ pytestmark = pytest.mark.django_db
 NOT_PRODUCTION = "--i-know-this-is-not-production"
 
 # Every table the seed could touch: the project's apps, guardian's and auth's.
-SNAPSHOT_APPS = {"accounts", "volunteers", "core_members", "circles", "guardian", "auth"}
+SNAPSHOT_APPS = {
+    "accounts",
+    "volunteers",
+    "core_members",
+    "circles",
+    "sharing",
+    "outcomes",
+    "privacy",
+    "guardian",
+    "auth",
+}
 
 
 @pytest.fixture(scope="module")

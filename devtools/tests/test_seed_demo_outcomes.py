@@ -2,9 +2,9 @@
 
 import pytest
 
-from circles.models import Circle, FollowUpCheck
-from coreMembers.models import OutcomeEvent
+from circles.models import Circle
 from devtools import demo
+from outcomes.models import FollowUpCheck, OutcomeEvent
 from reports.queries import Period, Scope, outcomes
 
 pytestmark = pytest.mark.django_db

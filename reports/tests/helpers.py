@@ -8,7 +8,7 @@ from accounts.tests.factories import LiaisonFactory, ManagerFactory
 from circles.models import Circle, Concern
 from circles.services import circle_change_coordinator
 from circles.tests.factories import CircleFactory, ConcernFactory
-from coreMembers.models import CoreMember, InformationSharingRecord, Referral
+from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from coreMembers.tests.factories import (
     CoreMemberFactory,
@@ -16,6 +16,7 @@ from coreMembers.tests.factories import (
     RecordRecipientFactory,
     ReferralFactory,
 )
+from sharing.models import InformationSharingRecord
 
 D = datetime.date
 Record = InformationSharingRecord

@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 
 from circles.models import Concern
-from coreMembers.models import InformationSharingRecord
 from reports import anonymise
 from reports.anonymise import SUPPRESSED, TOO_FEW, WITHHELD, suppress
 from reports.queries import Scope, Table, financial_quarter, quarter_containing, recent_quarters
 from reports.tests.helpers import D, at, by_label, concern, owned_circle, shared
+from sharing.models import InformationSharingRecord
 
 
 def test_counts_below_five_read_less_than_five():

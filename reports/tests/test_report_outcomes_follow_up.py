@@ -56,8 +56,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import AgencyFactory
-from circles.models import Circle, FollowUpCheck
-from coreMembers.models import OutcomeEvent
+from circles.models import Circle
+from outcomes.models import FollowUpCheck, OutcomeEvent
 from reports.anonymise import SUPPRESSED, TOO_FEW, quarterly_return
 from reports.queries import Scope, outcomes
 from reports.tests.helpers import D, by_label, owned_circle

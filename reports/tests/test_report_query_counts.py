@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from circles.models import Concern, Meeting, MeetingNote
 from circles.tests.factories import CircleMembershipFactory, MeetingFactory, MeetingNoteFactory
-from coreMembers.models import InformationSharingRecord
 from reports.tests.helpers import D, at, concern, owned_circle, recipient, shared
+from sharing.models import InformationSharingRecord
 from volunteers.models import Volunteer
 from volunteers.tests.factories import DBSCheckFactory, VolunteerFactory, VolunteerHoursFactory
 

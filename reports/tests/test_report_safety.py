@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from circles.models import Concern
-from coreMembers.models import InformationSharingRecord
 from coreMembers.tests.factories import InformationSharingRecordFactory
 from reports.queries import Scope, safety
 from reports.tests.helpers import D, at, by_label, concern, owned_circle, recipient, shared
+from sharing.models import InformationSharingRecord
 
 Record = InformationSharingRecord
 

@@ -1,0 +1,17 @@
+"""Daily retention job: thin; the work and its rules are in privacy/retention.py."""
+
+import logging
+
+from celery import shared_task
+
+from privacy import retention
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="privacy.tasks.retention_sweep", acks_late=True)
+def retention_sweep():
+    """Erase records past their retention date. Safe to run twice: erased rows are gone."""
+    erased = retention.retention_sweep()
+    logger.info("retention: %d record(s) erased", len(erased))
+    return len(erased)

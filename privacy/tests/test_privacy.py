@@ -1,0 +1,271 @@
+"""Subject access, legal hold, retention and erasure."""
+
+import datetime
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import AccessLog, Agency, User
+from accounts.services import user_create
+from circles import services as circle_services
+from circles.models import Circle, Concern, Meeting, MeetingNote
+from coreMembers.models import CoreMember
+from cosa.tests.world import active_volunteer, launched_circle
+from privacy import retention
+from privacy.models import ErasureLog
+
+pytestmark = pytest.mark.django_db
+
+
+def _person(role, first, last, agency=None):
+    return user_create(
+        email=f"{first.lower()}.{last.lower()}@example.org",
+        first_name=first,
+        last_name=last,
+        role=role,
+        agency=agency,
+    )
+
+
+@pytest.fixture
+def case():
+    """A circle with minutes and a concern, its Core Member, coordinator and manager."""
+    probation = Agency.objects.create(name="Probation West", kind=Agency.Kind.PROBATION)
+    coordinator = _person(User.Role.COORDINATOR, "Cora", "Ordway")
+    manager = _person(User.Role.MANAGER, "Mani", "Gerrard")
+    volunteers = [
+        active_volunteer("Quentin", "Quillfeather"),
+        active_volunteer("Rosalind", "Rookwood"),
+        active_volunteer("Sebastian", "Sallowmere"),
+    ]
+    circle = launched_circle(
+        coordinator=coordinator,
+        volunteers=volunteers,
+        agencies=[probation],
+        first="Toby",
+        last="Tranter",
+        launched_days_ago=60,
+    )
+    meeting = Meeting.objects.create(
+        circle=circle, starts_at=timezone.now() - datetime.timedelta(days=3), venue=circle.venue
+    )
+    circle_services.note_save(
+        meeting=meeting,
+        acting_user=volunteers[0].user,
+        volunteers_present=volunteers[:2],
+        submit=True,
+        attendance=MeetingNote.Attendance.YES,
+        summary="Talked about the allotment plot.",
+    )
+    circle_services.concern_raise(
+        circle=circle,
+        acting_user=volunteers[1].user,
+        category=Concern.Category.values[0],
+        severity=Concern.Severity.AMBER,
+        description="Mentioned a new friend with children.",
+    )
+    return {
+        "circle": circle,
+        "core_member": circle.core_member,
+        "coordinator": coordinator,
+        "manager": manager,
+        "volunteers": volunteers,
+    }
+
+
+def _end(case, days_ago):
+    circle = case["circle"]
+    circle_services.circle_end(
+        circle=circle,
+        reason=Circle.EndReason.COMPLETED,
+        acting_user=case["coordinator"],
+        ended_on=timezone.localdate() - datetime.timedelta(days=days_ago),
+    )
+    case["core_member"].refresh_from_db()
+
+
+# Subject access -----------------------------------------------------------------------
+
+
+def test_the_export_holds_the_record_with_volunteers_redacted(case):
+    data = retention.subject_access_export(case["core_member"])
+    text = json.dumps(data)
+    assert data["core_member"]["reference"] == case["core_member"].reference
+    assert "Talked about the allotment plot." in text
+    assert "Mentioned a new friend with children." in text
+    for volunteer in case["volunteers"]:
+        assert volunteer.user.last_name not in text
+        assert volunteer.user.email not in text
+    minutes = [m for m in data["circles"][0]["meetings"] if m["minutes"]][0]["minutes"][0]
+    assert minutes["author"] == "Volunteer A"
+    assert minutes["volunteers_present"] == ["Volunteer A", "Volunteer B"]
+    assert data["circles"][0]["concerns"][0]["raised_by"] == "Volunteer B"
+    # The coordinator is a professional acting in role: named, with the role.
+    assert data["circles"][0]["coordinator"] == "Cora Ordway (Coordinator)"
+
+
+def test_the_export_page_is_for_the_manager_and_is_logged(client, case):
+    url = f"/core-members/{case['core_member'].pk}/subject-access.json"
+    client.force_login(case["coordinator"])
+    assert client.get(url).status_code == 403
+    client.force_login(case["manager"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert json.loads(response.content)["core_member"]["last_name"] == "Tranter"
+    assert AccessLog.objects.filter(
+        user=case["manager"],
+        action=AccessLog.Action.EXPORT,
+        core_member_id=case["core_member"].pk,
+    ).exists()
+
+
+# Retention ----------------------------------------------------------------------------
+
+
+def test_an_open_record_is_never_due_and_cannot_be_erased(case):
+    assert retention.closed_on(case["core_member"]) is None
+    assert retention.retention_due(timezone.localdate() + datetime.timedelta(days=9000)) == []
+    with pytest.raises(ValidationError, match="Only a closed record"):
+        retention.core_member_erase(
+            core_member=case["core_member"],
+            acting_user=case["manager"],
+            basis=ErasureLog.Basis.REQUEST,
+            reason="Asked",
+        )
+    assert CoreMember.objects.filter(pk=case["core_member"].pk).exists()
+
+
+@override_settings(COSA_RETAIN_CORE_MEMBER_YEARS=7)
+def test_a_closed_record_is_due_seven_years_after_its_circle_ended(case):
+    _end(case, days_ago=10)
+    ended = timezone.localdate() - datetime.timedelta(days=10)
+    assert retention.closed_on(case["core_member"]) == ended
+    due_on = retention.retention_due_on(case["core_member"])
+    assert due_on == ended.replace(year=ended.year + 7)
+    assert retention.retention_due(due_on - datetime.timedelta(days=1)) == []
+    assert [row[0] for row in retention.retention_due(due_on)] == [case["core_member"]]
+
+
+def test_the_sweep_erases_everything_and_its_history_once(case):
+    _end(case, days_ago=10)
+    core_member = case["core_member"]
+    pk, circle_pk = core_member.pk, case["circle"].pk
+    AccessLog.objects.create(user=case["manager"], action="VIEW", core_member_id=pk)
+    far_future = timezone.localdate() + datetime.timedelta(days=365 * 8)
+
+    erased = retention.retention_sweep(far_future)
+
+    assert len(erased) == 1
+    log = erased[0]
+    assert log.reference == core_member.reference
+    assert log.erased_by is None
+    assert log.basis == ErasureLog.Basis.RETENTION
+    assert log.counts["core_members.coremember"] == 1
+    assert log.counts["circles.meetingnote"] == 1
+    assert log.counts["circles.concern"] == 1
+    assert not CoreMember.objects.filter(pk=pk).exists()
+    assert not Circle.objects.filter(pk=circle_pk).exists()
+    assert not Meeting.objects.filter(circle_id=circle_pk).exists()
+    # No copy survives in the change history.
+    assert not CoreMember.history.filter(id=pk).exists()
+    assert not Circle.history.filter(id=circle_pk).exists()
+    assert not MeetingNote.history.filter(summary__contains="allotment").exists()
+    assert not Concern.history.filter(description__contains="children").exists()
+    # The access log keeps who looked (no content); the volunteers remain.
+    assert AccessLog.objects.filter(core_member_id=pk).exists()
+    assert all(User.objects.filter(pk=v.user.pk).exists() for v in case["volunteers"])
+    # Running again erases nothing more.
+    assert retention.retention_sweep(far_future) == []
+    assert ErasureLog.objects.count() == 1
+
+
+def test_a_legal_hold_stops_the_sweep_until_released(case):
+    _end(case, days_ago=10)
+    core_member = case["core_member"]
+    with pytest.raises(ValidationError):
+        retention.legal_hold_set(core_member=core_member, acting_user=case["manager"], reason=" ")
+    with pytest.raises(ValidationError, match="service manager"):
+        retention.legal_hold_set(
+            core_member=core_member, acting_user=case["coordinator"], reason="Inquiry"
+        )
+    retention.legal_hold_set(
+        core_member=core_member, acting_user=case["manager"], reason="Serious case review"
+    )
+    far_future = timezone.localdate() + datetime.timedelta(days=365 * 8)
+    assert retention.retention_sweep(far_future) == []
+    with pytest.raises(ValidationError, match="legal hold"):
+        retention.core_member_erase(
+            core_member=core_member,
+            acting_user=case["manager"],
+            basis=ErasureLog.Basis.REQUEST,
+            reason="Asked",
+        )
+    retention.legal_hold_release(core_member=core_member, acting_user=case["manager"])
+    assert len(retention.retention_sweep(far_future)) == 1
+
+
+def test_the_database_refuses_a_hold_without_a_reason(case, db_refuses):
+    with db_refuses("core_member_legal_hold_has_reason"):
+        CoreMember.objects.filter(pk=case["core_member"].pk).update(legal_hold=True)
+
+
+def test_the_erasure_log_is_append_only(case):
+    _end(case, days_ago=10)
+    log = retention.core_member_erase(
+        core_member=case["core_member"],
+        acting_user=case["manager"],
+        basis=ErasureLog.Basis.REQUEST,
+        reason="Decided by the data protection lead",
+    )
+    with pytest.raises(PermissionError):
+        log.save()
+    with pytest.raises(PermissionError):
+        log.delete()
+    with pytest.raises(PermissionError):
+        ErasureLog.objects.all().delete()
+
+
+# Pages --------------------------------------------------------------------------------
+
+
+def test_erasing_from_the_page_needs_the_reference_typed(client, case):
+    _end(case, days_ago=10)
+    core_member = case["core_member"]
+    client.force_login(case["manager"])
+    url = f"/core-members/{core_member.pk}/erase/"
+    response = client.post(url, {"reason": "Decided", "confirm_reference": "CM-999999"})
+    assert response.status_code == 400
+    assert "not this record" in response.content.decode()
+    assert CoreMember.objects.filter(pk=core_member.pk).exists()
+    response = client.post(url, {"reason": "Decided", "confirm_reference": core_member.reference})
+    assert response.status_code == 302
+    assert not CoreMember.objects.filter(pk=core_member.pk).exists()
+    assert ErasureLog.objects.get().erased_by == case["manager"]
+    page = client.get("/core-members/privacy/").content.decode()
+    assert core_member.reference in page
+
+
+def test_the_hold_form_sets_and_releases(client, case):
+    core_member = case["core_member"]
+    client.force_login(case["manager"])
+    url = f"/core-members/{core_member.pk}/legal-hold/"
+    client.post(url, {"reason": "Police inquiry"})
+    core_member.refresh_from_db()
+    assert core_member.legal_hold and core_member.legal_hold_reason == "Police inquiry"
+    client.post(url, {"action": "release"})
+    core_member.refresh_from_db()
+    assert not core_member.legal_hold
+
+
+def test_finding_the_records_due_is_one_query_however_many(case, django_assert_num_queries):
+    _end(case, days_ago=10)
+    far_future = timezone.localdate() + datetime.timedelta(days=365 * 8)
+    with django_assert_num_queries(1):
+        due = retention.retention_due(far_future)
+    assert [row[0] for row in due] == [case["core_member"]]
+    ended = timezone.localdate() - datetime.timedelta(days=10)
+    assert due[0][1] == ended

@@ -1,0 +1,66 @@
+"""Who may read, acknowledge or change which shared record (DESIGN §4).
+
+Managers read all, the owning coordinator reads their Core Members' records, liaisons
+read and acknowledge what was sent to them. ``record_for_user`` looks the record up
+first (404 when unseen) and only then checks what the user may do with it (403).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+
+from coreMembers.access import FULL
+from coreMembers.models import CoreMemberUserObjectPermission
+from sharing.models import InformationSharingRecord, InformationSharingRecordUserObjectPermission
+
+# What may be done with a shared record (record_for_user).
+RECORD_READ = "view"
+RECORD_ACKNOWLEDGE = "acknowledge"
+RECORD_CHANGE = "change"
+
+
+def records_visible_to(user):
+    """Shared records the user may read."""
+    if not user.is_authenticated or not user.is_active:
+        return InformationSharingRecord.objects.none()
+    records = InformationSharingRecord.objects.all()
+    if user.is_manager:
+        return records
+    if user.is_coordinator:
+        return records.filter(_record_core_member_granted(user))
+    if user.is_liaison:
+        # Only what was shared with them, never drafts.
+        return records.shared().filter(
+            Exists(
+                InformationSharingRecordUserObjectPermission.objects.filter(
+                    user=user,
+                    permission__codename="view_informationsharingrecord",
+                    content_object=OuterRef("pk"),
+                )
+            )
+        )
+    return records.none()
+
+
+def _record_core_member_granted(user):
+    return Exists(
+        CoreMemberUserObjectPermission.objects.filter(
+            user=user, permission__codename=FULL, content_object=OuterRef("core_member_id")
+        )
+    )
+
+
+def record_for_user(user, pk, perm=RECORD_READ):
+    record = (
+        records_visible_to(user)
+        .filter(pk=pk)
+        .select_related("core_member", "created_by", "shared_by", "approved_by")
+        .first()
+    )
+    if record is None:
+        raise Http404("No such record.")
+    if perm == RECORD_ACKNOWLEDGE and not record.recipients.filter(liaison=user).exists():
+        raise PermissionDenied("Only a recipient acknowledges a record.")
+    if perm == RECORD_CHANGE and not user.is_case_staff:
+        raise PermissionDenied("You may read this record but not change it.")
+    return record
