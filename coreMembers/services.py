@@ -19,6 +19,7 @@ from coreMembers.models import (
 )
 from coreMembers.signals import liaison_cover_ended
 from cosa.services import service, transition, validated_save
+from formpages import drafts
 
 COORDINATOR_CORE_MEMBER_PERMS = ("view_coremember", "change_coremember", "view_identity")
 
@@ -366,4 +367,5 @@ def liaison_end(
     revoke(assignment.liaison, assignment.core_member, "view_identity")
     # The apps above (the shared records) take back what the cover gave them.
     liaison_cover_ended.send(sender=LiaisonAssignment, assignment=assignment)
+    drafts.purge(author=assignment.liaison_id, core_member_id=assignment.core_member_id)
     return assignment

@@ -151,19 +151,3 @@ def purge(*, author=None, circle_id=None, core_member_id=None) -> int:
 
 def purge_expired(now=None) -> int:
     return Draft.objects.expired(now).delete()[0]
-
-
-def export_rows(core_member_id):
-    """A Core Member's drafts for the subject-access export (who, which page, when, what)."""
-    return [
-        {
-            "author": draft.author.get_full_name() or draft.author.email,
-            "page": draft.path,
-            "saved_at": draft.updated_at.isoformat(),
-            "expires_at": draft.expires_at.isoformat(),
-            "text": draft.data,
-        }
-        for draft in Draft.objects.about_core_member(core_member_id)
-        .select_related("author")
-        .order_by("updated_at", "pk")
-    ]

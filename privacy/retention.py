@@ -32,6 +32,7 @@ from django.utils import timezone
 from accounts.models import AccessLog, User
 from coreMembers.models import CoreMember, Referral
 from cosa.services import service, validated_save
+from formpages.models import Draft
 from outcomes.models import OutcomeEvent
 from privacy.models import ErasureLog
 from sharing.models import InformationSharingRecord, RecordRecipient
@@ -194,8 +195,13 @@ def core_member_erase(
         "circles.Meeting": meetings,
         "circles.ReviewMilestone": milestones,
         "circles.Concern": concerns,
-        "core_members.RecordRecipient": recipients,
+        "sharing.RecordRecipient": recipients,
     }
+    # Every kind of reminder about this record's rows goes (DBS rechecks are about a
+    # volunteer, not the Core Member): a new kind must be added here or this refuses.
+    uncovered = set(Reminder.KIND_MODELS.values()) - set(reminder_objects) - {"volunteers.DBSCheck"}
+    if uncovered:
+        raise RuntimeError(f"Erasure does not cover the reminders of {sorted(uncovered)}")
     for kind, model_label in Reminder.KIND_MODELS.items():
         if model_label in reminder_objects:
             ids = list(reminder_objects[model_label].values_list("pk", flat=True))
@@ -220,6 +226,8 @@ def core_member_erase(
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
+    # Unsent drafts about him, whoever was typing them.
+    _delete_with_history(Draft.objects.about_core_member(core_member.pk), counts)
     groups = [c.volunteer_group for c in circles if c.volunteer_group_id]
     _delete_with_history(circles, counts)
     for group in groups:
@@ -437,6 +445,19 @@ def subject_access_export(core_member: CoreMember) -> dict:
             ).order_by("occurred_on", "pk")
         ],
         "shared_records": records,
+        # Text typed on a form about him and not yet sent, kept on the server as a draft.
+        "drafts": [
+            {
+                "author": redact(draft.author),
+                "page": draft.path,
+                "saved_at": draft.updated_at.isoformat(),
+                "expires_at": draft.expires_at.isoformat(),
+                "text": draft.data,
+            }
+            for draft in Draft.objects.about_core_member(core_member.pk)
+            .select_related("author")
+            .order_by("updated_at", "pk")
+        ],
         "access_log": [
             {
                 "at": row.at.isoformat(),

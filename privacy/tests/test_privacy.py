@@ -269,3 +269,79 @@ def test_finding_the_records_due_is_one_query_however_many(case, django_assert_n
     assert [row[0] for row in due] == [case["core_member"]]
     ended = timezone.localdate() - datetime.timedelta(days=10)
     assert due[0][1] == ended
+
+
+# Drafts: unsent text about him is his data too ----------------------------------------
+
+
+def _draft_about(case, author, text):
+    from formpages.models import Draft
+
+    return Draft.objects.create(
+        author=author,
+        path=f"/circles/{case['circle'].pk}/concerns/new/",
+        data={"concern_description": text},
+        core_member_ref=case["core_member"].pk,
+        circle_ref=case["circle"].pk,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+
+
+def test_the_export_lists_unsent_drafts_with_their_authors_redacted(case):
+    _draft_about(case, case["volunteers"][2].user, "Half-typed worry about the allotment")
+    export = retention.subject_access_export(case["core_member"])
+    assert [d["text"] for d in export["drafts"]] == [
+        {"concern_description": "Half-typed worry about the allotment"}
+    ]
+    assert export["drafts"][0]["author"].startswith("Volunteer ")
+    assert "Sallowmere" not in json.dumps(export["drafts"])
+
+
+def test_erasure_takes_the_drafts_about_him_and_no_others(case):
+    from formpages.models import Draft
+
+    # Ending the circle purges its volunteers' drafts; the coordinator's stays until erasure.
+    _end(case, days_ago=10)
+    _draft_about(case, case["coordinator"], "About Toby")
+    elsewhere = Draft.objects.create(
+        author=case["coordinator"],
+        path="/core-members/999/",
+        data={"x": "another Core Member"},
+        core_member_ref=case["core_member"].pk + 1000,
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    far_future = timezone.localdate() + datetime.timedelta(days=365 * 8)
+    (log,) = retention.retention_sweep(far_future)
+    assert log.counts["formpages.draft"] == 1
+    assert list(Draft.objects.all()) == [elsewhere]
+
+
+def test_erasure_refuses_a_reminder_kind_it_does_not_cover(case, monkeypatch):
+    from circles.models import Reminder
+
+    _end(case, days_ago=10)
+    monkeypatch.setitem(Reminder.KIND_MODELS, "NEW_KIND", "circles.Covenant")
+    with pytest.raises(RuntimeError, match="circles.Covenant"):
+        retention.core_member_erase(
+            core_member=case["core_member"],
+            acting_user=case["manager"],
+            basis=ErasureLog.Basis.RETENTION,
+            reason="Retention period over",
+        )
+    assert CoreMember.objects.filter(pk=case["core_member"].pk).exists()
+
+
+def test_erasure_takes_the_reminders_of_his_shared_records(case):
+    """The records' reminders are named by the sharing app's label since the move."""
+    from circles.models import Reminder
+
+    assert Reminder.KIND_MODELS[Reminder.Kind.RECORD_UNACKNOWLEDGED] == "sharing.RecordRecipient"
+    _end(case, days_ago=10)
+    # Without the sharing label covered, erasure now refuses instead of leaving them.
+    retention.core_member_erase(
+        core_member=case["core_member"],
+        acting_user=case["manager"],
+        basis=ErasureLog.Basis.RETENTION,
+        reason="Retention period over",
+    )
+    assert not CoreMember.objects.filter(pk=case["core_member"].pk).exists()
