@@ -131,6 +131,18 @@ def note_for_user(user, circle_pk, meeting_pk, perm=VIEW, *, roles=None):
     return note
 
 
+class MinutesTaken(PermissionDenied):
+    """Another volunteer wrote this meeting's minutes first: only they may change them.
+
+    The minutes page answers it on a POST with the writer's text kept and a way to add
+    it as their own observation; a plain GET is refused (403) as before.
+    """
+
+    def __init__(self, note):
+        super().__init__("Only the author can change these minutes.")
+        self.note = note
+
+
 def minutes_to_write_for_user(user, circle_pk, meeting_pk):
     """The meeting and its minutes (None if not begun) for someone who may write them:
     404 unseen; 403 for managers, for minutes someone else began, or reviewed minutes."""
@@ -138,7 +150,7 @@ def minutes_to_write_for_user(user, circle_pk, meeting_pk):
     note = MeetingNote.objects.filter(meeting=meeting).first()
     if note is not None:
         if note.author_id != user.pk:
-            raise PermissionDenied("Only the author can change these minutes.")
+            raise MinutesTaken(note)
         if not note.is_editable:
             raise PermissionDenied("Reviewed minutes are read-only.")
         note.meeting = meeting

@@ -96,7 +96,11 @@ class Circle(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Moved on by every edit (formpages/versions.py): a save begun at an older one is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     objects = CircleQuerySet.as_manager()
+
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
@@ -415,6 +419,9 @@ class MeetingNote(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+
+    # Moved on by every edit (formpages/versions.py): a save begun at an older one is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(m2m_fields=[volunteers_present], get_user=history_user)
 

@@ -15,7 +15,7 @@ from accounts.access import circle_group, grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
 from circles import scheduling
-from circles.access import may_review_in_circle, may_write_in_circle
+from circles.access import MinutesTaken, may_review_in_circle, may_write_in_circle
 from circles.models import (
     Circle,
     CircleMembership,
@@ -30,7 +30,7 @@ from circles.models import (
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
-from formpages import drafts
+from formpages import drafts, versions
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer
 
@@ -231,12 +231,20 @@ def covenant_agree(
     frequency: str,
     agreed_on: datetime.date | None = None,
     acting_user: User | None = None,
+    version: int | None = None,
 ) -> Covenant:
-    """Record a new covenant version. A change of frequency reschedules future meetings."""
+    """Record a new covenant version. A change of frequency reschedules future meetings.
+
+    ``version`` is the covenant version the coordinator started from (0 for none): if
+    another was agreed meanwhile, StaleEdit, so that neither text is lost.
+    """
     _require_open(circle)
     if not goals.strip():
         raise ValidationError({"goals": "Write the circle's goals."})
+    Circle.objects.select_for_update().filter(pk=circle.pk).first()
     last = circle.covenants.order_by("-version").first()
+    if version not in (None, "") and int(version) != (last.version if last else 0):
+        raise versions.StaleEdit(last)
     covenant = validated_save(
         Covenant(
             circle=circle,
@@ -546,7 +554,7 @@ def _check_circle_writer(circle, acting_user, on=None):
 
 def _check_note_writer(note, acting_user):
     if note.author_id != acting_user.pk:
-        raise ValidationError("Only the author can change these minutes.")
+        raise MinutesTaken(note)
     if not note.is_editable:
         raise ValidationError("Reviewed minutes are read-only.")
 
@@ -559,9 +567,15 @@ def note_save(
     acting_user: User,
     volunteers_present=(),
     submit: bool = False,
+    version: int | None = None,
     **fields,
 ) -> MeetingNote:
-    """Create or update the one set of minutes for a meeting; optionally submit it."""
+    """Create or update the one set of minutes for a meeting; optionally submit it.
+
+    Writers of one meeting's minutes queue on the meeting's row: of two volunteers
+    starting them at once, the second finds the first's and gets MinutesTaken (their
+    text stays on their page). ``version`` is the minutes' version the edit began at.
+    """
     unknown = set(fields) - set(NOTE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -570,11 +584,13 @@ def note_save(
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("This meeting was cancelled.")
     _check_circle_writer(meeting.circle, acting_user, timezone.localdate(meeting.starts_at))
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     note = MeetingNote.objects.select_for_update().filter(meeting=meeting).first()
     if note is None:
         note = MeetingNote(meeting=meeting, author=acting_user)
     else:
         _check_note_writer(note, acting_user)
+        versions.advance(note, version)
     for field, value in fields.items():
         setattr(note, field, value)
     if note.attendance != MeetingNote.Attendance.NO:
@@ -830,7 +846,7 @@ def review_record(
 @service
 @transaction.atomic
 def circle_change_pattern(
-    *, circle: Circle, acting_user: User, **pattern
+    *, circle: Circle, acting_user: User, version: int | None = None, **pattern
 ) -> tuple[Circle, Covenant | None]:
     """Change the meeting pattern from the circle page.
 
@@ -839,6 +855,7 @@ def circle_change_pattern(
     goals, which the coordinator can then edit. Returns the circle and that new version.
     """
     _require_open(circle)
+    versions.advance(circle, version)
     old_frequency = circle.frequency
     circle_set_pattern(circle=circle, acting_user=acting_user, **pattern)
     covenant = None

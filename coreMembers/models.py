@@ -82,7 +82,11 @@ class CoreMember(models.Model):
     legal_hold_reason = models.CharField(max_length=300, blank=True)
     legal_hold_since = models.DateTimeField(null=True, blank=True)
 
+    # Moved on by every edit (formpages/versions.py): a save begun at an older one is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
     objects = CoreMemberQuerySet.as_manager()
+
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:

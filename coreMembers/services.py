@@ -19,7 +19,7 @@ from coreMembers.models import (
 )
 from coreMembers.signals import liaison_cover_ended
 from cosa.services import service, transition, validated_save
-from formpages import drafts
+from formpages import drafts, versions
 
 COORDINATOR_CORE_MEMBER_PERMS = ("view_coremember", "change_coremember", "view_identity")
 
@@ -147,12 +147,20 @@ CORE_MEMBER_EDITABLE_FIELDS = frozenset(
 @service
 @transaction.atomic
 def core_member_update(
-    *, core_member: CoreMember, acting_user: User | None = None, **changes
+    *,
+    core_member: CoreMember,
+    acting_user: User | None = None,
+    version: int | None = None,
+    **changes,
 ) -> CoreMember:
-    """Change the record's own fields. MAPPA, status and coordinator have their own services."""
+    """Change the record's own fields. MAPPA, status and coordinator have their own services.
+
+    ``version`` is the record's version the edit began at: a stale one is refused.
+    """
     unknown = set(changes) - CORE_MEMBER_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
+    versions.advance(core_member, version)
     for name, value in changes.items():
         setattr(core_member, name, value)
     return validated_save(core_member, update_fields=sorted(changes))

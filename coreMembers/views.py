@@ -494,10 +494,13 @@ def _record_edit(request, pk, form_class, *, title, anchor, done):
         log_access(request, AccessLog.Action.VIEW, core_member, detail=f"edit form: {anchor}")
 
     def save(form):
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         if changes:
             services.core_member_update(
-                core_member=core_member, acting_user=request.user, **changes
+                core_member=core_member,
+                acting_user=request.user,
+                version=form.cleaned_data.get("version"),
+                **changes,
             )
         return changes
 
@@ -507,6 +510,7 @@ def _record_edit(request, pk, form_class, *, title, anchor, done):
         save=save,
         success_url=_detail_url(core_member, anchor),
         message=lambda changes: done if changes else "Nothing was changed.",
+        version=core_member.version,
         **_page(
             title=f"{title}: {core_member.reference}",
             back_url=_detail_url(core_member, anchor),

@@ -58,6 +58,7 @@ def form_page(
     template: str = TEMPLATE,
     render_with: Callable[[BaseForm], HttpResponse] | None = None,
     about: Any = None,
+    version: int | None = None,
     **context: Any,
 ) -> HttpResponse:
     """Show ``form``; on a valid POST call ``save(form)`` (a service call) and redirect.
@@ -68,8 +69,12 @@ def form_page(
     none. ``render_with``, when given, draws the page instead of ``template`` (for a detail
     page that carries this form among others); otherwise ``template`` is rendered with
     ``form`` and ``context``. ``about`` is the record the form writes to (default: the
-    first of ``ABOUT_KEYS`` in the context).
+    first of ``ABOUT_KEYS`` in the context). ``version``, for an edit, is the version of
+    the record the form was opened at: the form carries it, ``save`` passes
+    ``form.cleaned_data["version"]`` to the service, which refuses a stale one.
     """
+    if version is not None:
+        versions.add_field(form, version)
     drafted = guard.draft_request(request, form, subject=_about(about, context))
     if drafted is not None:
         return drafted

@@ -38,6 +38,13 @@ def advance(instance, submitted) -> None:
     instance.version = expected + 1
 
 
+def add_field(form, version):
+    """Give the form the hidden field that carries the version the edit began at."""
+    form.fields[FIELD] = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, initial=version, min_value=0
+    )
+
+
 class VersionedFormMixin:
     """Adds the hidden version field, set from the record the form edits."""
 
@@ -46,6 +53,4 @@ class VersionedFormMixin:
         if version is None:
             instance = getattr(self, "instance", None)
             version = getattr(instance, "version", None)
-        self.fields[FIELD] = forms.IntegerField(
-            widget=forms.HiddenInput, required=False, initial=version, min_value=0
-        )
+        add_field(self, version)

@@ -207,3 +207,175 @@ def test_another_users_token_does_not_reveal_where_theirs_led(client, circle, me
     assert repeat.status_code == 302
     assert repeat["Location"] == url
     assert Concern.objects.count() == 1
+
+
+# Two tabs: a stale edit is refused, never lost ------------------------------------------
+
+VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+def version_of(response):
+    found = VERSION.search(response.content.decode())
+    assert found, "the edit form carries no version"
+    return found.group(1)
+
+
+def test_minutes_saved_in_two_tabs_keep_both_texts(client, meeting, members):
+    author = members[0].user
+    client.force_login(author)
+    services.note_save(meeting=meeting, acting_user=author, attendance="YES", summary="Start.")
+    tab_a, tab_b = client.get(minutes_url(meeting)), client.get(minutes_url(meeting))
+    base = {"attendance": "YES", "action": "draft"}
+    saved = client.post(
+        minutes_url(meeting),
+        {
+            **base,
+            "summary": "Tab A's summary.",
+            "version": version_of(tab_a),
+            "_once": token_of(tab_a),
+        },
+    )
+    assert saved.status_code == 302
+    stale = client.post(
+        minutes_url(meeting),
+        {
+            **base,
+            "summary": "Tab B's summary.",
+            "version": version_of(tab_b),
+            "_once": token_of(tab_b),
+        },
+    )
+    assert stale.status_code == 409
+    page = stale.content.decode()
+    assert "Tab A&#x27;s summary." in page  # what was saved, beside
+    assert "Tab B&#x27;s summary." in page  # what they typed, still in the form
+    assert "Someone else saved this while you were editing" in page
+    assert MeetingNote.objects.get().summary == "Tab A's summary."
+    # Merged and saved again from the conflict page (it carries the new version).
+    merged = client.post(
+        minutes_url(meeting),
+        {
+            **base,
+            "summary": "Tab A's summary. Tab B's summary.",
+            "version": version_of(stale),
+            "_once": token_of(stale),
+        },
+    )
+    assert merged.status_code == 302
+    assert MeetingNote.objects.get().summary == "Tab A's summary. Tab B's summary."
+
+
+def test_a_service_called_without_a_version_still_saves(meeting, members):
+    author = members[0].user
+    services.note_save(meeting=meeting, acting_user=author, attendance="YES", summary="One.")
+    note = services.note_save(meeting=meeting, acting_user=author, summary="Two.")
+    assert (note.summary, MeetingNote.objects.get().version) == ("Two.", 2)
+
+
+def test_the_covenant_agreed_in_two_tabs_is_refused_the_second_time(client, circle, coordinator):
+    url = reverse("circles:covenant", args=[circle.pk])
+    client.force_login(coordinator)
+    tab_a, tab_b = client.get(url), client.get(url)
+    data = {"frequency": circle.frequency, "agreed_on": timezone.localdate().isoformat()}
+    first = client.post(
+        url,
+        {
+            **data,
+            "goals": "Goals from tab A",
+            "version": version_of(tab_a),
+            "_once": token_of(tab_a),
+        },
+    )
+    assert first.status_code == 302
+    second = client.post(
+        url,
+        {
+            **data,
+            "goals": "Goals from tab B",
+            "version": version_of(tab_b),
+            "_once": token_of(tab_b),
+        },
+    )
+    assert second.status_code == 409
+    assert "Goals from tab A" in second.content.decode()
+    assert "Goals from tab B" in second.content.decode()
+    assert circle.covenants.order_by("-version").first().goals == "Goals from tab A"
+
+
+def test_the_meeting_pattern_saved_in_two_tabs_is_refused_the_second_time(
+    client, circle, coordinator
+):
+    url = reverse("circles:pattern", args=[circle.pk])
+    client.force_login(coordinator)
+    tab_a, tab_b = client.get(url), client.get(url)
+    data = {
+        "weekday": circle.weekday,
+        "meeting_time": circle.meeting_time.strftime("%H:%M"),
+        "frequency": circle.frequency,
+        "duration_minutes": circle.duration_minutes,
+    }
+    first = client.post(
+        url,
+        {
+            **data,
+            "venue": "Library, room 2",
+            "version": version_of(tab_a),
+            "_once": token_of(tab_a),
+        },
+    )
+    assert first.status_code == 302, first.content.decode()[:2000]
+    second = client.post(
+        url,
+        {**data, "venue": "Church hall", "version": version_of(tab_b), "_once": token_of(tab_b)},
+    )
+    assert second.status_code == 409
+    circle.refresh_from_db()
+    assert circle.venue == "Library, room 2"
+
+
+# Losing the race for the minutes ---------------------------------------------------------
+
+
+def test_the_volunteer_who_loses_the_race_keeps_their_text_and_adds_it(client, meeting, members):
+    winner, loser = members[0].user, members[1].user
+    client.force_login(loser)
+    form = client.get(minutes_url(meeting))
+    services.note_save(meeting=meeting, acting_user=winner, attendance="YES", summary="Winner.")
+    lost = client.post(
+        minutes_url(meeting),
+        {
+            "attendance": "YES",
+            "summary": "The loser's careful account.",
+            "action": "submit",
+            "raise_concern": "on",
+            **concern_form(concern_description="He mentioned the school run."),
+            "_once": token_of(form),
+        },
+    )
+    assert lost.status_code == 409
+    page = lost.content.decode()
+    assert "wrote these minutes first" in page
+    assert "The loser&#x27;s careful account." in page
+    assert "He mentioned the school run." in page
+    observe = reverse("circles:observation_add", args=[meeting.circle_id, meeting.pk])
+    assert f'action="{observe}"' in page
+    added = client.post(observe, {"text": "The loser's careful account.", "_once": token_of(lost)})
+    assert added.status_code == 302
+    note = MeetingNote.objects.get()
+    assert (note.summary, [o.text for o in note.observations.all()]) == (
+        "Winner.",
+        ["The loser's careful account."],
+    )
+    assert not Concern.objects.exists()
+    raised = client.post(
+        reverse("circles:concern_raise", args=[meeting.circle_id]),
+        concern_form(concern_description="He mentioned the school run."),
+    )
+    assert raised.status_code == 302
+    assert Concern.objects.get().raised_by == loser
+
+
+def test_a_plain_get_of_someone_elses_minutes_form_is_still_refused(client, meeting, members):
+    services.note_save(meeting=meeting, acting_user=members[0].user, attendance="YES", summary="W")
+    client.force_login(members[1].user)
+    assert client.get(minutes_url(meeting)).status_code == 403

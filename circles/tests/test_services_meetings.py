@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import ManagerFactory
 from circles import services
+from circles.access import MinutesTaken
 from circles.models import (
     Concern,
     Frequency,
@@ -320,9 +321,11 @@ def test_the_author_edits_until_review_and_history_is_kept(meeting, author):
 
 def test_another_volunteer_cannot_change_the_minutes(circle, meeting, author):
     note = minutes(meeting, author)
-    with pytest.raises(ValidationError) as caught:
+    # Refused as a permission, with the minutes that won, so the page can keep the text.
+    with pytest.raises(MinutesTaken) as caught:
         minutes(meeting, member(circle), summary="Rewritten")
-    assert caught.value.messages == ["Only the author can change these minutes."]
+    assert str(caught.value) == "Only the author can change these minutes."
+    assert caught.value.note == note
     assert reload(note).summary == "A steady week."
 
 

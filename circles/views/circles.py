@@ -446,6 +446,7 @@ def covenant(request, pk):
         success_url=_circle_url(circle),
         message=agreed_message,
         template="circles/covenant.html",
+        version=current.version if current else 0,
         **_circle_page(
             circle,
             "Covenant",
@@ -483,6 +484,7 @@ def pattern(request, pk):
         ),
         success_url=_circle_url(circle),
         message=saved_message,
+        version=circle.version,
         **_circle_page(
             circle,
             "Meeting pattern",

@@ -21,6 +21,7 @@ from circles import risk, services
 from circles.access import (
     CHANGE,
     WRITE,
+    MinutesTaken,
     can_change_circle,
     circle_for_user,
     circles_visible_to,
@@ -48,6 +49,7 @@ from circles.models import (
 )
 from coreMembers.access import FULL, core_member_for_user
 from cosa.views import roles_required
+from formpages import guard
 from formpages.pages import form_page
 
 LIST_LIMIT = 25
@@ -117,7 +119,46 @@ def mine(request):
 
 @require_http_methods(["GET", "POST"])
 def note_write(request, pk, meeting_pk):
-    meeting, note = minutes_to_write_for_user(request.user, pk, meeting_pk)
+    try:
+        meeting, note = minutes_to_write_for_user(request.user, pk, meeting_pk)
+    except MinutesTaken as taken:
+        if request.method != "POST":
+            raise
+        return _minutes_taken(request, taken.note)
+    try:
+        return _note_write(request, meeting, note)
+    except MinutesTaken as taken:
+        # Lost the race inside the service: another volunteer's minutes landed first.
+        return _minutes_taken(request, taken.note)
+
+
+def _minutes_taken(request, note):
+    """The writer who lost the race keeps every word, and adds it with one click."""
+    circle = note.meeting.circle
+    text = request.POST.get("summary", "").strip()
+    observation = ObservationForm(initial={"text": text})
+    guard.prepare(request, observation)
+    concern = None
+    if request.POST.get("raise_concern"):
+        concern = ConcernForm(request.POST)
+        concern.is_valid()
+        guard.prepare(request, concern)
+    return render(
+        request,
+        "circles/minutes/taken.html",
+        {
+            "note": note,
+            "meeting": note.meeting,
+            "circle": circle,
+            "observation": observation,
+            "concern": concern,
+            "posted": request.POST,
+        },
+        status=409,
+    )
+
+
+def _note_write(request, meeting, note):
     circle = meeting.circle
     if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at > timezone.now():
         messages.error(request, "Minutes can be written once the meeting has taken place.")
@@ -140,6 +181,7 @@ def note_write(request, pk, meeting_pk):
             volunteers_present=form.cleaned_data["volunteers_present"],
             submit=submit,
             concern=form.cleaned_data["concern"] or None,
+            version=form.cleaned_data.get("version"),
             **form.note_fields(),
         )
 
@@ -161,6 +203,7 @@ def note_write(request, pk, meeting_pk):
         success_url=saved_url,
         message=saved_message,
         template="circles/minutes/note_form.html",
+        version=note.version if note is not None else None,
         title="Minutes",
         heading=f"Minutes: {circle.name}",
         back_url=reverse("circles:mine"),

@@ -612,3 +612,41 @@ def test_core_member_update_refuses_fields_with_their_own_service(core_member):
         services.core_member_update(core_member=core_member, mappa_level=3)
     with pytest.raises(ValueError, match="status"):
         services.core_member_update(core_member=core_member, status=CoreMember.Status.ENDED)
+
+
+@pytest.mark.django_db
+def test_the_record_edited_in_two_tabs_refuses_the_stale_save_and_keeps_its_text(
+    client, coordinator, core_member
+):
+    import re
+
+    login(client, coordinator)
+    edit = url("identity_edit", core_member.pk)
+    tab_a, tab_b = client.get(edit).content.decode(), client.get(edit).content.decode()
+    version = re.compile(r'name="version" value="(\d+)"')
+    data = {"first_name": "Alan", "last_name": "Example", "date_of_birth": "1970-01-01"}
+    first = client.post(
+        edit,
+        {**data, "needs_and_adaptations": "Large print.", "version": version.search(tab_a)[1]},
+    )
+    assert first.status_code == 302
+    second = client.post(
+        edit,
+        {**data, "needs_and_adaptations": "An interpreter.", "version": version.search(tab_b)[1]},
+    )
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "Large print." in page and "An interpreter." in page
+    core_member.refresh_from_db()
+    assert core_member.needs_and_adaptations == "Large print."
+    again = client.post(
+        edit,
+        {
+            **data,
+            "needs_and_adaptations": "Large print; an interpreter.",
+            "version": version.search(page)[1],
+        },
+    )
+    assert again.status_code == 302
+    core_member.refresh_from_db()
+    assert core_member.needs_and_adaptations == "Large print; an interpreter."
