@@ -82,10 +82,10 @@ def user_create(
 @transaction.atomic
 def user_deactivate(*, user: User, acting_user: User | None = None) -> User:
     """Deactivate an account: it can no longer log in and sees nothing."""
-    from accounts import access
+    from accounts import grants
 
     user.is_active = False
     user.deactivated_at = timezone.now()
     validated_save(user, update_fields=["is_active", "deactivated_at"])
-    access.revoke_all(user)
+    grants.revoke_all(user)
     return user

@@ -11,7 +11,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import circle_group, grant, revoke
+from accounts.grants import circle_group, grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
 from circles import scheduling

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import grant, revoke
+from accounts.grants import grant, revoke
 from accounts.models import Agency, User
 from coreMembers.models import (
     CoreMember,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.access import grant, revoke
+from accounts.grants import grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
 from circles import services as circle_services
