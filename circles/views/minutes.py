@@ -122,13 +122,17 @@ def note_write(request, pk, meeting_pk):
     try:
         meeting, note = minutes_to_write_for_user(request.user, pk, meeting_pk)
     except MinutesTaken as taken:
-        if request.method != "POST":
+        # A volunteer who posted their own minutes keeps them as an observation; anyone
+        # else (staff) is refused as before.
+        if request.method != "POST" or not request.user.is_volunteer:
             raise
         return _minutes_taken(request, taken.note)
     try:
         return _note_write(request, meeting, note)
     except MinutesTaken as taken:
         # Lost the race inside the service: another volunteer's minutes landed first.
+        if not request.user.is_volunteer:
+            raise
         return _minutes_taken(request, taken.note)
 
 
