@@ -94,3 +94,25 @@ bench: venv
 	@test -n "$(DATABASE_URL)" || { echo "make bench: set DATABASE_URL to a PostgreSQL database"; exit 2; }
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true COSA_DEVTOOLS=true $(BIN)/python manage.py bench --generate $(SCALE) $(BENCH_ARGS)
+
+# Backups (README "Backup and restore"), on PostgreSQL: DATABASE_URL, and the passphrase
+# in a file named by COSA_BACKUP_PASSPHRASE_FILE (never in the repository).
+# `make backup BACKUP_DIR=/srv/backups` writes one encrypted archive there;
+# `make restore ARCHIVE=...` restores it into the fresh, empty database in DATABASE_URL
+# and runs `manage.py check_restore` on it.
+BACKUP_DIR ?= $(VAR_DIR)/backups
+.PHONY: backup restore check-restore worker-drill
+backup:
+	ops/backup.sh $(BACKUP_DIR)
+
+restore: venv
+	@test -n "$(ARCHIVE)" || { echo "make restore: set ARCHIVE to a cosa-backup-*.tar.gpg"; exit 2; }
+	ops/restore.sh $(ARCHIVE)
+
+check-restore: venv
+	$(BIN)/python manage.py check_restore $(CHECK_RESTORE_ARGS)
+
+# Real workers killed and cut off from the database (README "What the workers
+# guarantee"): DATABASE_URL (a migrated PostgreSQL database of its own) and REDIS_URL.
+worker-drill: venv
+	DJANGO_DEBUG=true $(BIN)/python ops/worker_drill.py

@@ -80,13 +80,27 @@ def _enqueue_email(notification_id):
         logger.warning("Could not enqueue e-mail for notification %s", notification_id)
 
 
-@transaction.atomic
+def message_id(kind: str, pk: int) -> str:
+    """A Message-ID made from the row (``<notification-7.cosa@domain>``): an e-mail sent
+    again after a crash carries the same one, so mail systems can drop the copy."""
+    return f"<{kind}-{pk}.cosa@{settings.COSA_MESSAGE_ID_DOMAIN}>"
+
+
 def notification_email_send(*, notification_id: int) -> bool:
     """Send a notification's e-mail unless it has been sent: True when this call sent it.
 
-    The row stays locked while the e-mail goes out, so a duplicate task waits, then
-    finds ``emailed_at`` set and sends nothing.
+    The worker first renews its claim (committed, so the sweep leaves the row alone),
+    then the row stays locked while the e-mail goes out, so a duplicate task waits,
+    then finds ``emailed_at`` set and sends nothing.
     """
+    Notification.objects.email_pending().filter(pk=notification_id).update(
+        email_claimed_at=timezone.now()
+    )
+    return _notification_email_send_locked(notification_id=notification_id)
+
+
+@transaction.atomic
+def _notification_email_send_locked(*, notification_id: int) -> bool:
     notification = (
         Notification.objects.select_for_update()
         .select_related("recipient")
@@ -105,6 +119,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         email_text(notification.body, notification.link),
         settings.DEFAULT_FROM_EMAIL,
         [recipient.email],
+        headers={"Message-ID": message_id("notification", notification.pk)},
     ).send()
     notification.emailed_at = timezone.now()
     notification.email_attempts += 1
@@ -112,9 +127,14 @@ def notification_email_send(*, notification_id: int) -> bool:
     return True
 
 
-def notification_email_failed(*, notification_id: int, error: BaseException) -> None:
+def notification_email_failed(
+    *, notification_id: int, error: BaseException | str, failures: int = 1
+) -> None:
+    """Count failed attempts; ``failures`` > 1 records, once the database is back, the
+    attempts that failed while it was down."""
     Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        email_attempts=F("email_attempts") + 1, email_error=repr(error)[:500]
+        email_attempts=F("email_attempts") + failures,
+        email_error=(error if isinstance(error, str) else repr(error))[:500],
     )
 
 

@@ -660,6 +660,9 @@ class Reminder(models.Model):
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claim's lease: until then no sweep enqueues the row again. Long while the send
+    # waits in the queue, short once a worker has started it (the worker renews it).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was sent, or found no longer needed."
     )

@@ -7,8 +7,10 @@ The sweep, every few minutes:
    a second sweep, or two at once, insert nothing;
 2. **claims** due, unsent rows (``select_for_update(skip_locked=True)`` plus a
    conditional update), commits, then enqueues one send task per row;
-3. rows claimed but not sent within the claim timeout (a worker died, the broker
-   lost the message) are claimed again by a later sweep.
+3. a claim holds a lease: a later sweep claims the row again only once the lease
+   has expired (the broker lost the message, a worker died mid-send). A send waiting
+   in the queue has a long lease, so a backlog is not enqueued twice; a worker that
+   starts the send renews it for a short one, so a dead worker's send is soon retried.
 
 A send locks its row, checks the reminder is still needed (the meeting not
 cancelled, the volunteer still in the circle, the minutes still missing...), sends
@@ -33,11 +35,17 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.notifications import email_text, notification_create, notification_emails_claim
+from accounts.notifications import (
+    email_text,
+    message_id,
+    notification_create,
+    notification_emails_claim,
+)
 from circles.models import (
     MAX_MEETING_MINUTES,
     Circle,
@@ -287,10 +295,12 @@ def _chunks(items, size=900):
 
 
 def reminders_create(dues, *, now=None) -> int:
-    """Insert a row for each Due not yet recorded; returns how many were new.
+    """Insert a row for each Due not yet recorded; returns how many this call inserted.
 
     Existing keys are read first so a routine sweep writes nothing; the unique
-    constraint (with ``ignore_conflicts``) settles a race between two sweeps.
+    constraint (with ``ignore_conflicts``) settles a race between two sweeps, and the
+    count is of the rows this insert really wrote, so two sweeps at once do not both
+    report the same rows as new.
     """
     now = now or timezone.now()
     by_kind = defaultdict(list)
@@ -317,9 +327,24 @@ def reminders_create(dues, *, now=None) -> int:
             for d in items
             if (d.object_id, d.recipient_id, d.period) not in existing
         ]
-    for chunk in _chunks(new, 500):
-        Reminder.objects.bulk_create(chunk, ignore_conflicts=True)
-    return len(new)
+    return sum(_insert_ignoring_conflicts(chunk) for chunk in _chunks(new, 500))
+
+
+def _insert_ignoring_conflicts(rows) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite), returning the ids
+    of the rows inserted: a conflicting row returns nothing. ``bulk_create`` with
+    ``ignore_conflicts`` returns every object it was given, inserted or not."""
+    fields = [f for f in Reminder._meta.concrete_fields if not f.primary_key]
+    for row in rows:
+        for field in fields:
+            field.pre_save(row, add=True)
+    inserted = Reminder.objects._insert(
+        rows,
+        fields=fields,
+        on_conflict=OnConflict.IGNORE,
+        returning_fields=[Reminder._meta.pk],
+    )
+    return len(inserted or [])
 
 
 def find_due(now=None) -> list[Due]:
@@ -332,18 +357,18 @@ def find_due(now=None) -> list[Due]:
 
 @transaction.atomic
 def reminders_claim(*, now=None, limit=None) -> list[int]:
-    """Claim due, unsent rows (unclaimed, or claimed longer ago than the timeout).
+    """Claim due, unsent rows: never claimed, or whose lease has expired.
 
     Rows another sweep holds are skipped (``skip_locked``); the send tasks are
     enqueued only after this transaction commits, so a worker always sees the claim.
+    The claim's lease covers the wait in the queue (``COSA_REMINDER_CLAIM_TIMEOUT_SECONDS``).
     """
     from circles.tasks import send_reminder
 
     now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS)
     claimable = (
         Reminder.objects.due(now)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
         .filter(attempts__lt=settings.COSA_REMINDER_MAX_ATTEMPTS)
     )
     ids = list(
@@ -354,7 +379,11 @@ def reminders_claim(*, now=None, limit=None) -> list[int]:
     if not ids:
         return []
     # Conditional: a row claimed or sent meanwhile (SQLite has no row locks) is left alone.
-    claimable.filter(pk__in=ids).update(claimed_at=now)
+    claimable.filter(pk__in=ids).update(
+        claimed_at=now,
+        lease_expires_at=now
+        + datetime.timedelta(seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS),
+    )
     claimed = list(Reminder.objects.filter(pk__in=ids, claimed_at=now).values_list("pk", flat=True))
     transaction.on_commit(lambda: _enqueue(send_reminder, claimed))
     return claimed
@@ -570,14 +599,29 @@ def compose(reminder, now=None) -> Message:
         raise NotNeeded("object deleted") from missing
 
 
-@transaction.atomic
+def reminder_lease_renew(*, reminder_id: int, seconds=None) -> None:
+    """The worker holding a send takes its lease for ``COSA_REMINDER_SEND_LEASE_SECONDS``
+    (or ``seconds``), committed at once: the sweep leaves the row alone meanwhile."""
+    seconds = settings.COSA_REMINDER_SEND_LEASE_SECONDS if seconds is None else seconds
+    Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
+        lease_expires_at=timezone.now() + datetime.timedelta(seconds=seconds)
+    )
+
+
 def reminder_send(*, reminder_id: int, now=None) -> str:
     """Send one reminder unless it has been sent: returns sent / skipped / already sent.
 
-    The row stays locked from the check to the commit that marks it sent, so a
-    duplicate task waits and then finds it sent. A failure rolls everything back
-    (no bell entry, no mark) and the task retries.
+    The send first renews its lease (committed, so a sweep sees it), then locks the
+    row from the check to the commit that marks it sent, so a duplicate task waits and
+    then finds it sent. A failure rolls the send back (no bell entry, no mark) and the
+    task retries.
     """
+    reminder_lease_renew(reminder_id=reminder_id)
+    return _reminder_send_locked(reminder_id=reminder_id, now=now)
+
+
+@transaction.atomic
+def _reminder_send_locked(*, reminder_id: int, now=None) -> str:
     reminder = (
         Reminder.objects.select_for_update()
         .select_related("recipient")
@@ -609,6 +653,7 @@ def reminder_send(*, reminder_id: int, now=None) -> str:
             email_text(message.body, message.link),
             settings.DEFAULT_FROM_EMAIL,
             [recipient.email],
+            headers={"Message-ID": message_id("reminder", reminder.pk)},
         )
         for attachment in message.attachments:
             email.attach(*attachment)
@@ -622,11 +667,25 @@ def reminder_send(*, reminder_id: int, now=None) -> str:
     return "sent"
 
 
-def reminder_failed(*, reminder_id: int, error: BaseException) -> None:
-    """Count a failed attempt (outside the rolled-back send) for the operations page."""
-    Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(
-        attempts=F("attempts") + 1, last_error=repr(error)[:500]
-    )
+def reminder_failed(
+    *, reminder_id: int, error: BaseException | str, failures: int = 1, retry_in=None
+) -> None:
+    """Count failed attempts (outside the rolled-back send) for the operations page.
+
+    ``failures`` > 1 records attempts that failed while the database was down, once it
+    is back. ``retry_in`` (seconds) keeps the lease until the retry is due, so the sweep
+    does not enqueue the row a second time meanwhile.
+    """
+    update = {"attempts": F("attempts") + failures, "last_error": _error_text(error)}
+    if retry_in is not None:
+        update["lease_expires_at"] = timezone.now() + datetime.timedelta(
+            seconds=retry_in + settings.COSA_REMINDER_SEND_LEASE_SECONDS
+        )
+    Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(**update)
+
+
+def _error_text(error) -> str:
+    return (error if isinstance(error, str) else repr(error))[:500]
 
 
 # Calendar attachment ----------------------------------------------------------------------

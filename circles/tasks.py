@@ -6,11 +6,25 @@ and idempotent, so redelivery after a crash is harmless.
 """
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from circles import reminders, services
 from circles.models import Circle
 
 MEETINGS_BATCH = 200
+# The database is unavailable (restarting, failing over): nothing can be recorded now.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Retries while the database is down: 5 s, 10 s, 20 s ... then every 5 minutes, for
+# about half an hour in all, after which the sweep takes the row again.
+DATABASE_MAX_RETRIES = 10
+
+
+def database_backoff(retries):
+    return min(300, 5 * 2**retries)
+
+
+def failure_backoff(retries):
+    return min(300, 30 * 2**retries)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -21,14 +35,40 @@ def sweep():
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, ignore_result=True)
-def send_reminder(self, reminder_id):
-    """Send one reminder; run twice, it sends once."""
+def send_reminder(self, reminder_id, unrecorded_failures=0, unrecorded_error=""):
+    """Send one reminder; run twice, it sends once.
+
+    A database error is not recorded (recording needs the database): the task retries
+    soon, carrying the failure, and records it on the attempt that finds the database
+    back. Any other failure is recorded at once and retried with a longer backoff.
+    """
     try:
+        if unrecorded_failures:
+            reminders.reminder_failed(
+                reminder_id=reminder_id, error=unrecorded_error, failures=unrecorded_failures
+            )
+            unrecorded_failures, unrecorded_error = 0, ""
         return reminders.reminder_send(reminder_id=reminder_id)
+    except DATABASE_ERRORS as exc:
+        raise self.retry(
+            args=[reminder_id],
+            kwargs={
+                "unrecorded_failures": unrecorded_failures + 1,
+                "unrecorded_error": repr(exc)[:500],
+            },
+            exc=exc,
+            countdown=database_backoff(self.request.retries),
+            max_retries=DATABASE_MAX_RETRIES,
+        ) from exc
     except Exception as exc:
-        reminders.reminder_failed(reminder_id=reminder_id, error=exc)
         # Backoff capped at five minutes: no long ETAs; the sweep re-claims after that.
-        raise self.retry(exc=exc, countdown=min(300, 30 * 2**self.request.retries)) from exc
+        countdown = failure_backoff(self.request.retries)
+        carried = {}
+        try:
+            reminders.reminder_failed(reminder_id=reminder_id, error=exc, retry_in=countdown)
+        except DATABASE_ERRORS:
+            carried = {"unrecorded_failures": 1, "unrecorded_error": repr(exc)[:500]}
+        raise self.retry(args=[reminder_id], kwargs=carried, exc=exc, countdown=countdown) from exc
 
 
 @shared_task(acks_late=True, ignore_result=True)

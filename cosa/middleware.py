@@ -1,12 +1,16 @@
-"""Project middleware: response headers Django's SecurityMiddleware does not set, and
-the overall request-body limit."""
+"""Project middleware: response headers Django's SecurityMiddleware does not set, the
+overall request-body limit, and the page served while the database is unavailable."""
 
 import logging
 import tempfile
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.template import loader
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +109,76 @@ class RequestSizeLimitMiddleware:
             },
             status=413,
         )
+
+
+# The database is unavailable: restarting, failing over, out of connections.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Posted fields never shown back, even to the person who typed them.
+UNSHOWN_FIELD_WORDS = ("csrf", "password", "passwd", "secret", "token", "otp")
+
+
+def database_unavailable_response(request):
+    """503 "try again in a moment", with ``Retry-After``; a POST's text is shown back.
+
+    Rendered without the request (no context processors, no session, no database):
+    the page needs nothing the outage took away.
+    """
+    html = loader.get_template("503.html").render(
+        {
+            "kept_fields": kept_text(request),
+            "retry_after": settings.COSA_RETRY_AFTER_SECONDS,
+        }
+    )
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(settings.COSA_RETRY_AFTER_SECONDS)
+    return response
+
+
+def kept_text(request):
+    """[(field name, value)] of the text a POST carried, for the user to copy.
+
+    Only for a request that looks logged in (it carries a session cookie, which the
+    database cannot confirm now) and whose CSRF token passes the check: a cross-site or
+    anonymous POST is never echoed. Passwords, tokens and one-time codes are left out;
+    uploaded files are not in ``request.POST``. The template escapes every value.
+    """
+    if request.method != "POST" or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return []
+    # The outage may strike before CsrfViewMiddleware looks (while loading the session):
+    # then check now. The check reads cookies and headers only, never the database.
+    if not getattr(request, "csrf_processing_done", False) and CsrfViewMiddleware(
+        lambda request: None
+    ).process_view(request, None, (), {}):
+        return []
+    try:
+        posted = request.POST
+    except Exception:  # an unreadable body: just the message
+        return []
+    kept = []
+    for name in posted:
+        if any(word in name.lower() for word in UNSHOWN_FIELD_WORDS):
+            continue
+        kept += [(name, value) for value in posted.getlist(name) if value.strip()]
+    return kept
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets a database error answers 503 with the typed text kept.
+
+    Errors raised before the view (loading the session) reach ``cosa.views.server_error``,
+    which serves the same page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_ERRORS):
+            return None
+        logger.warning(
+            "Database unavailable (503): %s %s: %r", request.method, request.path, exception
+        )
+        return database_unavailable_response(request)

@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it is the first to see what a view raises: a database that is down gets a
+    # 503 "try again in a moment" page (which keeps a POST's text), not the 500 page.
+    "cosa.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cosa.urls"
@@ -268,8 +271,16 @@ _email = parse_email_url(
 globals().update(_email)
 if "EMAIL_FILE_PATH" in _email and not _email["EMAIL_FILE_PATH"]:
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# A mail server that stops answering must not hold a worker until the task's time limit.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "CoSA case management <cosa@localhost>")
 SITE_URL = env_str("COSA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reminder and notification e-mails carry a Message-ID made from their row
+# (<reminder-12.cosa@this-domain>): a copy sent again after a crash has the same one,
+# so mail systems can drop it.
+COSA_MESSAGE_ID_DOMAIN = env_str(
+    "COSA_MESSAGE_ID_DOMAIN", SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
+)
 
 # Celery. Production: REDIS_URL. Without it, the filesystem broker under var/
 # lets `make run` start a worker and beat with no server at all.
@@ -297,6 +308,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# The 503 page served while the database is unavailable asks to retry after this.
+COSA_RETRY_AFTER_SECONDS = env_int("COSA_RETRY_AFTER_SECONDS", 10, minimum=1)
+
 # Product settings.
 COSA_MINUTES_DUE_HOURS = 48
 # A liaison who made a referral sees it (never the decision note) until this many days
@@ -321,10 +335,15 @@ COSA_DBS_RECHECK_AHEAD_DAYS = 60
 # Reminders older than this when the sweep first finds them are not created (a meeting
 # reminder is never sent after the meeting has started, whatever this says).
 COSA_REMINDER_LOOKBACK_DAYS = 7
-# A claimed reminder not sent within this time (a worker died mid-send) is claimed again.
+# Leases (README "What the workers guarantee"). A claimed send waiting in the queue is
+# enqueued again only after this: long enough for a backlog to drain, so that a busy
+# queue is not doubled. (A queued task is lost only if Redis loses its data.)
 COSA_REMINDER_CLAIM_TIMEOUT_SECONDS = env_int(
-    "COSA_REMINDER_CLAIM_TIMEOUT_SECONDS", 10 * 60, minimum=1
+    "COSA_REMINDER_CLAIM_TIMEOUT_SECONDS", 30 * 60, minimum=1
 )
+# Once a worker starts a send it renews the lease for this long: longer than the task's
+# hard time limit (cosa/celery.py, 90 s), so only a dead worker's send is taken again.
+COSA_REMINDER_SEND_LEASE_SECONDS = env_int("COSA_REMINDER_SEND_LEASE_SECONDS", 120, minimum=1)
 COSA_REMINDER_MAX_ATTEMPTS = 8
 # The sweep claims (and enqueues) this many at a time, for at most this many seconds.
 COSA_SWEEP_BATCH = 500

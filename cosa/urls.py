@@ -2,6 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+# Branded, and a 503 when the database is down (cosa.middleware); no database needed.
+handler500 = "cosa.views.server_error"
+
 urlpatterns = [
     path("", include("accounts.urls")),
     path("circles/", include("circles.urls")),

@@ -2,10 +2,12 @@
 
 import csv
 import functools
+import sys
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
+from django.template import loader
 
 PAGE_SIZE = 25
 
@@ -73,3 +75,16 @@ def add_service_errors(form, error):
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def server_error(request):
+    """The branded 500 page, rendered with no context processor, session or database.
+
+    A database error raised outside a view (while loading the session, say) lands
+    here too: it gets the 503 "try again in a moment" page instead.
+    """
+    from cosa.middleware import DATABASE_ERRORS, database_unavailable_response
+
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable_response(request)
+    return HttpResponseServerError(loader.get_template("500.html").render())

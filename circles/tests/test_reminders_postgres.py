@@ -93,6 +93,8 @@ def test_two_sweeps_at_once_send_one_email_per_reminder(due_reminders, enqueued)
         assert "error" not in result, result.get("error")
 
     assert Reminder.objects.count() == due_reminders
+    # The history counts what each sweep inserted: together, each row once.
+    assert sum(result["value"].created for _, result in threads) == due_reminders
     keys = Counter(Reminder.objects.values_list("kind", "object_id", "recipient_id", "period"))
     assert set(keys.values()) == {1}
     assert sorted(enqueued) == sorted(Reminder.objects.values_list("pk", flat=True))
