@@ -14,7 +14,7 @@ def leases_from_claims(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("circles", "0005_meeting_slot_message"),
+        ("circles", "0006_edit_versions"),
     ]
 
     operations = [
