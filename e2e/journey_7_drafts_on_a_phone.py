@@ -61,6 +61,17 @@ def test_typing_keeps_the_session_and_the_idle_logout_keeps_the_text(new_page, s
     minutes_path = "/" + minutes_path.split("?", 1)[0]
 
     # Type a word every five seconds for longer than the idle limit: real key presses.
+    autosaves, keepalives = [], []
+    page.on(
+        "request",
+        lambda r: (
+            autosaves.append(r.url)
+            if r.headers.get("x-cosa-draft") == "save"
+            else keepalives.append(r.url)
+            if "/session/keepalive/" in r.url
+            else None
+        ),
+    )
     box = page.get_by_role("textbox", name="What happened*")
     typed = ""
     started = time.monotonic()
@@ -71,7 +82,13 @@ def test_typing_keeps_the_session_and_the_idle_logout_keeps_the_text(new_page, s
         typed += word
         index += 1
         page.wait_for_timeout(5_000)
+    typing_s = time.monotonic() - started
+    print(
+        f"\ndrafts: {len(autosaves)} autosaves and {len(keepalives)} keep-alives in "
+        f"{typing_s:.0f} s of typing ({len(autosaves) / typing_s * 60:.1f} autosaves a minute)"
+    )
     assert "/login/" not in page.url, "typing did not keep the session alive"
+    assert keepalives, "typing sent no keep-alive"
     expect(page.get_by_text("Autosaved at")).to_be_visible()
     assert (server_draft(minutes_path) or {}).get("summary", "").strip() == typed.strip()
     j.shot(page, "still logged in after typing past the idle limit")
