@@ -20,6 +20,17 @@ def pytest_report_header(config):
     return [f"cosa database: {engine}; celery broker: {broker}"]
 
 
+# The world: the one builder (cosa/tests/world.py) every matrix and leak test uses ---------
+
+
+@pytest.fixture
+def world(db):
+    """Two circles (A: owner; B: other_coordinator) and one of every kind of user."""
+    from cosa.tests.world import build_world
+
+    return build_world()
+
+
 # People --------------------------------------------------------------------------------
 
 

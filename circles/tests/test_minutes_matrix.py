@@ -6,12 +6,6 @@ from django.urls import reverse
 
 from circles.tests.matrix_minutes import ROWS
 from cosa.tests.matrix_support import ACTORS
-from cosa.tests.world import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 @pytest.mark.django_db

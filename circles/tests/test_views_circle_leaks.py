@@ -3,14 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from cosa.tests.world import LEAK_MARKERS, build_world
+from cosa.tests.world import LEAK_MARKERS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _pages(w):

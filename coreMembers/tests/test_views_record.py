@@ -599,13 +599,6 @@ def test_moving_a_case_moves_its_open_circle(client, world):
     assert client.get(url("detail", circle.core_member_id)).status_code == 404
 
 
-@pytest.fixture
-def world(db):
-    from cosa.tests.world import build_world
-
-    return build_world()
-
-
 @pytest.mark.django_db
 def test_core_member_update_refuses_fields_with_their_own_service(core_member):
     with pytest.raises(ValueError, match="mappa_level"):

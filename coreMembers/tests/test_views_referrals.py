@@ -348,13 +348,6 @@ def test_a_core_member_in_a_circle_cannot_be_referred_again(client, world):
     assert core_member.referrals.count() == 1
 
 
-@pytest.fixture
-def world(db):
-    from cosa.tests.world import build_world
-
-    return build_world()
-
-
 # Detail -----------------------------------------------------------------------------------
 
 

@@ -1,8 +1,0 @@
-import pytest
-
-from cosa.tests.world import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
