@@ -145,7 +145,6 @@ def _minutes_taken(request, note):
     concern = None
     if request.POST.get("raise_concern"):
         concern = ConcernForm(request.POST)
-        concern.is_valid()
         guard.prepare(request, concern)
     return render(
         request,

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts import views as accounts_views
 from accounts.tests.factories import VolunteerUserFactory
-from circles import views_minutes
+from circles.views import minutes as views_minutes
 from cosa.middleware import DatabaseUnavailableMiddleware, kept_text
 from cosa.views import server_error
 

@@ -35,7 +35,7 @@ PINNED = {
     # Volunteer
     "volunteer_start": 12,
     "volunteer_circle": 15,
-    "minutes_form": 16,
+    "minutes_form": 17,
     "my_minutes": 15,
     "volunteer_profile": 15,
     "volunteer_notifications": 10,
