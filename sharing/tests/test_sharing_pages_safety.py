@@ -217,6 +217,8 @@ def test_a_draft_saved_from_a_stale_page_is_refused_with_both_texts(case, login)
     html = stale.content.decode()
     assert "Someone else saved this while you were editing" in html
     assert TAB_A_DETAILS in html  # what A saved, beside the form
+    assert '<p class="mb-1 fw-semibold">Details</p>' in html
+    assert "RecordRecipient" not in html  # a relation is not shown as text to merge
     assert re.search(r"<textarea[^>]*>\s*" + re.escape(TAB_B_DETAILS), html)  # B's own text
     draft.refresh_from_db()
     assert draft.details == TAB_A_DETAILS
