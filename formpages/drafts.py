@@ -64,7 +64,7 @@ def subject_refs(obj):
         return None, None
     label = obj._meta.label
     circle_id = obj.pk if label == "circles.Circle" else getattr(obj, "circle_id", None)
-    if label == "coreMembers.CoreMember":
+    if label == "core_members.CoreMember":
         core_member_id = obj.pk
     else:
         core_member_id = getattr(obj, "core_member_id", None)

@@ -14,6 +14,7 @@
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Manager
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
@@ -87,11 +88,14 @@ def show_conflict(form, error: versions.StaleEdit):
         if not hasattr(current, name):
             continue
         saved = getattr(current, name)
+        if isinstance(saved, Manager):
+            # A relation (a record's recipients, say) is not text to merge.
+            continue
         yours = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
         if _text(saved) != _text(yours):
             rows.append(
                 {
-                    "label": form.fields[name].label or name,
+                    "label": form[name].label,
                     "yours": _text(yours),
                     "saved": _text(saved),
                 }

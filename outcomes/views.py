@@ -7,7 +7,6 @@ may not change it, refused (403).
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,7 +19,8 @@ from accounts.models import AccessLog
 from circles.access import CHANGE as CIRCLE_CHANGE
 from circles.access import circle_for_user
 from coreMembers.access import CHANGE, FULL, core_member_for_user, core_members_visible_to
-from cosa.views import add_service_errors, posted
+from cosa.views import posted
+from formpages.pages import form_page
 from outcomes import services
 from outcomes.forms import FollowUpCheckForm, OutcomeEventForm
 from outcomes.models import FollowUpCheck
@@ -62,32 +62,24 @@ def outcomes(request, pk):
 @require_http_methods(["GET", "POST"])
 def outcome_record(request, pk):
     core_member = core_member_for_user(request.user, pk, CHANGE)
-    form = OutcomeEventForm(posted(request), core_member=core_member)
     if request.method == "GET":
         log_access(request, AccessLog.Action.VIEW, core_member, detail="outcome form")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.outcome_record(
-                core_member=core_member, acting_user=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Outcome recorded.")
-            return redirect(_outcomes_url(core_member, "events"))
-    return render(
+    return form_page(
         request,
-        "core_members/form.html",
-        {
-            "form": form,
-            "title": f"Record a recall or reconviction: {core_member.reference}",
-            "intro": "Record what the police or probation told you. A reconviction is "
-            "counted by the date of the offence when you give it.",
-            "back_url": _outcomes_url(core_member),
-            "back_label": f"Back to the outcomes of {core_member.reference}",
-            "submit_label": "Record",
-            "core_member": core_member,
-        },
+        OutcomeEventForm(posted(request), core_member=core_member),
+        save=lambda form: services.outcome_record(
+            core_member=core_member, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=_outcomes_url(core_member, "events"),
+        message="Outcome recorded.",
+        about=core_member,
+        title=f"Record a recall or reconviction: {core_member.reference}",
+        intro="Record what the police or probation told you. A reconviction is "
+        "counted by the date of the offence when you give it.",
+        back_url=_outcomes_url(core_member),
+        back_label=f"Back to the outcomes of {core_member.reference}",
+        submit_label="Record",
+        core_member=core_member,
     )
 
 
@@ -101,25 +93,12 @@ def follow_up_record(request, pk, months):
         months=months
     )
     check = check.first()
-    form = None
-    if check is None:
-        form = FollowUpCheckForm(posted(request))
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.follow_up_record(
-                    circle=circle, acting_user=request.user, months=months, **form.cleaned_data
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, f"{months}-month follow-up recorded.")
-                return redirect(_outcomes_url(circle.core_member, "follow-up"))
-    elif request.method == "POST":
+    if check is not None and request.method == "POST":
         messages.info(request, f"The {months}-month follow-up is already recorded.")
         return redirect(request.path)
-    log_access(request, AccessLog.Action.VIEW, circle, detail=f"{months}-month follow-up")
     due_on = FollowUpCheck.due_on_for(circle, months)
     today = timezone.localdate()
+    here = f"{months}-month follow-up"
     context = {
         "circle": circle,
         "months": months,
@@ -127,7 +106,26 @@ def follow_up_record(request, pk, months):
         "due_on": due_on,
         "is_due": circle.status == circle.Status.ENDED and due_on is not None and due_on <= today,
         "check": check,
-        "form": form,
-        "here": f"{months}-month follow-up",
+        "here": here,
+        "page_title": f"{here}: {circle.name}",
+        "submit_label": "Record the check",
+        "cancel_url": _outcomes_url(circle.core_member, "follow-up"),
     }
-    return render(request, "outcomes/follow_up.html", context)
+
+    def page(form):
+        log_access(request, AccessLog.Action.VIEW, circle, detail=here)
+        return render(request, "outcomes/follow_up.html", {"form": form, **context})
+
+    if check is not None:
+        return page(None)
+    return form_page(
+        request,
+        FollowUpCheckForm(posted(request)),
+        save=lambda form: services.follow_up_record(
+            circle=circle, acting_user=request.user, months=months, **form.cleaned_data
+        ),
+        success_url=_outcomes_url(circle.core_member, "follow-up"),
+        message=f"{months}-month follow-up recorded.",
+        render_with=page,
+        about=circle,
+    )

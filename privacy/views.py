@@ -4,10 +4,11 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import log_access
@@ -15,29 +16,11 @@ from accounts.models import AccessLog, User
 from coreMembers.access import core_member_for_user
 from coreMembers.models import CoreMember
 from cosa.views import paginate, roles_required
+from formpages import tokens
+from formpages.pages import form_page
 from privacy import retention
+from privacy.forms import EraseForm, LegalHoldForm
 from privacy.models import ErasureLog
-
-
-class LegalHoldForm(forms.Form):
-    reason = forms.CharField(label="Reason for the hold", max_length=300)
-
-
-class EraseForm(forms.Form):
-    reason = forms.CharField(label="Why is this record erased?", max_length=300)
-    confirm_reference = forms.CharField(
-        label="Type the Core Member's reference to confirm", max_length=20
-    )
-
-    def __init__(self, *args, core_member, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.core_member = core_member
-
-    def clean_confirm_reference(self):
-        typed = self.cleaned_data["confirm_reference"].strip().upper()
-        if typed != self.core_member.reference.upper():
-            raise forms.ValidationError("That is not this record's reference.")
-        return typed
 
 
 def _managed_core_member(request, pk):
@@ -61,21 +44,33 @@ def privacy_index(request):
     )
 
 
-@require_GET
-def privacy_record(request, pk):
-    core_member = _managed_core_member(request, pk)
-    closed = retention.closed_on(core_member)
+def _armed(form):
+    """A form of the record's page drawn on a GET: it carries a one-time token too."""
+    if not getattr(form, "once_token", ""):
+        form.once_token = tokens.new()
+    return form
+
+
+def _record_page(request, core_member, *, erase_form=None, status=200):
     return render(
         request,
         "privacy/record.html",
         {
             "core_member": core_member,
-            "closed_on": closed,
+            "closed_on": retention.closed_on(core_member),
             "due_on": retention.retention_due_on(core_member),
-            "hold_form": LegalHoldForm(),
-            "erase_form": EraseForm(core_member=core_member),
+            "hold_form": _armed(LegalHoldForm()),
+            "release_form": _armed(forms.Form()),
+            "erase_form": _armed(erase_form or EraseForm(core_member=core_member)),
         },
+        status=status,
     )
+
+
+@require_GET
+def privacy_record(request, pk):
+    core_member = _managed_core_member(request, pk)
+    return _record_page(request, core_member)
 
 
 @require_GET
@@ -92,54 +87,59 @@ def subject_access(request, pk):
     return response
 
 
+def _refused(request, form, core_member):
+    """The hold has nothing worth redrawing: its refusal is a message on the record's page."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("privacy:privacy_record", pk=core_member.pk)
+
+
 @require_POST
 def legal_hold(request, pk):
     core_member = _managed_core_member(request, pk)
-    try:
-        if request.POST.get("action") == "release":
+    releasing = request.POST.get("action") == "release"
+
+    def save(form):
+        if releasing:
             retention.legal_hold_release(core_member=core_member, acting_user=request.user)
-            messages.success(request, f"The legal hold on {core_member.reference} is released.")
         else:
-            form = LegalHoldForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors["reason"])
             retention.legal_hold_set(
                 core_member=core_member,
                 acting_user=request.user,
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, f"{core_member.reference} is on legal hold.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("privacy:privacy_record", pk=core_member.pk)
+
+    if releasing:
+        form = forms.Form(request.POST)
+        message = f"The legal hold on {core_member.reference} is released."
+    else:
+        form = LegalHoldForm(request.POST)
+        message = f"{core_member.reference} is on legal hold."
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_url=reverse("privacy:privacy_record", args=[core_member.pk]),
+        message=message,
+        render_with=lambda form: _refused(request, form, core_member),
+        about=core_member,
+    )
 
 
 @require_POST
 def erase(request, pk):
     core_member = _managed_core_member(request, pk)
-    form = EraseForm(request.POST, core_member=core_member)
-    if form.is_valid():
-        try:
-            log = retention.core_member_erase(
-                core_member=core_member,
-                acting_user=request.user,
-                basis=ErasureLog.Basis.REQUEST,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            messages.success(request, f"{log.reference} is erased; the erasure is logged.")
-            return redirect("privacy:privacy")
-    return render(
+    return form_page(
         request,
-        "privacy/record.html",
-        {
-            "core_member": core_member,
-            "closed_on": retention.closed_on(core_member),
-            "due_on": retention.retention_due_on(core_member),
-            "hold_form": LegalHoldForm(),
-            "erase_form": form,
-        },
-        status=400,
+        EraseForm(request.POST, core_member=core_member),
+        save=lambda form: retention.core_member_erase(
+            core_member=core_member,
+            acting_user=request.user,
+            basis=ErasureLog.Basis.REQUEST,
+            reason=form.cleaned_data["reason"],
+        ),
+        success_url=reverse("privacy:privacy"),
+        message=lambda log: f"{log.reference} is erased; the erasure is logged.",
+        # A refused erasure is a bad request: the page again, with the form's errors.
+        render_with=lambda form: _record_page(request, core_member, erase_form=form, status=400),
+        about=core_member,
     )

@@ -91,6 +91,9 @@ class InformationSharingRecord(models.Model):
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Moved on by every change to a draft (formpages/versions.py): a save made from a page
+    # opened before someone else's save is refused, and shown to be merged.
+    version = models.PositiveIntegerField(default=1)
 
     objects = InformationSharingRecordQuerySet.as_manager()
     history = HistoricalRecords(get_user=history_user)

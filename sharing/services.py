@@ -15,6 +15,7 @@ from circles.models import Concern
 from coreMembers.models import CoreMember, CoreMemberUserObjectPermission, LiaisonAssignment
 from coreMembers.services import _require_role
 from cosa.services import service, transition, validated_save
+from formpages import versions
 from sharing.models import InformationSharingRecord, RecordRecipient
 
 # Shared records ----------------------------------------------------------------------
@@ -178,14 +179,24 @@ def record_create(
 @service
 @transaction.atomic
 def record_update(
-    *, record: InformationSharingRecord, acting_user: User, **changes
+    *,
+    record: InformationSharingRecord,
+    acting_user: User,
+    version: int | None = None,
+    **changes,
 ) -> InformationSharingRecord:
-    """Change a draft (or a declined override). A shared record refuses every change."""
+    """Change a draft (or a declined override). A shared record refuses every change.
+
+    ``version`` is the one the edit began at (the edit page's hidden field): a draft
+    saved by someone else since then raises ``versions.StaleEdit``. None (the shell, a
+    task) means the version ``record`` was loaded at.
+    """
     _check_editable(record)
     _require_role(acting_user, User.Role.MANAGER, User.Role.COORDINATOR)
     unknown = set(changes) - {*RECORD_EDITABLE_FIELDS, "override_reason", "recipients"}
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    versions.advance(record, version)
     recipients = changes.pop("recipients", None)
     if changes.get("legal_basis") == InformationSharingRecord.LegalBasis.CONSENT:
         changes["override_reason"] = ""
@@ -217,11 +228,22 @@ def record_send(
 @service
 @transaction.atomic
 def record_update_and_send(
-    *, record: InformationSharingRecord, recipients, acting_user: User, **changes
+    *,
+    record: InformationSharingRecord,
+    recipients,
+    acting_user: User,
+    version: int | None = None,
+    **changes,
 ) -> InformationSharingRecord:
-    """Change a draft and send it, or nothing: a refused send keeps the draft as it was."""
+    """Change a draft and send it, or nothing: a refused send keeps the draft as it was.
+
+    ``version`` as for ``record_update``: a draft changed since the edit began is
+    neither changed nor sent.
+    """
     recipients = list(recipients)
-    record_update(record=record, acting_user=acting_user, recipients=recipients, **changes)
+    record_update(
+        record=record, acting_user=acting_user, recipients=recipients, version=version, **changes
+    )
     return record_send(record=record, recipients=recipients, acting_user=acting_user)
 
 

@@ -5,11 +5,13 @@ acknowledging are logged too. Liaisons reach only records sent to them
 (``records_visible_to``); staff reach the records of Core Members they hold.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,10 +19,18 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.models import Concern, Meeting
 from coreMembers.access import CHANGE, core_member_for_user
-from cosa.views import add_service_errors, paginate, roles_required
+from cosa.views import paginate, posted, roles_required
+from formpages import tokens
+from formpages.pages import form_page
 from sharing import services
 from sharing.access import RECORD_ACKNOWLEDGE, RECORD_CHANGE, record_for_user, records_visible_to
-from sharing.forms import AcknowledgeForm, DeclineForm, RecordFilterForm, RecordForm
+from sharing.forms import (
+    AcknowledgeForm,
+    DeclineForm,
+    RecordEditForm,
+    RecordFilterForm,
+    RecordForm,
+)
 from sharing.models import InformationSharingRecord, RecordRecipient
 
 Record = InformationSharingRecord
@@ -100,7 +110,14 @@ def record_approvals(request):
 # One record ------------------------------------------------------------------------------
 
 
-def _detail(request, record, *, ack_form=None, decline_form=None, status=200):
+def _armed(form):
+    """A form of the record page drawn on a GET: it carries a one-time token too."""
+    if form is not None and not getattr(form, "once_token", ""):
+        form.once_token = tokens.new()
+    return form
+
+
+def _detail(request, record, *, ack_form=None, decline_form=None, approve_form=None, status=200):
     user = request.user
     recipients = list(record.recipients.select_related("liaison__agency"))
     mine = None
@@ -124,9 +141,11 @@ def _detail(request, record, *, ack_form=None, decline_form=None, status=200):
         "can_approve": staff
         and record.status == Record.Status.AWAITING_APPROVAL
         and record.created_by_id != user.pk,
-        "ack_form": ack_form
-        or (AcknowledgeForm() if mine and mine.acknowledged_at is None else None),
-        "decline_form": decline_form or DeclineForm(),
+        "ack_form": _armed(
+            ack_form or (AcknowledgeForm() if mine and mine.acknowledged_at is None else None)
+        ),
+        "decline_form": _armed(decline_form or DeclineForm()),
+        "approve_form": _armed(approve_form or forms.Form()),
     }
     return render(request, "sharing/record_detail.html", context, status=status)
 
@@ -138,58 +157,74 @@ def record_detail(request, pk):
     return _detail(request, record)
 
 
+def _detail_url(record):
+    return reverse("sharing:record_detail", args=[record.pk])
+
+
+def _refused(request, form, record):
+    """An action with nothing to type: its refusal is a message on the record's page."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("sharing:record_detail", pk=record.pk)
+
+
 @require_POST
 def record_acknowledge(request, pk):
     record = record_for_user(request.user, pk, RECORD_ACKNOWLEDGE)
-    form = AcknowledgeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_acknowledge(
-                record=record, acting_user=request.user, response=form.cleaned_data["response"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            log_access(request, AccessLog.Action.ACKNOWLEDGE, record)
-            messages.success(request, "Acknowledged. The coordinator can see your response.")
-            return redirect("sharing:record_detail", pk=record.pk)
-    return _detail(request, record, ack_form=form)
+
+    def save(form):
+        services.record_acknowledge(
+            record=record, acting_user=request.user, response=form.cleaned_data["response"]
+        )
+        log_access(request, AccessLog.Action.ACKNOWLEDGE, record)
+
+    return form_page(
+        request,
+        AcknowledgeForm(request.POST),
+        save=save,
+        success_url=_detail_url(record),
+        message="Acknowledged. The coordinator can see your response.",
+        render_with=lambda form: _detail(request, record, ack_form=form),
+        about=record,
+    )
 
 
 @require_POST
 def record_approve(request, pk):
     record = record_for_user(request.user, pk, RECORD_CHANGE)
-    try:
+
+    def save(form):
         services.record_approve_override(record=record, acting_user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         log_access(request, AccessLog.Action.SHARE, record, detail="override approved and sent")
-        messages.success(request, "Approved. The record has been sent to its recipients.")
-    return redirect("sharing:record_detail", pk=record.pk)
+
+    return form_page(
+        request,
+        forms.Form(request.POST),
+        save=save,
+        success_url=_detail_url(record),
+        message="Approved. The record has been sent to its recipients.",
+        render_with=lambda form: _refused(request, form, record),
+        about=record,
+    )
 
 
 @require_POST
 def record_decline(request, pk):
     record = record_for_user(request.user, pk, RECORD_CHANGE)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_decline_override(
-                record=record, acting_user=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            log_access(
-                request,
-                AccessLog.Action.REFUSED,
-                record,
-                detail=f"override declined: {form.cleaned_data['reason']}",
-            )
-            messages.success(request, "Declined. The record is a draft again; nothing was sent.")
-            return redirect("sharing:record_detail", pk=record.pk)
-    return _detail(request, record, decline_form=form)
+
+    def save(form):
+        reason = form.cleaned_data["reason"]
+        services.record_decline_override(record=record, acting_user=request.user, reason=reason)
+        log_access(request, AccessLog.Action.REFUSED, record, detail=f"override declined: {reason}")
+
+    return form_page(
+        request,
+        DeclineForm(request.POST),
+        save=save,
+        success_url=_detail_url(record),
+        message="Declined. The record is a draft again; nothing was sent.",
+        render_with=lambda form: _detail(request, record, decline_form=form),
+        about=record,
+    )
 
 
 @require_GET
@@ -238,9 +273,41 @@ def _initial_from_concern(concern):
     return {"category": category, "urgency": urgency, "details": concern.description}
 
 
-def _compose_page(request, form, *, core_member, heading, **context):
-    context.update(form=form, core_member=core_member, heading=heading)
-    return render(request, "sharing/compose.html", context)
+def _compose(request, form, *, save, core_member, heading, about, **context):
+    """The compose page (also an addendum's and a draft's edit): send, then the record."""
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_url=_detail_url,
+        message=lambda record: _sent_message(request, record),
+        template="sharing/compose.html",
+        about=about,
+        core_member=core_member,
+        title=heading,
+        heading=heading,
+        back_url=reverse("core_members:detail", args=[core_member.pk]),
+        back_label=f"{core_member.reference} {core_member.display_name}",
+        **context,
+    )
+
+
+def _sent(request, record):
+    """Log what sending did; the record, for the page's redirect and message."""
+    if record.is_shared:
+        log_access(request, AccessLog.Action.SHARE, record)
+    else:
+        log_access(request, AccessLog.Action.SHARE, record, detail="override put for approval")
+    return record
+
+
+def _sent_message(request, record):
+    if record.is_shared:
+        return "Shared. The recipients have been told it is waiting."
+    messages.info(
+        request, "Not sent yet: a manager or another coordinator must approve the override."
+    )
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -267,28 +334,25 @@ def record_compose(request, pk):
         )
         if meeting is None:
             raise Http404("No such meeting for this Core Member.")
-    form = RecordForm(request.POST or None, core_member=core_member, initial=initial)
     if request.method == "GET" and concern is not None:
         log_access(request, AccessLog.Action.VIEW, concern, detail="composing a shared record")
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.record_compose(
+    return _compose(
+        request,
+        RecordForm(posted(request), core_member=core_member, initial=initial),
+        save=lambda form: _sent(
+            request,
+            services.record_compose(
                 core_member=core_member,
                 acting_user=request.user,
                 recipients=form.cleaned_data["recipients"],
                 source_concern=concern,
                 source_meeting=meeting,
                 **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_send(request, record)
-    return _compose_page(
-        request,
-        form,
+            ),
+        ),
         core_member=core_member,
         heading="Share a record with the outer circle",
+        about=core_member,
         concern=concern,
         meeting=meeting,
     )
@@ -308,28 +372,33 @@ def record_addendum(request, pk):
         "summary": f"Addendum: {original.summary}"[:300],
         "recipients": list(original.recipients.values_list("liaison_id", flat=True)),
     }
-    form = RecordForm(request.POST or None, core_member=core_member, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.record_compose(
+    return _compose(
+        request,
+        RecordForm(posted(request), core_member=core_member, initial=initial),
+        save=lambda form: _sent(
+            request,
+            services.record_compose(
                 core_member=core_member,
                 acting_user=request.user,
                 recipients=form.cleaned_data["recipients"],
                 addendum_to=original,
                 **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_send(request, record)
-    return _compose_page(
-        request, form, core_member=core_member, heading="Add an addendum", original=original
+            ),
+        ),
+        core_member=core_member,
+        heading="Add an addendum",
+        about=original,
+        original=original,
     )
 
 
 @require_http_methods(["GET", "POST"])
 def record_edit(request, pk):
-    """Change and send a draft (or a declined override). A shared record is never changed."""
+    """Change and send a draft (or a declined override). A shared record is never changed.
+
+    The form carries the draft's version: a save from a page opened before someone
+    else's save is refused and shown to be merged (409), never written over theirs.
+    """
     record = record_for_user(request.user, pk, RECORD_CHANGE)
     if record.is_shared:
         raise PermissionDenied("A shared record cannot be changed; add an addendum instead.")
@@ -342,38 +411,30 @@ def record_edit(request, pk):
         "override_reason": record.override_reason,
         "recipients": list(record.recipients.values_list("liaison_id", flat=True)),
     }
-    form = RecordForm(request.POST or None, core_member=record.core_member, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        recipients = list(form.cleaned_data["recipients"])
+
+    def save(form):
         try:
-            record = services.record_update_and_send(
+            sent = services.record_update_and_send(
                 record=record,
-                recipients=recipients,
+                recipients=list(form.cleaned_data["recipients"]),
                 acting_user=request.user,
+                version=form.cleaned_data.get("version"),
                 **form.service_fields(),
             )
-        except ValidationError as error:
+        except ValidationError:
+            # Nothing was written: the page shows the draft as it is stored.
             record.refresh_from_db()
-            add_service_errors(form, error)
-        else:
-            return _after_send(request, record)
-    return _compose_page(
+            raise
+        return _sent(request, sent)
+
+    return _compose(
         request,
-        form,
+        RecordEditForm(
+            posted(request), core_member=record.core_member, initial=initial, version=record.version
+        ),
+        save=save,
         core_member=record.core_member,
         heading="Change and send a draft",
+        about=record,
         draft=record,
     )
-
-
-def _after_send(request, record):
-    if record.is_shared:
-        log_access(request, AccessLog.Action.SHARE, record)
-        messages.success(request, "Shared. The recipients have been told it is waiting.")
-    else:
-        log_access(request, AccessLog.Action.SHARE, record, detail="override put for approval")
-        messages.info(
-            request,
-            "Not sent yet: a manager or another coordinator must approve the override.",
-        )
-    return redirect("sharing:record_detail", pk=record.pk)

@@ -48,17 +48,17 @@ def test_no_test_module_imports_another():
 
 # One form page ---------------------------------------------------------------------------
 
-# View modules that still run their own POST loop, and why each may.
-OWN_FORM_LOOP_ALLOWED = {
-    # The shared records and the outcomes are moving to apps of their own in a concurrent
-    # change; they go onto form_page when they land there.
-    "coreMembers/views_sharing.py",
-    "coreMembers/views_outcomes.py",
-}
+# View modules that still run their own POST loop, and why each may: none.
+OWN_FORM_LOOP_ALLOWED: set[str] = set()
 # Showing a service's refusal on a form is form_page's job (cosa/views.py defines it).
 SERVICE_ERRORS_CALL = re.compile(r"(?<!def )add_service_errors\(")
 OLD_FORM_PAGE_HELPERS = re.compile(r"^def (_action_page|_form_page)\(", re.M)
-OLD_FORM_PAGE_TEMPLATES = ("circles/action.html", "volunteers/form.html", "volunteers/leave.html")
+OLD_FORM_PAGE_TEMPLATES = (
+    "circles/action.html",
+    "volunteers/form.html",
+    "volunteers/leave.html",
+    "core_members/form.html",
+)
 
 
 def _view_modules():

@@ -6,6 +6,7 @@ The circle launched 800 days ago and ended 400 days ago: the 12-month check was 
 """
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -18,6 +19,7 @@ from circles.models import Circle
 from coreMembers import services as cm_services
 from coreMembers.models import LiaisonAssignment
 from cosa.tests.world import active_volunteer, launched_circle
+from formpages.models import Draft
 from outcomes.models import FollowUpCheck, OutcomeEvent
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +309,55 @@ def test_the_outcomes_page_queries_do_not_grow(client, case, django_assert_max_n
 
 # Measured on SQLite for a coordinator, session, 2FA and notification queries included.
 OUTCOMES_PAGE_QUERIES = 16
+
+
+# Posted twice, written once; the note is kept as it is typed -------------------------------
+
+ONCE = re.compile(r'name="_once" value="([0-9a-f]{32})"')
+
+
+def _token(response):
+    found = ONCE.search(response.content.decode())
+    assert found, "the form carries no one-time token"
+    return found.group(1)
+
+
+def test_an_outcome_posted_twice_is_recorded_once(client, case):
+    client.force_login(case["owner"])
+    data = reconviction(case, _once=_token(client.get(record_url(case))))
+    first = client.post(record_url(case), data)
+    second = client.post(record_url(case), data)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert OutcomeEvent.objects.count() == 1
+
+
+def test_a_follow_up_posted_twice_is_recorded_once_and_says_so(client, case):
+    client.force_login(case["owner"])
+    data = check(case, _once=_token(client.get(follow_up_url(case))))
+    first = client.post(follow_up_url(case), data)
+    second = client.post(follow_up_url(case), data)
+    assert first.status_code == second.status_code == 302
+    assert FollowUpCheck.objects.count() == 1
+
+
+def test_only_the_coordinator_may_autosave_an_outcome_note(client, case):
+    client.force_login(case["other_coordinator"])
+    response = client.post(record_url(case), {"note": "Typed"}, HTTP_X_COSA_DRAFT="save")
+    assert response.status_code == 404
+    assert not Draft.objects.exists()
+    client.force_login(case["owner"])
+    response = client.post(record_url(case), {"note": "Typed"}, HTTP_X_COSA_DRAFT="save")
+    assert response.status_code == 204
+    assert Draft.objects.get().core_member_ref == case["core_member"].pk
+    assert not OutcomeEvent.objects.exists()
+
+
+def test_a_follow_up_note_autosaved_comes_back_on_the_page(client, case):
+    client.force_login(case["owner"])
+    client.post(follow_up_url(case), {"note": "Rang the PPU (fictional)"}, HTTP_X_COSA_DRAFT="save")
+    draft = Draft.objects.get()
+    assert (draft.circle_ref, draft.core_member_ref) == (case["circle"].pk, case["core_member"].pk)
+    page = client.get(follow_up_url(case)).content.decode()
+    assert "Rang the PPU (fictional)" in page
+    assert "kept what you were typing" in page

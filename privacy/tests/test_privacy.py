@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -345,3 +346,47 @@ def test_erasure_takes_the_reminders_of_his_shared_records(case):
         reason="Retention period over",
     )
     assert not CoreMember.objects.filter(pk=case["core_member"].pk).exists()
+
+
+ONCE = re.compile(r'name="_once" value="([0-9a-f]{32})"')
+
+
+def _tokens(response):
+    return ONCE.findall(response.content.decode())
+
+
+def test_every_form_on_the_privacy_page_carries_a_one_time_token(client, case):
+    core_member = case["core_member"]
+    client.force_login(case["manager"])
+    tokens = _tokens(client.get(f"/core-members/{core_member.pk}/privacy/"))
+    # The hold and the erasure: two forms, two different tokens.
+    assert len(tokens) == len(set(tokens)) == 2
+
+
+def test_a_hold_posted_twice_is_set_once(client, case):
+    core_member = case["core_member"]
+    client.force_login(case["manager"])
+    page = client.get(f"/core-members/{core_member.pk}/privacy/")
+    hold_token = _tokens(page)[0]
+    url = f"/core-members/{core_member.pk}/legal-hold/"
+    data = {"reason": "Police inquiry", "_once": hold_token}
+    first = client.post(url, data)
+    core_member.refresh_from_db()
+    since = core_member.legal_hold_since
+    second = client.post(url, data, follow=True)
+    assert first.status_code == 302
+    assert "already sent" in second.content.decode()
+    core_member.refresh_from_db()
+    assert core_member.legal_hold_since == since
+    assert core_member.history.filter(legal_hold=True).count() == 1
+
+
+def test_a_hold_without_a_reason_is_refused_with_a_message(client, case):
+    core_member = case["core_member"]
+    client.force_login(case["manager"])
+    response = client.post(f"/core-members/{core_member.pk}/legal-hold/", {"reason": ""})
+    assert response.status_code == 302
+    core_member.refresh_from_db()
+    assert not core_member.legal_hold
+    page = client.get(response.url).content.decode()
+    assert "This field is required." in page
