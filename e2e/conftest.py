@@ -201,7 +201,13 @@ def _screenshots_folder():
     return SCREENSHOTS
 
 
+# Figures a journey measured (e.g. autosaves a minute), printed at the end of the run.
+FIGURES = []
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in FIGURES:
+        terminalreporter.write_line(line)
     passed = [r for r in terminalreporter.stats.get("passed", []) if r.when == "call"]
     journeys = sum(1 for r in passed if "journey" in r.keywords)
     terminalreporter.write_line("")

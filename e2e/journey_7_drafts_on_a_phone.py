@@ -10,7 +10,7 @@ import zoneinfo
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import SHORT_IDLE_SECONDS
+from e2e.conftest import FIGURES, SHORT_IDLE_SECONDS
 from e2e.support import people
 from e2e.support.journey import Journey
 
@@ -83,8 +83,8 @@ def test_typing_keeps_the_session_and_the_idle_logout_keeps_the_text(new_page, s
         index += 1
         page.wait_for_timeout(5_000)
     typing_s = time.monotonic() - started
-    print(
-        f"\ndrafts: {len(autosaves)} autosaves and {len(keepalives)} keep-alives in "
+    FIGURES.append(
+        f"drafts: {len(autosaves)} autosaves and {len(keepalives)} keep-alives in "
         f"{typing_s:.0f} s of typing ({len(autosaves) / typing_s * 60:.1f} autosaves a minute)"
     )
     assert "/login/" not in page.url, "typing did not keep the session alive"
