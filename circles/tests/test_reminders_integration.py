@@ -255,13 +255,16 @@ def test_a_worker_killed_mid_send_delivers_exactly_once_after_restart(
     )
     assert sink.delivered() == []
 
-    worker = workers(env)
-    # The claim times out; the next sweep claims the row again and a send delivers it.
+    # The claim times out; the next sweep claims the row again (once: a second sweep at
+    # the same moment leaves the fresh claim alone), and a new worker delivers it. The
+    # worker starts after both sweeps: a running send renews its lease from the real
+    # clock, which this test has moved on past.
     later = timezone.now() + datetime.timedelta(
         seconds=settings.COSA_REMINDER_CLAIM_TIMEOUT_SECONDS + 1
     )
     assert reminders.sweep(now=later).enqueued == 1
     assert reminders.sweep(now=later).enqueued == 0
+    worker = workers(env)
     settle(sink, recipients, worker)
 
 
