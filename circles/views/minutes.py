@@ -47,7 +47,7 @@ from circles.models import (
     minutes_due_expression,
 )
 from coreMembers.access import FULL, core_member_for_user
-from cosa.views import roles_required
+from cosa.views import first_rows_and_count, roles_required
 from formpages.pages import form_page
 
 LIST_LIMIT = 25
@@ -446,16 +446,20 @@ def dashboard(request):
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(circles, now) if user.is_coordinator else None
+    # Each list and its count in one query (the badges show the counts).
+    review_queue, review_count = first_rows_and_count(review_queue, LIST_LIMIT)
+    concerns, concern_count = first_rows_and_count(concerns, LIST_LIMIT)
+    overdue, overdue_count = first_rows_and_count(overdue, LIST_LIMIT)
     return render(
         request,
         "circles/minutes/dashboard.html",
         {
-            "review_queue": review_queue[:LIST_LIMIT],
-            "review_count": review_queue.count(),
-            "concerns": concerns[:LIST_LIMIT],
-            "concern_count": concerns.count(),
-            "overdue": overdue[:LIST_LIMIT],
-            "overdue_count": overdue.count(),
+            "review_queue": review_queue,
+            "review_count": review_count,
+            "concerns": concerns,
+            "concern_count": concern_count,
+            "overdue": overdue,
+            "overdue_count": overdue_count,
             "emergencies": emergencies[:LIST_LIMIT],
             "rises": rises[:LIST_LIMIT] if rises is not None else None,
             "rise_count": len(rises) if rises is not None else 0,
