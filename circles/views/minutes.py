@@ -408,6 +408,34 @@ def concern_close(request, pk, concern_pk):
 # Coordinator dashboard --------------------------------------------------------------------
 
 
+# What the dashboard's lists show: only these columns are read and turned into objects
+# (a Core Member or circle row is wide, and each list has up to LIST_LIMIT of them).
+_MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
+_REVIEW_FIELDS = (
+    "meeting_id",
+    "author_id",
+    "submitted_at",
+    "status",
+    *(f"meeting__{field}" for field in _MEETING_FIELDS),
+    "meeting__circle__core_member__reference",
+    "author__first_name",
+    "author__last_name",
+)
+_CONCERN_FIELDS = (
+    "circle_id",
+    "raised_by_id",
+    "raised_at",
+    "category",
+    "severity",
+    "imminent_risk",
+    "status",
+    "circle__name",
+    "circle__core_member__reference",
+    "raised_by__first_name",
+    "raised_by__last_name",
+)
+
+
 @require_GET
 @roles_required(*User.STAFF_ROLES)
 def dashboard(request):
@@ -419,18 +447,21 @@ def dashboard(request):
         MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
         .select_related("meeting__circle__core_member", "author")
         .annotate(due_at=minutes_due_expression("meeting__"))
+        .only(*_REVIEW_FIELDS)
         .order_by("submitted_at", "pk")
     )
     concerns = (
         Concern.objects.filter(status=Concern.Status.RAISED, circle__in=circles)
         .select_related("circle__core_member", "raised_by")
+        .only(*_CONCERN_FIELDS)
         .order_by("-severity", "-imminent_risk", "raised_at", "pk")
     )
     overdue = (
         Meeting.objects.filter(circle__in=circles.open())
         .minutes_outstanding(now)
         .filter(due_at__lt=now)
-        .select_related("circle__core_member")
+        .select_related("circle")
+        .only(*_MEETING_FIELDS)
         .order_by("starts_at", "pk")
     )
     emergencies = (
@@ -440,7 +471,8 @@ def dashboard(request):
             status=Meeting.Status.SCHEDULED,
             starts_at__gte=now - datetime.timedelta(days=1),
         )
-        .select_related("circle__core_member", "requested_by")
+        .select_related("circle", "requested_by")
+        .only(*_MEETING_FIELDS, "venue", "requested_by__first_name", "requested_by__last_name")
         .order_by("starts_at")
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
