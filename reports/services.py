@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, Count, Value
 from django.utils import timezone
 
@@ -59,6 +59,12 @@ def summary_current(*, now=None):
     is older than ``SUMMARY_MAX_AGE``."""
     now = now or timezone.now()
     rows = list(ServiceSummary.objects.order_by("kind", "status"))
-    if not rows or rows[0].counted_at < now - SUMMARY_MAX_AGE:
-        return summary_refresh(now=now)
-    return rows
+    if rows and rows[0].counted_at >= now - SUMMARY_MAX_AGE:
+        return rows
+    try:
+        with transaction.atomic():
+            return summary_refresh(now=now)
+    except IntegrityError:
+        # Another worker (or the beat task) stored a summary at the same moment: the
+        # unique (kind, status) refused ours, and theirs is just as fresh.
+        return list(ServiceSummary.objects.order_by("kind", "status"))

@@ -84,6 +84,28 @@ def test_a_stale_summary_is_recounted_on_read(client, world):
     assert _stored() == _fresh()
 
 
+def test_losing_a_race_to_store_the_summary_reads_the_stored_one_not_a_500(
+    client, world, monkeypatch
+):
+    """Two workers recounting a stale summary at once: the second insert of the same
+    (kind, status) is refused by the unique constraint; that reader gets a page."""
+    _fake_summary(41, timezone.now() - services.SUMMARY_MAX_AGE - datetime.timedelta(minutes=1))
+    real_refresh = services.summary_refresh
+
+    def stored_twice(**kwargs):
+        rows = real_refresh(**kwargs)
+        ServiceSummary.objects.bulk_create(
+            ServiceSummary(kind=r.kind, status=r.status, n=r.n, counted_at=r.counted_at)
+            for r in rows
+        )
+
+    monkeypatch.setattr(services, "summary_refresh", stored_twice)
+    client.force_login(world.users["manager"])
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    assert _rows(response, "circles_by_status") == {"ACTIVE": 41}
+
+
 def test_beat_refreshes_the_summary_more_often_than_it_goes_stale():
     [entry] = [
         entry
