@@ -17,6 +17,7 @@ MANAGER_ADMIN_APPS = (
     "sharing",
     "outcomes",
     "privacy",
+    "reports",
 )
 
 

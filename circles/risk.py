@@ -6,6 +6,7 @@ their circles; the trend page charts one Core Member's year.
 """
 
 import datetime
+from types import SimpleNamespace
 
 from circles.forms.minutes import RISK_SHORT_LABELS
 from circles.models import MeetingNote
@@ -44,17 +45,19 @@ def trend_notes(notes):
 
 
 def recent_rises(circles, now):
-    """Rises in the last four weeks across the user's open circles (one query)."""
+    """Rises in the last four weeks across the user's open circles (one query).
+
+    Rows as plain values, not model instances: the scan reads a few columns of every
+    rating in eight weeks across the caseload, and each rise shows only its circle's
+    name and Core Member reference (one small object per circle, shared by its rises).
+    """
     since = now - RISE_WINDOW * 2
-    notes = trend_notes(
+    rows = trend_notes(
         MeetingNote.objects.filter(
             meeting__circle__in=circles.open(), meeting__starts_at__gte=since
         )
-    ).select_related("meeting__circle__core_member")
-    # Only what the rise scan and its list use: minutes' text stays in the database.
-    notes = notes.only(
+    ).values(
         *MeetingNote.RISK_FIELDS,
-        "meeting_id",
         "meeting__starts_at",
         "meeting__circle_id",
         "meeting__circle__name",
@@ -62,12 +65,25 @@ def recent_rises(circles, now):
         "meeting__circle__core_member__reference",
     )
     by_circle = {}
-    for note in notes:
-        by_circle.setdefault(note.meeting.circle, []).append(note)
+    for row in rows:
+        circle_id = row["meeting__circle_id"]
+        if circle_id not in by_circle:
+            circle = SimpleNamespace(
+                pk=circle_id,
+                id=circle_id,
+                name=row["meeting__circle__name"],
+                core_member_id=row["meeting__circle__core_member_id"],
+                core_member=SimpleNamespace(
+                    pk=row["meeting__circle__core_member_id"],
+                    reference=row["meeting__circle__core_member__reference"],
+                ),
+            )
+            by_circle[circle_id] = (circle, [])
+        by_circle[circle_id][1].append(row)
     found = []
-    for circle, circle_notes in by_circle.items():
+    for circle, circle_rows in by_circle.values():
         for field in MeetingNote.RISK_FIELDS:
-            points = [(n.meeting.starts_at, getattr(n, field)) for n in circle_notes]
+            points = [(row["meeting__starts_at"], row[field]) for row in circle_rows]
             for index, (_start, reason) in find_rises(points).items():
                 if points[index][0] >= now - RISE_WINDOW:
                     found.append(

@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cosa.settings")
 
 # How often beat runs the reminder sweep (the operations page shows it).
 SWEEP_INTERVAL_SECONDS = 5 * 60
+# How often beat recounts the reports overview's service-wide summary.
+SUMMARY_INTERVAL_SECONDS = 5 * 60
 
 app = Celery("cosa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -36,6 +38,12 @@ app.conf.update(
         "meetings-generate": {
             "task": "circles.tasks.meetings_generate_all",
             "schedule": crontab(hour=2, minute=15),  # UTC
+        },
+        # The manager's overview reads these counts and shows when they were taken.
+        "reports-summary": {
+            "task": "reports.tasks.summary_refresh",
+            "schedule": float(SUMMARY_INTERVAL_SECONDS),
+            "options": {"expires": SUMMARY_INTERVAL_SECONDS},
         },
         "drafts-purge": {
             "task": "formpages.tasks.purge",

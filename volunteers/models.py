@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -30,8 +31,13 @@ class VolunteerQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         memberships = self.model.memberships.rel.related_model.objects
         return self.annotate(
-            dbs_current=_dbs_current(on),
-            trained=_trained(),
+            # Scalar "(SELECT ... LIMIT 1) IS NOT NULL", not EXISTS, in the SELECT list:
+            # PostgreSQL turns an EXISTS there into a hashed subplan over every DBS check
+            # and training record (two 50,000-row scans at national scale) before LIMIT
+            # keeps one page; a scalar subquery runs for the page's rows only. Filters
+            # use the EXISTS forms below (``dbs_current_is``, ``trained_is``): semi-joins.
+            dbs_current=IsNull(models.Subquery(_current_checks(on).values("pk")[:1]), False),
+            trained=IsNull(models.Subquery(_initial_training().values("pk")[:1]), False),
             dbs_recheck_due_on=models.Subquery(
                 DBSCheck.objects.filter(volunteer=models.OuterRef("pk"))
                 .order_by("-issued_on")
@@ -51,6 +57,15 @@ class VolunteerQuerySet(models.QuerySet):
             ),
         )
 
+    def dbs_current_is(self, current, on=None):
+        """Volunteers with (``current``) or without a current DBS check on ``on``."""
+        condition = _dbs_current(on or timezone.localdate())
+        return self.filter(condition) if current else self.exclude(condition)
+
+    def trained_is(self, trained):
+        """Volunteers with (``trained``) or without the initial training."""
+        return self.filter(_trained()) if trained else self.exclude(_trained())
+
     def vetted(self, on=None):
         """Volunteers who may sit in a circle on ``on``: a current DBS check and the
         initial training (matching and the launch checklist both ask this)."""
@@ -61,20 +76,24 @@ class VolunteerQuerySet(models.QuerySet):
         return self.active().vetted(on).with_readiness(on)
 
 
-def _dbs_current(on):
-    return models.Exists(
-        DBSCheck.objects.filter(
-            volunteer=models.OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
-        )
+def _current_checks(on):
+    return DBSCheck.objects.filter(
+        volunteer=models.OuterRef("pk"), issued_on__lte=on, recheck_due_on__gt=on
     )
+
+
+def _initial_training():
+    return TrainingRecord.objects.filter(
+        volunteer=models.OuterRef("pk"), course=TrainingRecord.Course.INITIAL
+    )
+
+
+def _dbs_current(on):
+    return models.Exists(_current_checks(on))
 
 
 def _trained():
-    return models.Exists(
-        TrainingRecord.objects.filter(
-            volunteer=models.OuterRef("pk"), course=TrainingRecord.Course.INITIAL
-        )
-    )
+    return models.Exists(_initial_training())
 
 
 class Volunteer(models.Model):

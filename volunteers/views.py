@@ -75,17 +75,19 @@ def _pool(user, filters, today):
         volunteers = volunteers.filter(status=filters["status"])
     dbs = filters.get("dbs")
     if dbs == "current":
-        volunteers = volunteers.filter(dbs_current=True)
+        volunteers = volunteers.dbs_current_is(True, today)
     elif dbs == "due":
-        volunteers = volunteers.filter(
-            dbs_current=True, dbs_recheck_due_on__lte=today + RECHECK_WINDOW
+        volunteers = volunteers.dbs_current_is(True, today).filter(
+            dbs_recheck_due_on__lte=today + RECHECK_WINDOW
         )
     elif dbs == "expired":
-        volunteers = volunteers.filter(dbs_current=False, dbs_recheck_due_on__isnull=False)
+        volunteers = volunteers.dbs_current_is(False, today).filter(
+            dbs_recheck_due_on__isnull=False
+        )
     elif dbs == "none":
         volunteers = volunteers.filter(dbs_recheck_due_on__isnull=True)
     if filters.get("trained"):
-        volunteers = volunteers.filter(trained=filters["trained"] == "yes")
+        volunteers = volunteers.trained_is(filters["trained"] == "yes")
     circles = filters.get("circles")
     if circles in ("0", "1"):
         volunteers = volunteers.filter(circle_count=int(circles))

@@ -48,7 +48,7 @@ from circles.models import (
     minutes_due_expression,
 )
 from coreMembers.access import FULL, core_member_for_user
-from cosa.views import roles_required
+from cosa.views import first_rows_and_count, roles_required
 from formpages import guard
 from formpages.pages import form_page
 
@@ -454,6 +454,34 @@ def concern_close(request, pk, concern_pk):
 # Coordinator dashboard --------------------------------------------------------------------
 
 
+# What the dashboard's lists show: only these columns are read and turned into objects
+# (a Core Member or circle row is wide, and each list has up to LIST_LIMIT of them).
+_MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
+_REVIEW_FIELDS = (
+    "meeting_id",
+    "author_id",
+    "submitted_at",
+    "status",
+    *(f"meeting__{field}" for field in _MEETING_FIELDS),
+    "meeting__circle__core_member__reference",
+    "author__first_name",
+    "author__last_name",
+)
+_CONCERN_FIELDS = (
+    "circle_id",
+    "raised_by_id",
+    "raised_at",
+    "category",
+    "severity",
+    "imminent_risk",
+    "status",
+    "circle__name",
+    "circle__core_member__reference",
+    "raised_by__first_name",
+    "raised_by__last_name",
+)
+
+
 @require_GET
 @roles_required(*User.STAFF_ROLES)
 def dashboard(request):
@@ -465,18 +493,21 @@ def dashboard(request):
         MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
         .select_related("meeting__circle__core_member", "author")
         .annotate(due_at=minutes_due_expression("meeting__"))
+        .only(*_REVIEW_FIELDS)
         .order_by("submitted_at", "pk")
     )
     concerns = (
         Concern.objects.filter(status=Concern.Status.RAISED, circle__in=circles)
         .select_related("circle__core_member", "raised_by")
+        .only(*_CONCERN_FIELDS)
         .order_by("-severity", "-imminent_risk", "raised_at", "pk")
     )
     overdue = (
         Meeting.objects.filter(circle__in=circles.open())
         .minutes_outstanding(now)
         .filter(due_at__lt=now)
-        .select_related("circle__core_member")
+        .select_related("circle")
+        .only(*_MEETING_FIELDS)
         .order_by("starts_at", "pk")
     )
     emergencies = (
@@ -486,22 +517,27 @@ def dashboard(request):
             status=Meeting.Status.SCHEDULED,
             starts_at__gte=now - datetime.timedelta(days=1),
         )
-        .select_related("circle__core_member", "requested_by")
+        .select_related("circle", "requested_by")
+        .only(*_MEETING_FIELDS, "venue", "requested_by__first_name", "requested_by__last_name")
         .order_by("starts_at")
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(circles, now) if user.is_coordinator else None
+    # Each list and its count in one query (the badges show the counts).
+    review_queue, review_count = first_rows_and_count(review_queue, LIST_LIMIT)
+    concerns, concern_count = first_rows_and_count(concerns, LIST_LIMIT)
+    overdue, overdue_count = first_rows_and_count(overdue, LIST_LIMIT)
     return render(
         request,
         "circles/minutes/dashboard.html",
         {
-            "review_queue": review_queue[:LIST_LIMIT],
-            "review_count": review_queue.count(),
-            "concerns": concerns[:LIST_LIMIT],
-            "concern_count": concerns.count(),
-            "overdue": overdue[:LIST_LIMIT],
-            "overdue_count": overdue.count(),
+            "review_queue": review_queue,
+            "review_count": review_count,
+            "concerns": concerns,
+            "concern_count": concern_count,
+            "overdue": overdue,
+            "overdue_count": overdue_count,
             "emergencies": emergencies[:LIST_LIMIT],
             "rises": rises[:LIST_LIMIT] if rises is not None else None,
             "rise_count": len(rises) if rises is not None else 0,

@@ -42,6 +42,7 @@ from coreMembers.tests.factories import (
 )
 from outcomes.models import FollowUpCheck, OutcomeEvent
 from privacy.models import ErasureLog
+from reports.services import summary_refresh
 from volunteers.tests.factories import (
     ReferenceFactory,
     SupervisionSessionFactory,
@@ -287,4 +288,5 @@ def make_rows():
     RecordRecipientFactory(record__core_member=core_member)
     AgencyFactory()
     AccessLog.objects.create(user=circle.coordinator, action=AccessLog.Action.VIEW)
+    summary_refresh()
     return circle

@@ -60,6 +60,7 @@ PROJECT_APPS = (
     "sharing",
     "outcomes",
     "privacy",
+    "reports",
 )
 
 

@@ -19,7 +19,7 @@ from devtools import bench, scale
 PINNED = {
     "floor": 8,
     # Coordinator
-    "coordinator_dashboard": 19,
+    "coordinator_dashboard": 15,
     "circles_list": 11,
     "circle_page": 19,
     "core_members_list": 11,

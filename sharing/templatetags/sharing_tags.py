@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 
 from coreMembers.access import FULL, core_member_ids_visible_to
+from cosa.views import first_rows_and_count
 from sharing.access import records_visible_to
 from sharing.models import RecordRecipient
 
@@ -49,8 +50,9 @@ def overdue_acknowledgements(context, *, limit, now=None):
         )
         .order_by("acknowledge_due_at", "pk")
     )
+    rows, count = first_rows_and_count(unacknowledged, limit)
     return {
-        "unacknowledged": unacknowledged[:limit],
-        "unacknowledged_count": unacknowledged.count(),
+        "unacknowledged": rows,
+        "unacknowledged_count": count,
         "limit": limit,
     }

@@ -374,3 +374,19 @@ def test_the_pages_have_no_inline_styles_scripts_or_handlers(client, coordinator
         labelled = [c for c in controls if not re.search(r'type="(submit|hidden)"', c)]
         for control_id in (re.search(r'\bid="([^"]+)"', c).group(1) for c in labelled):
             assert f'for="{control_id}"' in body, (page, control_id)
+
+
+def test_the_pool_page_reads_readiness_per_row_not_by_scanning_every_check(client, coordinator):
+    """EXISTS in the SELECT list becomes a hashed scan of every DBS check and training
+    record on PostgreSQL before LIMIT keeps a page: the page's query must not have one
+    (the filters keep EXISTS in WHERE, where it is a semi-join)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ActiveVolunteerFactory()
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(INDEX).status_code == 200
+    [page_query] = [q["sql"] for q in captured.captured_queries if '"circle_count"' in q["sql"]]
+    select_list = page_query.split(' FROM "volunteers_volunteer"')[0]
+    assert "EXISTS" not in select_list.upper()
