@@ -69,9 +69,11 @@ def stop(processes, grace=GRACE_SECONDS, write=print):
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.0, deadline - time.monotonic()))
     for name, process in processes.items():
+        # Asked before the KILL: after it, the child may already be gone.
+        lingering = process.poll() is None
         # The group may outlive its leader (the autoreloader's child, Celery's pool).
         _signal_group(process, signal.SIGKILL)
-        if process.poll() is None:
+        if lingering:
             write(f"run: {name} still shutting down after {grace:g} s; killed it.")
             process.wait()
 
