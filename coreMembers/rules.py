@@ -122,12 +122,12 @@ ROLE_AGENCY_KINDS = {
 }
 ROLE_AGENCY_TEXT = {
     "OFFENDER_MANAGER": "a probation, prison or youth justice agency",
-    "POLICE_PPU": "a police public-protection unit",
+    "POLICE_PPU": "the police",
     "MAPPA": "a MAPPA agency",
 }
 ROLE_NAMES = {
     "OFFENDER_MANAGER": "An offender manager",
-    "POLICE_PPU": "The police public-protection unit",
+    "POLICE_PPU": "A police public-protection unit liaison",
     "MAPPA": "A MAPPA coordinator",
 }
 
@@ -137,7 +137,7 @@ def liaison_role_problem(role: str, agency) -> str:
     kinds = ROLE_AGENCY_KINDS.get(role)
     if kinds is None or (agency is not None and agency.kind in kinds):
         return ""
-    needed = f"{ROLE_NAMES[role]} comes from {ROLE_AGENCY_TEXT[role]}"
+    needed = f"{ROLE_NAMES[role]} must come from {ROLE_AGENCY_TEXT[role]}"
     if agency is None:
         return f"{needed}; this liaison has no agency recorded."
-    return f"{needed}, not {agency.name} ({agency.get_kind_display().lower()})."
+    return f"{needed}; {agency.name} is recorded as {agency.get_kind_display().lower()}."
