@@ -63,11 +63,10 @@ def test_the_service_refuses_a_second_open_circle_of_the_same_name(
 ):
     with pytest.raises(ValidationError) as refused:
         _form(referral, coordinator, name)
+    tidy = " ".join(name.split())
     assert refused.value.message_dict["name"] == [
-        f'{coordinator.get_full_name()} already has an open circle called "{name.strip()}"'.replace(
-            "   ", " "
-        )
-        + ". Choose a name that tells them apart."
+        f'{coordinator.get_full_name()} already has an open circle called "{tidy}". '
+        "Choose a name that tells them apart."
     ]
     assert list(Circle.objects.all()) == [existing]
 

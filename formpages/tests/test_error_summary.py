@@ -61,3 +61,16 @@ def test_focus_moves_to_the_summary_from_a_static_script_not_an_inline_one(
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # the CSP forbids inline script
     script = Path(finders.find("js/error-summary.js")).read_text()
     assert "[data-error-summary]" in script and ".focus()" in script
+
+
+def test_a_checkbox_list_is_linked_by_its_first_option(client, agency, coordinator):
+    # A list of checkboxes has no element with the field's own id.
+    core_member = make_referral(agency, coordinator=coordinator).core_member
+    login(client, coordinator)
+    response = client.post(
+        reverse("core_members:agreement_add", args=[core_member.pk]),
+        {"signed_on": "2026-01-05", "expires_on": "2027-01-05"},
+    )
+    html = response.content.decode()
+    assert 'href="#id_agencies_0"' in _summary(html)
+    assert 'id="id_agencies_0"' in html
