@@ -93,7 +93,7 @@ def risk_assessment_problems(tool: str, band: str, score: str) -> tuple[str, dic
         except ValueError:
             number = None
         if number is None or not low <= number <= high:
-            given = f' not "{score}"' if score else ""
+            given = f', not "{score}"' if score else ""
             problems["score"] = f"A {name} score is {scale.allowed_text}{given}."
         else:
             score = str(number)
@@ -103,7 +103,7 @@ def risk_assessment_problems(tool: str, band: str, score: str) -> tuple[str, dic
     if score:
         matching = [b for b in scale.bands if _squash(BAND_LABELS[b]) == _squash(score)]
         if not matching:
-            problems["score"] = f'A {name} score is {scale.allowed_text}, not "{score}".'
+            problems["score"] = f'{name} scores are {scale.allowed_text}, not "{score}".'
         else:
             score = BAND_LABELS[matching[0]]
             if band in scale.bands and matching[0] != band:

@@ -98,7 +98,7 @@ def test_the_form_refuses_banana_and_says_what_is_allowed(client, core_member, a
     response = _post_risk(client, core_member, agency, score="banana")
     assert response.status_code == 200
     assert response.context["form"].errors["score"] == [
-        'A RM2000 score is Low, Medium, High or Very high, not "banana".'
+        'RM2000 scores are Low, Medium, High or Very high, not "banana".'
     ]
     assert b"There is a problem" in response.content
     assert b'href="#id_score"' in response.content
