@@ -51,6 +51,25 @@ def _require_open(circle):
         raise ValidationError("This circle has ended; it can no longer be changed.")
 
 
+def _require_unique_name(coordinator, name, circle=None):
+    """Refuse a second open circle of the same name (any case or spacing) for one coordinator.
+
+    Two open "Thursday circle"s on one coordinator's list are mixed up: minutes, concerns
+    and shares would be filed against the wrong Core Member. Ended circles do not count.
+    """
+    wanted = " ".join((name or "").split()).casefold()
+    others = Circle.objects.open().filter(coordinator=coordinator)
+    if circle is not None and circle.pk:
+        others = others.exclude(pk=circle.pk)
+    if any(" ".join(n.split()).casefold() == wanted for n in others.values_list("name", flat=True)):
+        raise ValidationError(
+            {
+                "name": f"{coordinator.get_full_name() or coordinator} already has an open circle "
+                f'called "{" ".join(name.split())}". Choose a name that tells them apart.'
+            }
+        )
+
+
 # Forming and staffing -----------------------------------------------------------------
 
 
@@ -69,6 +88,7 @@ def circle_form(
     if referral.status != Referral.Status.ACCEPTED:
         raise ValidationError({"referral": "A circle is formed only from an accepted referral."})
     _require_coordinator(coordinator)
+    _require_unique_name(coordinator, name)
     circle = Circle(
         core_member=referral.core_member,
         referral=referral,

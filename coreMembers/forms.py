@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from accounts.models import Agency, User
+from coreMembers import rules
 from coreMembers.models import (
     CoreMember,
     LiaisonAssignment,
@@ -265,7 +266,7 @@ class CoordinatorForm(CrispyForm, forms.Form):
 
 class RiskAssessmentForm(CrispyForm, forms.Form):
     tool = forms.ChoiceField(choices=[("", "—"), *RiskAssessment.Tool.choices])
-    score = forms.CharField(max_length=20, required=False, help_text="As the tool reports it.")
+    score = forms.CharField(max_length=20, required=False, help_text=rules.risk_score_help())
     band = forms.ChoiceField(choices=[("", "—"), *RiskAssessment.Band.choices])
     assessed_on = forms.DateField(widget=DateInput, label="Date of assessment")
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Assessing agency")
@@ -277,6 +278,17 @@ class RiskAssessmentForm(CrispyForm, forms.Form):
 
     def clean_assessed_on(self):
         return _not_future(self.cleaned_data["assessed_on"], "An assessment")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tool"):
+            data["score"], problems = rules.risk_assessment_problems(
+                data["tool"], data.get("band", ""), data.get("score", "")
+            )
+            for field, message in problems.items():
+                if field in data:
+                    self.add_error(field, message)
+        return data
 
 
 class MappaForm(CrispyForm, forms.Form):
@@ -441,6 +453,15 @@ class LiaisonAssignForm(CrispyForm, forms.Form):
             f"{user.get_full_name()} ({user.agency or 'no agency'})"
         )
         self.fields["started_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        liaison, role = data.get("liaison"), data.get("role")
+        if liaison and role:
+            problem = rules.liaison_role_problem(role, liaison.agency)
+            if problem:
+                self.add_error("role", problem)
+        return data
 
 
 class LiaisonEndForm(CrispyForm, forms.Form):

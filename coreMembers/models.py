@@ -1,12 +1,14 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from coreMembers import rules
 from cosa.services import history_user
 
 
@@ -297,6 +299,12 @@ class RiskAssessment(models.Model):
     def __str__(self):
         return f"{self.get_tool_display()} {self.get_band_display()} ({self.assessed_on})"
 
+    def clean(self):
+        # The score must be in the tool's own terms, whoever saves it (form, shell, admin).
+        self.score, problems = rules.risk_assessment_problems(self.tool, self.band, self.score)
+        if problems:
+            raise ValidationError(problems)
+
 
 class SharingAgreementQuerySet(models.QuerySet):
     def current(self, on=None):
@@ -392,6 +400,20 @@ class LiaisonAssignment(models.Model):
 
     def __str__(self):
         return f"{self.liaison} for {self.core_member.reference}"
+
+    def clean(self):
+        # Checked when the cover is given or its role or liaison changes, not when an
+        # existing assignment is ended: a liaison who has since moved agency must still
+        # be able to lose the Core Member.
+        if not self.liaison_id or not self.role:
+            return
+        if not self._state.adding:
+            saved = type(self).objects.filter(pk=self.pk).values_list("role", "liaison_id").first()
+            if saved == (self.role, self.liaison_id):
+                return
+        problem = rules.liaison_role_problem(self.role, self.liaison.agency)
+        if problem:
+            raise ValidationError({"role": problem})
 
 
 # Direct-foreign-key guardian permission tables (DESIGN §4): fast joins at scale.

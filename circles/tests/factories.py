@@ -180,10 +180,12 @@ def launchable_circle(
         core_member__status=CoreMember.Status.ACCEPTED,
         coordinator=coordinator,
     )
+    # One coordinator's open circles need names that tell them apart.
+    open_circles = coordinator.coordinated_circles.open().count()
     circle = services.circle_form(
         referral=referral,
         coordinator=coordinator,
-        name="Thursday circle",
+        name="Thursday circle" + (f" {open_circles + 1}" if open_circles else ""),
         kind=kind,
         venue=venue,
         acting_user=coordinator,

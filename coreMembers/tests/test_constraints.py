@@ -285,7 +285,7 @@ def test_service_refuses_a_second_open_assignment_in_words():
     first = LiaisonAssignmentFactory()
     with pytest.raises(ValidationError) as caught:
         services.liaison_assign(
-            core_member=first.core_member, liaison=first.liaison, role="POLICE_PPU"
+            core_member=first.core_member, liaison=first.liaison, role="OFFENDER_MANAGER"
         )
     assert caught.value.messages == ["This liaison is already assigned to this Core Member."]
 

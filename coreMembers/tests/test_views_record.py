@@ -153,7 +153,9 @@ def test_record_page_queries_do_not_grow_with_its_history(
             expires_on=days_ago(n - 300),
             agencies=[agency, AgencyFactory()],
         )
-        services.liaison_assign(core_member=core_member, liaison=LiaisonFactory(), role="MAPPA")
+        services.liaison_assign(
+            core_member=core_member, liaison=LiaisonFactory(), role="OFFENDER_MANAGER"
+        )
 
     add(1)
     few = _detail_queries(client, core_member, django_assert_max_num_queries)
@@ -493,7 +495,7 @@ def test_liaison_assign_bad_input_writes_nothing(
     assert set(response.context["form"].errors) == {"liaison", "role"}
     # Assigning the same liaison twice is a form error.
     response = client.post(
-        path, {"liaison": assigned_liaison.pk, "role": "MAPPA", "started_on": days(0)}
+        path, {"liaison": assigned_liaison.pk, "role": "OFFENDER_MANAGER", "started_on": days(0)}
     )
     assert response.status_code == 200
     assert "already assigned" in str(response.context["form"].errors)
@@ -502,7 +504,9 @@ def test_liaison_assign_bad_input_writes_nothing(
 
 @pytest.mark.django_db
 def test_assigning_a_liaison_gives_them_the_core_member(client, coordinator, core_member):
-    police = LiaisonFactory(first_name="Pete", last_name="Police")
+    police = LiaisonFactory(
+        first_name="Pete", last_name="Police", agency=AgencyFactory(kind="POLICE_PPU")
+    )
     login(client, coordinator)
     response = client.post(
         url("liaison_add", core_member.pk),

@@ -170,7 +170,9 @@ def build_world():
     )
     # The deactivated user was a liaison for A who received the record, then left.
     cm_services.liaison_assign(
-        core_member=core_member, liaison=u["deactivated"], role=LiaisonAssignment.Role.MAPPA
+        core_member=core_member,
+        liaison=u["deactivated"],
+        role=LiaisonAssignment.Role.OFFENDER_MANAGER,
     )
 
     meeting = Meeting.objects.create(

@@ -348,7 +348,9 @@ def test_inbox_puts_waiting_and_urgent_first_and_filters(case, as_user):
     case.compose(urgency="PRIORITY", summary="Priority waiting")
     other = build_case()
     other_record = other.compose(summary="Other Core Member's record")
-    services.liaison_assign(core_member=other.core_member, liaison=case.liaison, role="MAPPA")
+    services.liaison_assign(
+        core_member=other.core_member, liaison=case.liaison, role="OFFENDER_MANAGER"
+    )
     client = as_user(case.liaison)
     page = client.get(url("records")).context["page"]
     assert [r.summary for r in page] == [
