@@ -1259,7 +1259,11 @@ class _DemoBuilder:
             "discussed with him and his risk management plan updated.",
         )
         for recipient in record.recipients.all():
-            stamps = {"notified_at": shared_at}
+            # The due time follows the backdated sharing, as the service computes it.
+            stamps = {
+                "notified_at": shared_at,
+                "acknowledge_due_at": record.acknowledge_due_from(shared_at),
+            }
             if recipient.acknowledged_at:
                 stamps["acknowledged_at"] = shared_at + datetime.timedelta(hours=20)
             self._backdate(recipient, **stamps)
@@ -1395,6 +1399,7 @@ class _DemoBuilder:
             self._backdate(
                 recipient,
                 notified_at=shared_at,
+                acknowledge_due_at=record.acknowledge_due_from(shared_at),
                 acknowledged_at=shared_at + datetime.timedelta(days=2),
             )
 

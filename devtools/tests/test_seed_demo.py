@@ -266,3 +266,17 @@ def test_the_demo_history_names_who_did_each_write():
             assert list(unnamed.values_list("email", flat=True)) == ["manager@example.org"]
         else:
             assert not unnamed.exists(), model.__name__
+
+
+def test_every_shared_records_due_time_follows_its_backdated_sharing(seed_output):
+    """The dashboard's overdue list reads acknowledge_due_at: it must match notified_at."""
+    from sharing.models import RecordRecipient
+
+    recipients = list(
+        RecordRecipient.objects.filter(notified_at__isnull=False).select_related("record")
+    )
+    assert recipients
+    for recipient in recipients:
+        assert recipient.acknowledge_due_at == recipient.record.acknowledge_due_from(
+            recipient.notified_at
+        ), recipient.record
