@@ -43,14 +43,3 @@ def add_field(form, version):
     form.fields[FIELD] = forms.IntegerField(
         widget=forms.HiddenInput, required=False, initial=version, min_value=0
     )
-
-
-class VersionedFormMixin:
-    """Adds the hidden version field, set from the record the form edits."""
-
-    def __init__(self, *args, version=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if version is None:
-            instance = getattr(self, "instance", None)
-            version = getattr(instance, "version", None)
-        add_field(self, version)

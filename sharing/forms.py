@@ -3,7 +3,6 @@ decline an override, and the inbox filter. Forms validate input; services decide
 
 from django import forms
 
-from formpages.versions import VersionedFormMixin
 from sharing.models import InformationSharingRecord
 from sharing.services import eligible_recipients
 
@@ -99,10 +98,6 @@ class RecordForm(forms.Form):
             "legal_basis": data["legal_basis"],
             "override_reason": data["override_reason"],
         }
-
-
-class RecordEditForm(VersionedFormMixin, RecordForm):
-    """A draft's edit: carries the version it was opened at (pass ``version=``)."""
 
 
 class AcknowledgeForm(forms.Form):

@@ -27,7 +27,6 @@ from sharing.access import RECORD_ACKNOWLEDGE, RECORD_CHANGE, record_for_user, r
 from sharing.forms import (
     AcknowledgeForm,
     DeclineForm,
-    RecordEditForm,
     RecordFilterForm,
     RecordForm,
 )
@@ -429,12 +428,11 @@ def record_edit(request, pk):
 
     return _compose(
         request,
-        RecordEditForm(
-            posted(request), core_member=record.core_member, initial=initial, version=record.version
-        ),
+        RecordForm(posted(request), core_member=record.core_member, initial=initial),
         save=save,
         core_member=record.core_member,
         heading="Change and send a draft",
         about=record,
+        version=record.version,
         draft=record,
     )
