@@ -75,7 +75,7 @@ def logged_out_message(reason) -> str:
         minutes = max(1, settings.SESSION_IDLE_SECONDS // 60)
         return (
             f"You were logged out after {minutes} idle minute{'s' if minutes != 1 else ''}. "
-            "Anything you were typing was kept as a draft: log in to carry on."
+            "What you had typed up to its last autosave was kept as a draft: log in to carry on."
         )
     if reason == REASON_MAX:
         hours = max(1, settings.SESSION_MAX_SECONDS // 3600)

@@ -89,6 +89,11 @@ def save(request, form, *, subject=None) -> Draft:
         value = widget.value_from_datadict(request.POST, request.FILES, form.add_prefix(name))
         if value in (None, "", []):
             continue
+        # A NUL is never text a person typed, and PostgreSQL's JSON refuses it.
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        elif isinstance(value, list):
+            value = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
         size += len(str(value))
         data[name] = value
     if size > MAX_CHARS:

@@ -51,7 +51,11 @@ def spend(request, token) -> SubmitToken | None:
             return SubmitToken.objects.create(token=token, user=request.user, path=request.path)
     except IntegrityError:
         first = SubmitToken.objects.filter(token=token, user=request.user).first()
-        raise AlreadySent(first.result_url if first else "") from None
+        if first is None:
+            # Someone else spent this value (a copied or forged token): it says nothing
+            # about this user's post, which goes ahead, unguarded, rather than vanish.
+            return None
+        raise AlreadySent(first.result_url) from None
 
 
 def record_result(spent, url):

@@ -9,6 +9,8 @@ version moved on, so that they merge and save again.
 from django import forms
 
 FIELD = "version"
+# The largest version a posted form may claim (a PostgreSQL integer, less one to move on).
+HIGHEST = 2**31 - 2
 
 
 class StaleEdit(Exception):
@@ -30,6 +32,9 @@ def advance(instance, submitted) -> None:
     """
     model = type(instance)
     expected = instance.version if submitted in (None, "") else int(submitted)
+    if not 0 <= expected <= HIGHEST:
+        # No record gets there: stale, and never an overflow in the UPDATE.
+        raise StaleEdit(model._default_manager.get(pk=instance.pk))
     moved = model._default_manager.filter(pk=instance.pk, version=expected).update(
         version=expected + 1
     )
@@ -41,5 +46,5 @@ def advance(instance, submitted) -> None:
 def add_field(form, version):
     """Give the form the hidden field that carries the version the edit began at."""
     form.fields[FIELD] = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, initial=version, min_value=0
+        widget=forms.HiddenInput, required=False, initial=version, min_value=0, max_value=HIGHEST
     )

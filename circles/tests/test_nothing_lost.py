@@ -203,10 +203,32 @@ def test_another_users_token_does_not_reveal_where_theirs_led(client, circle, me
     token = token_of(client.get(url))
     client.post(url, concern_form(_once=token))
     client.force_login(members[1].user)
-    repeat = client.post(url, concern_form(_once=token))
-    assert repeat.status_code == 302
-    assert repeat["Location"] == url
-    assert Concern.objects.count() == 1
+    theirs = client.post(url, concern_form(_once=token, concern_description="Second person"))
+    # Not told where the first went, and not silently dropped: their concern is saved.
+    assert theirs.status_code == 302
+    second = Concern.objects.get(raised_by=members[1].user)
+    assert theirs["Location"] == reverse("circles:concern_detail", args=[circle.pk, second.pk])
+    assert Concern.objects.count() == 2
+
+
+def test_an_overflowing_version_is_a_conflict_or_a_form_error_never_a_500(client, meeting, members):
+    author = members[0].user
+    client.force_login(author)
+    services.note_save(meeting=meeting, acting_user=author, attendance="YES", summary="Start.")
+    for version in ("9223372036854775807", "2147483647", "99999999999999999999"):
+        response = client.post(
+            minutes_url(meeting),
+            {"attendance": "YES", "action": "draft", "summary": "Mine.", "version": version},
+        )
+        assert response.status_code in (200, 409), version
+    assert MeetingNote.objects.get().summary == "Start."
+
+
+def test_a_nul_in_an_autosave_is_dropped_not_stored(client, circle, members):
+    client.force_login(members[0].user)
+    url = reverse("circles:concern_raise", args=[circle.pk])
+    assert autosave(client, url, concern_description="be\x00fore").status_code == 204
+    assert Draft.objects.get().data["concern_description"] == "before"
 
 
 # Two tabs: a stale edit is refused, never lost ------------------------------------------
