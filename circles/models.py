@@ -89,6 +89,9 @@ class Circle(models.Model):
     launched_on = models.DateField(null=True, blank=True)
     planned_end_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True)
+    # The day the circle entered its current status: "stepping down since" is this date,
+    # never the launch. Set by every lifecycle service; backfilled from the history.
+    status_changed_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
     outcome_notes = models.TextField(blank=True)
     volunteer_group = models.OneToOneField(
@@ -133,6 +136,13 @@ class Circle(models.Model):
     @property
     def is_open(self):
         return self.status != self.Status.ENDED
+
+    @property
+    def status_since(self):
+        """The date the circle entered its current status (ended: the end date)."""
+        if self.status == self.Status.ENDED:
+            return self.ended_on
+        return self.status_changed_on or self.launched_on or timezone.localdate(self.created_at)
 
     @property
     def length_months(self):
@@ -580,6 +590,8 @@ class ReviewMilestone(models.Model):
     kind = models.CharField(max_length=3, choices=Kind.choices)
     due_on = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
+    # Set when the circle ended before this review was held: it will never be due again.
+    cancelled_on = models.DateField(null=True, blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     attendees = models.TextField(blank=True)
     progress_notes = models.TextField(blank=True)
@@ -604,6 +616,10 @@ class ReviewMilestone(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} due {self.due_on}"
+
+    @property
+    def is_outstanding(self):
+        return self.completed_on is None and self.cancelled_on is None
 
 
 # Direct-foreign-key guardian permission tables (DESIGN §4).

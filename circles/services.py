@@ -95,6 +95,7 @@ def circle_form(
         coordinator=coordinator,
         name=name,
         kind=kind,
+        status_changed_on=timezone.localdate(),
         **pattern,
     )
     validated_save(circle, exclude=["volunteer_group"])
@@ -381,6 +382,7 @@ def circle_launch(
         raise ValidationError(blockers, code="launch_blocked")
     transition(circle, Circle.Status.ACTIVE)
     circle.launched_on = launched_on
+    circle.status_changed_on = launched_on
     circle.pattern_starts_on = launched_on
     circle.planned_end_on = circle.planned_end_for(launched_on)
     validated_save(circle)
@@ -395,9 +397,13 @@ def circle_launch(
 
 @service
 @transaction.atomic
-def circle_step_down(*, circle: Circle, acting_user: User) -> Circle:
+def circle_step_down(
+    *, circle: Circle, acting_user: User, on: datetime.date | None = None
+) -> Circle:
+    """Step down from full activity; ``on`` is the day it began (a review's date)."""
     transition(circle, Circle.Status.STEP_DOWN)
-    circle.save(update_fields=["status"])
+    circle.status_changed_on = on or timezone.localdate()
+    circle.save(update_fields=["status", "status_changed_on"])
     return circle
 
 
@@ -408,7 +414,8 @@ def circle_resume(*, circle: Circle, acting_user: User) -> Circle:
     if circle.status != Circle.Status.STEP_DOWN:
         raise ValidationError({"status": "Only a stepping-down circle can resume."})
     transition(circle, Circle.Status.ACTIVE)
-    circle.save(update_fields=["status"])
+    circle.status_changed_on = timezone.localdate()
+    circle.save(update_fields=["status", "status_changed_on"])
     return circle
 
 
@@ -428,9 +435,14 @@ def circle_end(
     ended_on = ended_on or timezone.localdate()
     transition(circle, Circle.Status.ENDED)
     circle.ended_on = ended_on
+    circle.status_changed_on = ended_on
     circle.end_reason = reason
     circle.outcome_notes = outcome_notes
     validated_save(circle)
+    # Reviews not yet held will never be: they read as cancelled, not as due in the future.
+    for milestone in circle.milestones.filter(completed_on__isnull=True, cancelled_on__isnull=True):
+        milestone.cancelled_on = ended_on
+        validated_save(milestone, update_fields=["cancelled_on"])
     circle.meetings.filter(status=Meeting.Status.SCHEDULED, starts_at__gte=timezone.now()).update(
         status=Meeting.Status.CANCELLED, cancelled_reason="Circle ended"
     )
@@ -844,6 +856,8 @@ def review_record(
     acting_user: User,
     completed_on: datetime.date | None = None,
 ) -> ReviewMilestone:
+    if milestone.cancelled_on is not None:
+        raise ValidationError("This review was cancelled when the circle ended.")
     if milestone.completed_on is not None:
         raise ValidationError({"completed_on": "This review has already been recorded."})
     if decision not in ReviewMilestone.Decision.values:
@@ -856,7 +870,7 @@ def review_record(
     validated_save(milestone)
     circle = milestone.circle
     if decision == ReviewMilestone.Decision.STEP_DOWN and circle.status == Circle.Status.ACTIVE:
-        circle_step_down(circle=circle, acting_user=acting_user)
+        circle_step_down(circle=circle, acting_user=acting_user, on=milestone.completed_on)
     return milestone
 
 

@@ -63,7 +63,10 @@ def _circle_list(user, query="", status="", sort="status"):
     circles = (
         circles_visible_to(user)
         .for_list()
-        .annotate(volunteer_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .annotate(
+            current_volunteers=Count("memberships", filter=Q(memberships__left_on__isnull=True)),
+            served_volunteers=Count("memberships__volunteer", distinct=True),
+        )
     )
     if query:
         circles = circles.filter(
@@ -130,12 +133,13 @@ def export(request):
             c.coordinator,
             c.launched_on,
             c.planned_end_on,
-            c.volunteer_count,
+            c.current_volunteers if c.is_open else c.served_volunteers,
         )
         for c in circles.iterator()
     )
     header = ["circle", "core member", "status", "kind", "coordinator", "launched", "planned end"]
-    return csv_response("circles.csv", [*header, "volunteers"], rows)
+    volunteers = "volunteers (open circle: current; ended circle: all who served)"
+    return csv_response("circles.csv", [*header, volunteers], rows)
 
 
 # Forming ---------------------------------------------------------------------------------
@@ -200,7 +204,9 @@ def detail(request, pk):
     staff = request.user.is_case_staff
     now = timezone.now()
     today = timezone.localdate()
-    memberships = circle.memberships.current().select_related("volunteer__user")
+    # An ended circle shows everyone who served in it, with their dates.
+    memberships = (circle.memberships.current() if circle.is_open else circle.memberships.all())
+    memberships = memberships.select_related("volunteer__user")
     context = {
         "circle": circle,
         "memberships": memberships,
