@@ -205,7 +205,7 @@ def detail(request, pk):
     now = timezone.now()
     today = timezone.localdate()
     # An ended circle shows everyone who served in it, with their dates.
-    memberships = (circle.memberships.current() if circle.is_open else circle.memberships.all())
+    memberships = circle.memberships.current() if circle.is_open else circle.memberships.all()
     memberships = memberships.select_related("volunteer__user")
     context = {
         "circle": circle,
