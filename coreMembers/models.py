@@ -192,6 +192,8 @@ class Referral(models.Model):
         Status.WITHDRAWN: set(),
     }
     OPEN_STATES = (Status.RECEIVED, Status.ASSESSING)
+    # Declined or withdrawn: nothing more is decided on it, nor is it handed on.
+    CLOSED_STATES = (Status.DECLINED, Status.WITHDRAWN)
 
     core_member = models.ForeignKey(CoreMember, on_delete=models.PROTECT, related_name="referrals")
     source_agency = models.ForeignKey(

@@ -169,6 +169,10 @@ def core_member_update(
 @service
 @transaction.atomic
 def referral_assign(*, referral: Referral, coordinator: User, acting_user: User | None = None):
+    if referral.status in Referral.CLOSED_STATES:
+        raise ValidationError(
+            f"This referral was {referral.get_status_display().lower()}: it is not reassigned."
+        )
     _require_role(coordinator, User.Role.COORDINATOR, field="coordinator")
     referral.coordinator = coordinator
     referral.save(update_fields=["coordinator"])

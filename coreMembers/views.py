@@ -308,7 +308,7 @@ def referral_detail(request, pk):
             "can_withdraw": changeable and Referral.Status.WITHDRAWN in allowed,
             "coordinator_form": (
                 CoordinatorForm(initial={"coordinator": referral.coordinator_id})
-                if request.user.is_manager
+                if request.user.is_manager and referral.status not in Referral.CLOSED_STATES
                 else None
             ),
         },

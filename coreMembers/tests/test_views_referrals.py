@@ -589,3 +589,21 @@ def test_liaison_of_another_agency_never_sees_the_referral(client, agency, coord
     referral = make_referral(agency, acting_user=LiaisonFactory())
     login(client, LiaisonFactory())
     assert client.get(url("referral_detail", referral.pk)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_referral_is_not_reassigned(
+    client, agency, manager, coordinator, other_coordinator
+):
+    referral = make_referral(agency, coordinator=coordinator)
+    services.referral_withdraw(referral=referral, reason="Moved away.", acting_user=manager)
+    login(client, manager)
+    page = client.get(url("referral_detail", referral.pk)).content.decode()
+    assert url("referral_assign", referral.pk) not in page
+    response = client.post(
+        url("referral_assign", referral.pk), {"coordinator": other_coordinator.pk}
+    )
+    assert response.status_code == 200
+    assert "was withdrawn: it is not reassigned" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.coordinator == coordinator
