@@ -305,3 +305,30 @@ def test_backfill_dates_from_history_and_cancels_reviews_of_ended_circles(world)
     assert stepped.status_changed_on != stepped.launched_on
     assert ended.status_changed_on == _days_ago(2)
     assert set(ended.milestones.values_list("cancelled_on", flat=True)) == {_days_ago(2)}
+
+
+def test_ended_circle_page_and_list_queries_do_not_grow_with_who_served(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    circle = _end(world)
+    client.force_login(world.users["manager"])
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    detail = reverse("circles:detail", args=[circle.pk])
+    before = (count(detail), count(reverse("circles:index")))
+    # Two more who served and left before the end.
+    for membership in world.objects["other_circle"].memberships.select_related("volunteer"):
+        circle.memberships.create(
+            volunteer=membership.volunteer,
+            joined_on=circle.launched_on,
+            left_on=circle.ended_on,
+        )
+    after = (count(detail), count(reverse("circles:index")))
+    assert before == after
+    # The pins of devtools/tests/test_bench_query_counts.py: circle page 19, list 11.
+    assert after[0] <= 19 and after[1] <= 11
