@@ -372,11 +372,6 @@ class Meeting(models.Model):
         ]
         indexes = [models.Index(fields=["status", "starts_at"], name="meeting_status_starts")]
 
-    @property
-    def bank_holiday(self):
-        """The bank holiday's name when the meeting falls on one (local date), else None."""
-        return bank_holidays.holiday_name(timezone.localdate(self.starts_at))
-
     def __str__(self):
         local = timezone.localtime(self.starts_at)
         return f"{self.get_kind_display()} {local:%a %d %b %Y %H:%M}"
@@ -384,6 +379,11 @@ class Meeting(models.Model):
     @property
     def ends_at(self):
         return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def bank_holiday(self):
+        """The bank holiday's name when the meeting falls on one (local date), else None."""
+        return bank_holidays.holiday_name(timezone.localdate(self.starts_at))
 
     @property
     def minutes_due_at(self):

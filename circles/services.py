@@ -409,9 +409,7 @@ def circle_launch(
     launched_on = launched_on or timezone.localdate()
     if launched_on > timezone.localdate() + datetime.timedelta(days=MAX_LAUNCH_AHEAD_DAYS):
         raise ValidationError({"launched_on": "Launch within a year from today."})
-    first_meeting_on = first_meeting_on or scheduling.first_on_or_after(
-        launched_on, circle.weekday
-    )
+    first_meeting_on = first_meeting_on or scheduling.first_on_or_after(launched_on, circle.weekday)
     if first_meeting_on < launched_on:
         raise ValidationError({"first_meeting_on": "The first meeting is on or after the launch."})
     if first_meeting_on.weekday() != circle.weekday:
