@@ -554,7 +554,9 @@ def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: User) -> Meeti
     the circle's current volunteers are told (a link, no details)."""
     if not reason.strip():
         raise ValidationError({"cancelled_reason": "Give a reason for cancelling."})
-    meeting = Meeting.objects.select_for_update().select_related("circle").get(pk=meeting.pk)
+    # Wait for anyone else changing it, then act on what is stored now.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    meeting.refresh_from_db()
     transition(meeting, Meeting.Status.CANCELLED)
     meeting.cancelled_reason = reason.strip()
     meeting.cancelled_at = timezone.now()
@@ -1174,7 +1176,9 @@ def meeting_move(
     """Move one scheduled meeting to another time (and venue); the volunteers are told."""
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for moving the meeting."})
-    meeting = Meeting.objects.select_for_update().select_related("circle").get(pk=meeting.pk)
+    # Wait for anyone else changing it, then act on what is stored now.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    meeting.refresh_from_db()
     if meeting.status != Meeting.Status.SCHEDULED:
         raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}.")
     _require_running(meeting.circle)

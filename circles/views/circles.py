@@ -216,7 +216,8 @@ def detail(request, pk):
                 ).order_by("starts_at")[:8]
             )
         ),
-        "frequency_changes": circle.frequency_changes.for_list()[:10],
+        # From the launch on: a forming circle has no history yet (and no query for it).
+        "frequency_changes": circle.frequency_changes.for_list()[:10] if circle.launched_on else [],
         "recent": (
             circle.meetings.filter(status__in=[Meeting.Status.HELD, Meeting.Status.MISSED])
             .prefetch_related("notes")
