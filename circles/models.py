@@ -217,7 +217,7 @@ class Covenant(models.Model):
 
 class FrequencyChangeQuerySet(models.QuerySet):
     def for_list(self):
-        return self.select_related("review", "decided_by").order_by("-from_date", "-pk")
+        return self.select_related("review", "decided_by").order_by("-decided_at", "-pk")
 
 
 class FrequencyChange(models.Model):

@@ -379,3 +379,36 @@ def test_a_meeting_on_boxing_day_moves_to_the_next_day_that_is_not_a_holiday(cir
     assert moved.moved_reason == "Boxing Day is a bank holiday."
     with pytest.raises(ValidationError):
         services.meeting_move_off_holiday(meeting=moved, acting_user=circle.coordinator)
+
+
+# Retention and subject access ----------------------------------------------------------------
+
+
+def test_the_frequency_history_and_meeting_moves_are_exported_and_erased(circle, manager):
+    from privacy import retention
+    from privacy.models import ErasureLog
+
+    taper(circle, from_date=today())
+    meeting = circle.meetings.upcoming().first()
+    services.meeting_move(
+        meeting=meeting,
+        starts_at=meeting.starts_at + DAY,
+        reason="Hall booked by the parish",
+        acting_user=circle.coordinator,
+    )
+    export = retention.subject_access_export(circle.core_member)
+    [exported] = export["circles"]
+    assert [f["frequency"] for f in exported["frequency_history"]] == ["Weekly", "Fortnightly"]
+    assert exported["frequency_history"][1]["decided_by"].endswith("(Coordinator)")
+    assert "Hall booked by the parish" in [m["moved_reason"] for m in exported["meetings"]]
+
+    services.circle_end(circle=reload(circle), reason="COMPLETED", acting_user=circle.coordinator)
+    log = retention.core_member_erase(
+        core_member=reload(circle.core_member),
+        acting_user=manager,
+        basis=ErasureLog.Basis.REQUEST,
+        reason="Asked",
+    )
+    assert log.counts["circles.frequencychange"] == 2
+    assert not FrequencyChange.objects.filter(circle_id=circle.pk).exists()
+    assert not Meeting.history.filter(moved_reason="Hall booked by the parish").exists()
