@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from circles import bank_holidays
 from cosa.services import history_user
 
 
@@ -224,6 +225,34 @@ class Covenant(models.Model):
         return f"Covenant v{self.version} of {self.circle.name}"
 
 
+class FrequencyChangeQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("review", "decided_by").order_by("-decided_at", "-pk")
+
+
+class FrequencyChange(models.Model):
+    """One step of a circle's meeting frequency: from launch, and each step-down after."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="frequency_changes")
+    frequency = models.CharField(max_length=12, choices=Frequency.choices)
+    from_date = models.DateField()
+    review = models.ForeignKey(
+        "ReviewMilestone", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    objects = FrequencyChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["from_date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_frequency_display()} from {self.from_date}"
+
+
 # The longest a meeting or contact can last: the forms, the model and the reminder
 # sweep's look-back all read it.
 MAX_MEETING_MINUTES = 480
@@ -314,6 +343,18 @@ class Meeting(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A moved meeting keeps the slot it was generated for, so generation does not bring
+    # that slot back; the first start of a meeting moved twice is kept.
+    moved_from = models.DateTimeField(null=True, blank=True)
+    moved_reason = models.CharField(max_length=300, blank=True)
+    moved_at = models.DateTimeField(null=True, blank=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     # Meetings of the whole circle, which the circle's volunteers are reminded of; a
     # one-to-one or phone contact is logged afterwards by the volunteer who had it.
@@ -348,6 +389,11 @@ class Meeting(models.Model):
     @property
     def ends_at(self):
         return self.starts_at + datetime.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def bank_holiday(self):
+        """The bank holiday's name when the meeting falls on one (local date), else None."""
+        return bank_holidays.holiday_name(timezone.localdate(self.starts_at))
 
     @property
     def minutes_due_at(self):

@@ -14,13 +14,15 @@ from django.utils import timezone
 from accounts.grants import circle_group, grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
-from circles import scheduling
+from circles import bank_holidays, scheduling
 from circles.access import MinutesTaken, may_review_in_circle, may_write_in_circle
 from circles.models import (
     Circle,
     CircleMembership,
     Concern,
     Covenant,
+    Frequency,
+    FrequencyChange,
     Meeting,
     MeetingNote,
     MeetingObservation,
@@ -39,6 +41,7 @@ VOLUNTEER_CIRCLE_PERMS = ("view_circle", "view_briefing")
 MIN_VOLUNTEERS_TO_LAUNCH = 3
 MAX_VOLUNTEERS = 6
 MEETINGS_AHEAD_DAYS = 35
+MAX_LAUNCH_AHEAD_DAYS = 366
 
 
 def _require_coordinator(user, field="coordinator"):
@@ -286,18 +289,38 @@ def covenant_agree(
 @service
 @transaction.atomic
 def circle_set_pattern(
-    *, circle: Circle, acting_user: User | None = None, from_date=None, **pattern
+    *,
+    circle: Circle,
+    acting_user: User | None = None,
+    from_date=None,
+    review: ReviewMilestone | None = None,
+    **pattern,
 ) -> Circle:
-    """Change weekday, time, venue, frequency or duration; only future unheld meetings move."""
+    """Change weekday, time, venue, frequency or duration; only future unheld meetings move.
+
+    A running circle's new frequency joins its frequency history (with the review that
+    decided it, when one did).
+    """
     allowed = {"weekday", "meeting_time", "venue", "frequency", "duration_minutes"}
     unknown = set(pattern) - allowed
     if unknown:
         raise ValidationError(f"Unknown pattern fields: {', '.join(sorted(unknown))}.")
+    old_frequency = circle.frequency
     for field, value in pattern.items():
         setattr(circle, field, value)
     circle.pattern_starts_on = max(from_date or timezone.localdate(), timezone.localdate())
     validated_save(circle)
     if circle.status in (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN):
+        if circle.frequency != old_frequency:
+            validated_save(
+                FrequencyChange(
+                    circle=circle,
+                    frequency=circle.frequency,
+                    from_date=circle.pattern_starts_on,
+                    review=review,
+                    decided_by=acting_user,
+                )
+            )
         # Meetings before the new pattern starts keep the old one.
         pattern_starts_at = scheduling.local_to_utc(circle.pattern_starts_on, datetime.time.min)
         circle.meetings.filter(
@@ -371,11 +394,32 @@ def launch_checklist(circle: Circle, on=None) -> list[LaunchCondition]:
 @service
 @transaction.atomic
 def circle_launch(
-    *, circle: Circle, acting_user: User, launched_on: datetime.date | None = None
+    *,
+    circle: Circle,
+    acting_user: User,
+    launched_on: datetime.date | None = None,
+    first_meeting_on: datetime.date | None = None,
 ) -> Circle:
-    """Launch: schedule meetings ahead and the review milestones (3/6/9/12, or to 18)."""
+    """Launch: schedule meetings ahead and the review milestones (3/6/9/12, or to 18).
+
+    The launch date may be in the future (a circle agreed now that starts next month).
+    The first meeting is the first day on or after the launch on the circle's weekday,
+    unless the coordinator names another date on that weekday.
+    """
     circle = Circle.objects.select_for_update().get(pk=circle.pk)
     launched_on = launched_on or timezone.localdate()
+    if launched_on > timezone.localdate() + datetime.timedelta(days=MAX_LAUNCH_AHEAD_DAYS):
+        raise ValidationError({"launched_on": "Launch within a year from today."})
+    first_meeting_on = first_meeting_on or scheduling.first_on_or_after(launched_on, circle.weekday)
+    if first_meeting_on < launched_on:
+        raise ValidationError({"first_meeting_on": "The first meeting is on or after the launch."})
+    if first_meeting_on.weekday() != circle.weekday:
+        raise ValidationError(
+            {
+                "first_meeting_on": f"The circle meets on {circle.get_weekday_display()}s: "
+                "choose one, or change the meeting pattern first."
+            }
+        )
     # The conditions hold at the moment of launching, even when the date is backdated.
     blockers = circle_launch_blockers(circle)
     if blockers:
@@ -383,9 +427,17 @@ def circle_launch(
     transition(circle, Circle.Status.ACTIVE)
     circle.launched_on = launched_on
     circle.status_changed_on = launched_on
-    circle.pattern_starts_on = launched_on
+    circle.pattern_starts_on = first_meeting_on
     circle.planned_end_on = circle.planned_end_for(launched_on)
     validated_save(circle)
+    validated_save(
+        FrequencyChange(
+            circle=circle,
+            frequency=circle.frequency,
+            from_date=first_meeting_on,
+            decided_by=acting_user,
+        )
+    )
     core_member = circle.core_member
     transition(core_member, CoreMember.Status.IN_CIRCLE)
     core_member.save(update_fields=["status"])
@@ -487,6 +539,12 @@ def meetings_generate(*, circle: Circle, until: datetime.date | None = None) -> 
             "starts_at", flat=True
         )
     )
+    # A meeting moved off its slot keeps the slot taken: the pattern does not bring it back.
+    existing |= set(
+        circle.meetings.filter(kind=Meeting.Kind.GROUP, moved_from__in=wanted).values_list(
+            "moved_from", flat=True
+        )
+    )
     new = [
         Meeting(
             circle=circle,
@@ -504,11 +562,22 @@ def meetings_generate(*, circle: Circle, until: datetime.date | None = None) -> 
 @service
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, acting_user: User) -> Meeting:
+    """Cancel one meeting with a reason; it stays on the schedule, marked cancelled, and
+    the circle's current volunteers are told (a link, no details)."""
     if not reason.strip():
         raise ValidationError({"cancelled_reason": "Give a reason for cancelling."})
+    # Wait for anyone else changing it, then act on what is stored now.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    meeting.refresh_from_db()
     transition(meeting, Meeting.Status.CANCELLED)
     meeting.cancelled_reason = reason.strip()
-    return validated_save(meeting, update_fields=["status", "cancelled_reason"])
+    meeting.cancelled_at = timezone.now()
+    meeting.cancelled_by = acting_user
+    validated_save(
+        meeting, update_fields=["status", "cancelled_reason", "cancelled_at", "cancelled_by"]
+    )
+    _tell_volunteers(meeting, "CoSA: a meeting of your circle is cancelled")
+    return meeting
 
 
 @service
@@ -914,14 +983,18 @@ def review_conclude(
     completed_on: datetime.date | None = None,
     end_reason: str = "",
     outcome_notes: str = "",
+    step_down: dict | None = None,
 ) -> ReviewMilestone:
     """Record a review and carry out its decision: continue, step down, or end the circle.
 
     Ending needs the reason and the outcome that ``circle_end`` records; the circle ends
-    on the review date.
+    on the review date. Stepping down needs what ``circle_taper`` asks for (``step_down``:
+    frequency, from_date, planned_end_on, next_review_on).
     """
     circle = milestone.circle
     _require_open(circle)
+    if decision == ReviewMilestone.Decision.STEP_DOWN and not step_down:
+        raise ValidationError({"frequency": "Choose how often the circle will meet."})
     if decision == ReviewMilestone.Decision.END:
         if end_reason not in Circle.EndReason.values:
             raise ValidationError({"end_reason": "Choose why the circle is ending."})
@@ -943,4 +1016,221 @@ def review_conclude(
             ended_on=milestone.completed_on,
             acting_user=acting_user,
         )
+    if decision == ReviewMilestone.Decision.STEP_DOWN:
+        circle_taper(
+            circle=circle,
+            review=milestone,
+            decided_on=milestone.completed_on,
+            acting_user=acting_user,
+            **step_down,
+        )
     return milestone
+
+
+# Tapering and single meetings --------------------------------------------------------------
+
+# Weekly → fortnightly → monthly (DESIGN §1): a step-down meets less often than now.
+TAPER_ORDER = (Frequency.WEEKLY, Frequency.FORTNIGHTLY, Frequency.MONTHLY)
+# Meetings the coordinator adds one at a time; group meetings come from the pattern.
+ONE_OFF_KINDS = (Meeting.Kind.ONE_TO_ONE, Meeting.Kind.REVIEW, Meeting.Kind.EMERGENCY)
+RUNNING = (Circle.Status.ACTIVE, Circle.Status.STEP_DOWN)
+
+
+def _tell_volunteers(meeting, subject):
+    """One alert per current volunteer about a change to a meeting: a link, no details."""
+    circle = meeting.circle
+    link = reverse("circles:meetings", args=[circle.pk])
+    for membership in circle.memberships.current().select_related("volunteer__user"):
+        notify(
+            recipient=membership.volunteer.user,
+            subject=subject,
+            link=link,
+            body="A meeting of your circle has changed. Open the circle's meetings to see it.",
+        )
+
+
+def _next_review(circle, exclude=None):
+    pending = circle.milestones.filter(completed_on__isnull=True).order_by("due_on")
+    if exclude is not None:
+        pending = pending.exclude(pk=exclude.pk)
+    return pending.first()
+
+
+@service
+@transaction.atomic
+def circle_taper(
+    *,
+    circle: Circle,
+    frequency: str,
+    from_date: datetime.date,
+    next_review_on: datetime.date,
+    acting_user: User,
+    planned_end_on: datetime.date | None = None,
+    review: ReviewMilestone | None = None,
+    decided_on: datetime.date | None = None,
+) -> FrequencyChange:
+    """Step a circle down to meeting less often, from a date, as a review decided.
+
+    Re-agrees the covenant (a new version at the new frequency, same goals), regenerates
+    the group meetings from ``from_date`` (held meetings and meetings with minutes stay),
+    moves the planned end when ``planned_end_on`` is given, and sets the next review's
+    date (the end-of-circle review when no other is left). Returns the history row.
+    """
+    circle = Circle.objects.select_for_update().get(pk=circle.pk)
+    today = timezone.localdate()
+    if circle.status not in RUNNING:
+        raise ValidationError("Only an active or stepping-down circle can step down.")
+    if review is not None and review.circle_id != circle.pk:
+        raise ValidationError("That review belongs to another circle.")
+    if frequency not in TAPER_ORDER or TAPER_ORDER.index(frequency) <= TAPER_ORDER.index(
+        circle.frequency
+    ):
+        raise ValidationError(
+            {
+                "frequency": f"The circle meets {circle.get_frequency_display().lower()} now: "
+                "a step-down meets less often."
+            }
+        )
+    if from_date is None or from_date < today:
+        raise ValidationError(
+            {"from_date": "Choose today or a later date: past meetings stay as they were."}
+        )
+    planned_end_on = planned_end_on or circle.planned_end_on
+    if planned_end_on is not None and planned_end_on <= from_date:
+        raise ValidationError({"planned_end_on": "The planned end is after the step-down."})
+    if next_review_on is None or next_review_on < today:
+        raise ValidationError({"next_review_on": "Choose today or a later date."})
+    if planned_end_on is not None and next_review_on > planned_end_on:
+        raise ValidationError(
+            {"next_review_on": f"The circle is planned to end on {planned_end_on:%d %B %Y}."}
+        )
+    last = circle.covenants.order_by("-version").first()
+    if last is None:
+        raise ValidationError("Agree the covenant before stepping down.")
+    if circle.status == Circle.Status.ACTIVE:
+        transition(circle, Circle.Status.STEP_DOWN)
+        # "Stepping down since" reads the day it was decided, not the launch.
+        circle.status_changed_on = min(decided_on or today, today)
+    circle.planned_end_on = planned_end_on
+    circle_set_pattern(
+        circle=circle,
+        frequency=frequency,
+        from_date=from_date,
+        review=review,
+        acting_user=acting_user,
+    )
+    # The covenant is re-agreed at each change of frequency (DESIGN §1).
+    covenant_agree(
+        circle=circle,
+        goals=last.goals,
+        frequency=frequency,
+        agreed_on=min(decided_on or today, today),
+        acting_user=acting_user,
+    )
+    milestone = _next_review(circle, exclude=review)
+    if milestone is None:
+        milestone = circle.milestones.filter(kind=ReviewMilestone.Kind.END).first()
+        if milestone is not None and milestone.completed_on is not None:
+            raise ValidationError({"next_review_on": "The end-of-circle review is recorded."})
+        milestone = milestone or ReviewMilestone(circle=circle, kind=ReviewMilestone.Kind.END)
+    milestone.due_on = next_review_on
+    validated_save(milestone)
+    return circle.frequency_changes.order_by("-pk").first()
+
+
+def _require_running(circle):
+    if circle.status not in RUNNING:
+        raise ValidationError("Meetings are arranged once the circle has launched, until it ends.")
+
+
+def _require_future(starts_at, field="starts_at"):
+    if starts_at <= timezone.now():
+        raise ValidationError({field: "Choose a time in the future."})
+
+
+@service
+@transaction.atomic
+def meeting_add(
+    *,
+    circle: Circle,
+    kind: str,
+    starts_at: datetime.datetime,
+    acting_user: User,
+    venue: str = "",
+    duration_minutes: int | None = None,
+) -> Meeting:
+    """The coordinator arranges a one-off meeting: a one-to-one, a review or an emergency."""
+    if kind not in ONE_OFF_KINDS:
+        raise ValidationError({"kind": "Choose a one-to-one, a review or an emergency meeting."})
+    _require_running(circle)
+    _require_future(starts_at)
+    meeting = validated_save(
+        Meeting(
+            circle=circle,
+            kind=kind,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes or circle.duration_minutes,
+            venue=venue.strip() or circle.venue,
+            requested_by=acting_user,
+        )
+    )
+    if kind in Meeting.CIRCLE_KINDS:
+        _tell_volunteers(meeting, "CoSA: a meeting has been added for your circle")
+    return meeting
+
+
+@service
+@transaction.atomic
+def meeting_move(
+    *,
+    meeting: Meeting,
+    starts_at: datetime.datetime,
+    reason: str,
+    acting_user: User,
+    venue: str | None = None,
+) -> Meeting:
+    """Move one scheduled meeting to another time (and venue); the volunteers are told."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for moving the meeting."})
+    # Wait for anyone else changing it, then act on what is stored now.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    meeting.refresh_from_db()
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError(f"This meeting is {meeting.get_status_display().lower()}.")
+    _require_running(meeting.circle)
+    _require_future(meeting.starts_at, field="starts_at")
+    _require_future(starts_at)
+    venue = meeting.venue if venue is None else (venue.strip() or meeting.venue)
+    if starts_at == meeting.starts_at and venue == meeting.venue:
+        raise ValidationError({"starts_at": "That is when and where the meeting already is."})
+    meeting.moved_from = meeting.moved_from or meeting.starts_at
+    meeting.starts_at = starts_at
+    meeting.venue = venue
+    meeting.moved_reason = reason.strip()
+    meeting.moved_at = timezone.now()
+    meeting.moved_by = acting_user
+    validated_save(meeting)
+    _tell_volunteers(meeting, "CoSA: a meeting of your circle has moved")
+    return meeting
+
+
+def holiday_move_target(meeting: Meeting) -> datetime.datetime:
+    """Where the one-click move puts a meeting on a bank holiday: the next day that is not
+    one, at the same local time (bank_holidays.next_working_day)."""
+    local = timezone.localtime(meeting.starts_at, scheduling.LONDON)
+    return scheduling.local_to_utc(bank_holidays.next_working_day(local.date()), local.time())
+
+
+@service
+@transaction.atomic
+def meeting_move_off_holiday(*, meeting: Meeting, acting_user: User) -> Meeting:
+    """The one-click move of a meeting off a bank holiday (``holiday_move_target``)."""
+    holiday = meeting.bank_holiday
+    if holiday is None:
+        raise ValidationError("This meeting is not on a bank holiday.")
+    return meeting_move(
+        meeting=meeting,
+        starts_at=holiday_move_target(meeting),
+        reason=f"{holiday} is a bank holiday.",
+        acting_user=acting_user,
+    )

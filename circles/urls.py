@@ -1,6 +1,6 @@
 from django.urls import path
 
-from circles.views import circles, handover, minutes, operations
+from circles.views import circles, handover, meetings, minutes, operations
 
 app_name = "circles"
 
@@ -36,6 +36,14 @@ urlpatterns = [
         "<int:pk>/meetings/<int:meeting_pk>/cancel/",
         circles.meeting_cancel,
         name="meeting_cancel",
+    ),
+    path("<int:pk>/meetings/", meetings.meetings, name="meetings"),
+    path("<int:pk>/meetings/new/", meetings.meeting_add, name="meeting_add"),
+    path("<int:pk>/meetings/<int:meeting_pk>/move/", meetings.meeting_move, name="meeting_move"),
+    path(
+        "<int:pk>/meetings/<int:meeting_pk>/move-off-holiday/",
+        meetings.meeting_move_off_holiday,
+        name="meeting_move_off_holiday",
     ),
 ]
 

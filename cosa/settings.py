@@ -313,6 +313,14 @@ COSA_RETRY_AFTER_SECONDS = env_int("COSA_RETRY_AFTER_SECONDS", 10, minimum=1)
 
 # Product settings.
 COSA_MINUTES_DUE_HOURS = 48
+# The UK nation whose bank holidays close venues (the ``holidays`` package's subdivision):
+# ENG England, WLS Wales, SCT Scotland, NIR Northern Ireland. One setting for the
+# organisation: a CoSA provider works inside one criminal-justice jurisdiction.
+COSA_BANK_HOLIDAY_REGION = env_str("COSA_BANK_HOLIDAY_REGION", "ENG").upper()
+if COSA_BANK_HOLIDAY_REGION not in ("ENG", "WLS", "SCT", "NIR"):
+    raise ImproperlyConfigured(
+        f"COSA_BANK_HOLIDAY_REGION={COSA_BANK_HOLIDAY_REGION!r}: use ENG, WLS, SCT or NIR."
+    )
 # A liaison who made a referral sees it (never the decision note) until this many days
 # after the decision, unless they are assigned to the Core Member.
 COSA_REFERRER_SEES_DAYS = env_int("COSA_REFERRER_SEES_DAYS", 90, minimum=0)

@@ -219,6 +219,7 @@ def pick_pages():
         Page("coordinator_dashboard", url("circles:dashboard"), coordinator),
         Page("circles_list", url("circles:index"), coordinator),
         Page("circle_page", url("circles:detail", args=[circle.pk]), coordinator),
+        Page("circle_meetings", url("circles:meetings", args=[circle.pk]), coordinator),
         Page("core_members_list", url("core_members:index"), coordinator),
         Page(
             "core_member_page",

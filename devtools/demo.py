@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, User
 from accounts.services import user_create
-from circles import scheduling
+from circles import bank_holidays, scheduling
 from circles import services as circle_services
 from circles.models import (
     Circle,
@@ -363,6 +363,7 @@ class _DemoBuilder:
         self._build_volunteers()
         self._build_referrals()
         self._build_circles()
+        self._build_schedule_changes()
         self._build_concerns_and_records()
         self._finish_volunteer_paths()
         self._build_supervision_and_hours()
@@ -972,6 +973,12 @@ class _DemoBuilder:
                 agreed_on=step_down_on,
                 acting_user=coordinator,
             )
+            # The frequency history names the 9-month review that decided the step-down,
+            # on the day it was decided (the service ran today).
+            circle.frequency_changes.filter(frequency=Frequency.FORTNIGHTLY).update(
+                review=circle.milestones.get(kind=ReviewMilestone.Kind.MONTH_9),
+                decided_at=self.at(step_down_on),
+            )
 
         for volunteer_key, (days, reason) in (leavers or {}).items():
             circle_services.membership_end(
@@ -1004,6 +1011,40 @@ class _DemoBuilder:
                 )
         circle.refresh_from_db()
         self.circles[key] = circle
+
+    def _build_schedule_changes(self):
+        """A one-to-one and a moved meeting in the Tuesday circle, and a review meeting
+        booked on the next bank holiday, flagged on the circle page with its one-click
+        move (the Wednesday circle has stepped down to fortnightly, with its history)."""
+        circle = self.circles["A"]
+        coordinator = circle.coordinator
+        in_five_days = self.today + datetime.timedelta(days=5)
+        circle_services.meeting_add(
+            circle=circle,
+            kind=Meeting.Kind.ONE_TO_ONE,
+            starts_at=scheduling.local_to_utc(in_five_days, datetime.time(11, 0)),
+            venue="Larkrise Community Centre, café",
+            duration_minutes=45,
+            acting_user=coordinator,
+        )
+        holiday = self.today + datetime.timedelta(days=1)
+        while bank_holidays.holiday_name(holiday) is None:
+            holiday += datetime.timedelta(days=1)
+        circle_services.meeting_add(
+            circle=circle,
+            kind=Meeting.Kind.REVIEW,
+            starts_at=scheduling.local_to_utc(holiday, MEETING_TIME),
+            acting_user=coordinator,
+        )
+        upcoming = circle.meetings.upcoming().filter(kind=Meeting.Kind.GROUP)
+        moving = upcoming.order_by("starts_at").first()
+        if moving is not None and moving.bank_holiday is None:
+            circle_services.meeting_move(
+                meeting=moving,
+                starts_at=moving.starts_at + datetime.timedelta(hours=1),
+                reason="The hall is booked until 19:30 that week.",
+                acting_user=coordinator,
+            )
 
     def _past_meetings(self, key, circle, launched_on, ended_on, step_down_on):
         """Group meetings from launch to today (or the end).

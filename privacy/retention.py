@@ -161,6 +161,7 @@ def core_member_erase(
         CircleMembership,
         Concern,
         Covenant,
+        FrequencyChange,
         Meeting,
         MeetingNote,
         MeetingObservation,
@@ -219,6 +220,8 @@ def core_member_erase(
         meetings,
         CircleMembership.objects.filter(circle__in=circles),
         Covenant.objects.filter(circle__in=circles),
+        # Before the reviews that decided them.
+        FrequencyChange.objects.filter(circle__in=circles),
         milestones,
         # Outcomes: both PROTECT their circle, so they go before it.
         FollowUpCheck.objects.filter(circle__in=circles),
@@ -360,6 +363,16 @@ def subject_access_export(core_member: CoreMember) -> dict:
                 ],
                 "covenants": [_fields(c, exclude=("id",)) for c in circle.covenants.all()],
                 "reviews": [_fields(r, exclude=("id",)) for r in circle.milestones.all()],
+                "frequency_history": [
+                    {
+                        **_fields(f, exclude=("id",)),
+                        "review": f.review.get_kind_display() if f.review else None,
+                        "decided_by": redact(f.decided_by),
+                    }
+                    for f in circle.frequency_changes.select_related(
+                        "review", "decided_by"
+                    ).order_by("pk")
+                ],
                 "meetings": meetings,
                 "concerns": [
                     {**_fields(c, exclude=("id",)), "raised_by": redact(c.raised_by)}

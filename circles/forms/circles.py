@@ -2,7 +2,14 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from circles.models import Circle, CircleMembership, Frequency, ReviewMilestone
+from circles.models import (
+    MAX_MEETING_MINUTES,
+    Circle,
+    CircleMembership,
+    Frequency,
+    Meeting,
+    ReviewMilestone,
+)
 from cosa.forms import DateInput
 
 
@@ -134,7 +141,83 @@ class EndCircleForm(forms.Form):
         return ended_on
 
 
-class ReviewForm(forms.Form):
+STEP_DOWN_FREQUENCIES = [(Frequency.FORTNIGHTLY, "Fortnightly"), (Frequency.MONTHLY, "Monthly")]
+
+
+class StepDownFields(forms.Form):
+    """What a step-down decides: how often from when, the planned end, the next review."""
+
+    frequency = forms.ChoiceField(
+        label="New frequency", choices=[("", "—"), *STEP_DOWN_FREQUENCIES], required=False
+    )
+    from_date = forms.DateField(
+        widget=DateInput,
+        label="Meeting at the new frequency from",
+        required=False,
+        help_text="Group meetings from this date are rescheduled; earlier ones stay.",
+    )
+    planned_end_on = forms.DateField(
+        widget=DateInput,
+        label="Planned end",
+        required=False,
+        help_text="Leave as it is to keep the planned end.",
+    )
+    next_review_on = forms.DateField(widget=DateInput, label="Next review", required=False)
+
+    STEP_FIELDS = ("frequency", "from_date", "planned_end_on", "next_review_on")
+
+    def __init__(self, *args, circle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.circle = circle
+        if circle is not None:
+            self.fields["planned_end_on"].initial = circle.planned_end_on
+
+    def step_down_required(self):
+        return True
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.step_down_required():
+            return cleaned
+        for name in ("frequency", "from_date", "next_review_on"):
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, "This field is required for a step-down.")
+        frequency = cleaned.get("frequency")
+        order = list(Frequency.values)  # weekly, fortnightly, monthly
+        current = self.circle.frequency if self.circle is not None else None
+        if frequency and current and order.index(frequency) <= order.index(current):
+            self.add_error(
+                "frequency",
+                f"The circle meets {self.circle.get_frequency_display().lower()} now: "
+                "a step-down meets less often.",
+            )
+        from_date = cleaned.get("from_date")
+        if from_date and from_date < timezone.localdate():
+            self.add_error("from_date", "Choose today or a later date.")
+        end = cleaned.get("planned_end_on")
+        if from_date and end and end <= from_date:
+            self.add_error("planned_end_on", "The planned end is after the step-down.")
+        review = cleaned.get("next_review_on")
+        if review and review < timezone.localdate():
+            self.add_error("next_review_on", "Choose today or a later date.")
+        return cleaned
+
+    def step_down(self):
+        return {name: self.cleaned_data.get(name) for name in self.STEP_FIELDS}
+
+
+class StepDownForm(StepDownFields):
+    frequency = forms.ChoiceField(label="New frequency", choices=STEP_DOWN_FREQUENCIES)
+    from_date = forms.DateField(
+        widget=DateInput,
+        label="Meeting at the new frequency from",
+        initial=today,
+        help_text="Group meetings from this date are rescheduled; earlier ones stay.",
+    )
+    next_review_on = forms.DateField(widget=DateInput, label="Next review")
+
+
+class ReviewForm(StepDownFields):
     completed_on = forms.DateField(widget=DateInput, label="Review date", initial=today)
     attendees = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, help_text="Who took part."
@@ -162,6 +245,25 @@ class ReviewForm(forms.Form):
     def clean_completed_on(self):
         return not_in_future(self.cleaned_data["completed_on"])
 
+    field_order = [
+        "completed_on",
+        "attendees",
+        "progress_notes",
+        "decision",
+        "end_reason",
+        "outcome_notes",
+        *StepDownFields.STEP_FIELDS,
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.STEP_FIELDS:
+            field = self.fields[name]
+            field.label = f"If stepping down: {field.label[0].lower()}{field.label[1:]}"
+
+    def step_down_required(self):
+        return self.data.get("decision") == ReviewMilestone.Decision.STEP_DOWN
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == ReviewMilestone.Decision.END:
@@ -177,11 +279,81 @@ class LaunchForm(forms.Form):
         widget=DateInput,
         label="Launch date",
         initial=today,
-        help_text="The first meeting; reviews fall due 3, 6, 9 and 12 months after it.",
+        help_text="Today, a past date or a future one; reviews fall due 3, 6, 9 and 12 "
+        "months after it.",
+    )
+    first_meeting_on = forms.DateField(
+        widget=DateInput,
+        label="First meeting",
+        required=False,
+        help_text="Leave empty for the first meeting day on or after the launch date.",
     )
 
-    def clean_launched_on(self):
-        return not_in_future(self.cleaned_data["launched_on"])
+    def __init__(self, *args, circle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.circle = circle
+        if circle is not None:
+            self.fields["first_meeting_on"].help_text = (
+                f"Leave empty for the first {circle.get_weekday_display()} on or after the "
+                "launch date."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        launched_on, first = cleaned.get("launched_on"), cleaned.get("first_meeting_on")
+        if launched_on and first and first < launched_on:
+            self.add_error("first_meeting_on", "The first meeting is on or after the launch.")
+        if self.circle is not None and first and first.weekday() != self.circle.weekday:
+            self.add_error(
+                "first_meeting_on",
+                f"The circle meets on {self.circle.get_weekday_display()}s: choose one, or "
+                "change the meeting pattern first.",
+            )
+        return cleaned
+
+
+class MeetingWhenForm(forms.Form):
+    """A local date and time, as one aware start (``cleaned_data["starts_at"]``)."""
+
+    on = forms.DateField(widget=DateInput, label="Date")
+    at = forms.TimeField(widget=TimeInput(format="%H:%M"), label="Time (UK time)")
+
+    def clean(self):
+        from circles import scheduling
+
+        cleaned = super().clean()
+        if cleaned.get("on") and cleaned.get("at"):
+            starts_at = scheduling.local_to_utc(cleaned["on"], cleaned["at"])
+            if starts_at <= timezone.now():
+                self.add_error("on", "Choose a time in the future.")
+            cleaned["starts_at"] = starts_at
+        return cleaned
+
+
+class MeetingAddForm(MeetingWhenForm):
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[
+            (Meeting.Kind.ONE_TO_ONE, "One-to-one"),
+            (Meeting.Kind.REVIEW, "Review meeting"),
+            (Meeting.Kind.EMERGENCY, "Emergency meeting"),
+        ],
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes", min_value=5, max_value=MAX_MEETING_MINUTES, initial=90
+    )
+    venue = forms.CharField(max_length=200, required=False, help_text="Empty: the usual venue.")
+
+    field_order = ["kind", "on", "at", "duration_minutes", "venue"]
+
+
+class MeetingMoveForm(MeetingWhenForm):
+    venue = forms.CharField(max_length=200, required=False, help_text="Empty: keep the venue.")
+    reason = forms.CharField(
+        label="Why the meeting moves",
+        max_length=300,
+        help_text="The volunteers see this on the circle's meetings.",
+    )
 
 
 class MeetingCancelForm(forms.Form):

@@ -76,7 +76,8 @@ ROWS = {
     "circles:pattern": (_circle, _change_page()),
     # Circle A is already active: the launch page says so and a POST is refused on the form.
     "circles:launch": (_circle, _change_page()),
-    "circles:step_down": (_circle, _change_page(post=302)),
+    # The step-down asks for the new frequency: an empty POST is a form error.
+    "circles:step_down": (_circle, _change_page()),
     # Not stepping down: the refusal is shown on the page.
     "circles:resume": (_circle, _change_page()),
     "circles:end": (_circle, _change_page()),
@@ -88,6 +89,24 @@ ROWS = {
         _change_page(),
     ),
     "circles:meeting_cancel": (
+        lambda w: {
+            "pk": w.objects["circle"].pk,
+            "meeting_pk": w.objects["circle"].meetings.upcoming().first().pk,
+        },
+        _change_page(),
+    ),
+    # Every meeting of circle A: whoever sees the circle sees its schedule.
+    "circles:meetings": (_circle, only(("manager", "owner", "volunteer_in_circle"), 200, 404)),
+    "circles:meeting_add": (_circle, _change_page()),
+    "circles:meeting_move": (
+        lambda w: {
+            "pk": w.objects["circle"].pk,
+            "meeting_pk": w.objects["circle"].meetings.upcoming().first().pk,
+        },
+        _change_page(),
+    ),
+    # Not on a bank holiday: the page says so, and a POST is refused on the form.
+    "circles:meeting_move_off_holiday": (
         lambda w: {
             "pk": w.objects["circle"].pk,
             "meeting_pk": w.objects["circle"].meetings.upcoming().first().pk,

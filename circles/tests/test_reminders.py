@@ -204,7 +204,10 @@ def test_cancelled_meeting_gets_no_reminder_and_a_pending_one_is_not_sent(circle
     assert set(Reminder.objects.values_list("skipped_reason", flat=True)) == {
         "meeting no longer scheduled"
     }
-    assert not Notification.objects.exists()
+    # What the volunteers were told is the cancellation itself, never the old reminder.
+    assert set(Notification.objects.values_list("subject", flat=True)) == {
+        "CoSA: a meeting of your circle is cancelled"
+    }
 
 
 def test_volunteer_who_leaves_after_the_sweep_is_not_sent_it(circle, freeze_time):

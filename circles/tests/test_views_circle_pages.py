@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Each page's own queries plus the per-request ones every page makes (session read and
 # save with their savepoints, user, two-factor device, unread notifications).
-DETAIL_QUERIES = 19
+DETAIL_QUERIES = 20
 FORMING_DETAIL_QUERIES = 21
 INDEX_QUERIES = 11
 

@@ -163,13 +163,13 @@ def test_an_expired_sharing_agreement_blocks_the_launch(client, coordinator):
     _nothing_scheduled(circle)
 
 
-def test_a_launch_date_in_the_future_is_a_form_error(client, coordinator):
+def test_a_launch_date_more_than_a_year_ahead_is_a_form_error(client, coordinator):
     circle = launchable_circle(coordinator=coordinator)
     client.force_login(coordinator)
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    response = client.post(_launch_url(circle), {"launched_on": tomorrow.isoformat()})
+    far = timezone.localdate() + datetime.timedelta(days=400)
+    response = client.post(_launch_url(circle), {"launched_on": far.isoformat()})
     assert response.status_code == 200
-    assert "This date is in the future." in response.content.decode()
+    assert "Launch within a year from today." in response.content.decode()
     _nothing_scheduled(circle)
 
 

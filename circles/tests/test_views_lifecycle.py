@@ -55,6 +55,18 @@ CHANGE_PAGES = {
     "review": lambda c: _url("review", c, _milestone(c).pk),
     "meeting_cancel": lambda c: _url("meeting_cancel", c, _next_meeting(c).pk),
 }
+
+
+def STEP_DOWN_DATA():  # noqa: N802 (reads like the constants beside it)
+    in_90_days = timezone.localdate() + datetime.timedelta(days=90)
+    return {
+        "frequency": "FORTNIGHTLY",
+        "from_date": _today(),
+        "planned_end_on": "",
+        "next_review_on": in_90_days.isoformat(),
+    }
+
+
 END_DATA = {"reason": "COMPLETED", "ended_on": "", "outcome_notes": OUTCOME, "decision": "END"}
 
 
@@ -115,7 +127,7 @@ def test_step_down_asks_then_steps_down_and_resume_brings_it_back(client, circle
     assert "Step down</button>" in page.content.decode()
     assert _status(circle) == Circle.Status.ACTIVE
 
-    response = client.post(_url("step_down", circle))
+    response = client.post(_url("step_down", circle), STEP_DOWN_DATA())
     assert response.status_code == 302
     assert _status(circle) == Circle.Status.STEP_DOWN
     assert "is stepping down" in client.get(response["Location"]).content.decode()
@@ -239,7 +251,10 @@ def test_a_continue_decision_records_the_review_and_leaves_the_circle(client, ci
 
 def test_a_step_down_decision_steps_the_circle_down(client, circle, coordinator):
     client.force_login(coordinator)
-    client.post(_url("review", circle, _milestone(circle, "M12").pk), _review("STEP_DOWN"))
+    client.post(
+        _url("review", circle, _milestone(circle, "M12").pk),
+        _review("STEP_DOWN", **STEP_DOWN_DATA()),
+    )
     assert _status(circle) == Circle.Status.STEP_DOWN
 
 
@@ -290,7 +305,9 @@ def test_a_recorded_review_is_shown_read_only_and_not_recorded_twice(client, cir
     client.post(_url("review", circle, milestone.pk), _review("CONTINUE"))
 
     page = client.get(_url("review", circle, milestone.pk)).content.decode()
-    response = client.post(_url("review", circle, milestone.pk), _review("STEP_DOWN"))
+    response = client.post(
+        _url("review", circle, milestone.pk), _review("STEP_DOWN", **STEP_DOWN_DATA())
+    )
 
     assert "Working towards every goal." in page
     assert "Record the review</button>" not in page

@@ -42,12 +42,14 @@ from circles.forms.circles import (
     MembershipEndForm,
     PatternForm,
     ReviewForm,
+    StepDownForm,
 )
 from circles.models import Circle, CircleMembership, Meeting, ReviewMilestone
 from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import core_member_for_user
 from coreMembers.models import Referral
 from cosa.views import csv_response, paginate, posted, roles_required
+from formpages import tokens
 from formpages.pages import form_page
 from volunteers.access import CHANGE as VOLUNTEER_CHANGE
 from volunteers.access import volunteer_for_user
@@ -212,9 +214,16 @@ def detail(request, pk):
         "memberships": memberships,
         "covenant": circle.covenants.order_by("-version").first(),
         # Cancelled ones too, so everyone sees which dates are off and why.
-        "upcoming": circle.meetings.filter(
-            starts_at__gte=now, status__in=[Meeting.Status.SCHEDULED, Meeting.Status.CANCELLED]
-        ).order_by("starts_at")[:8],
+        "upcoming": flag_holidays(
+            list(
+                circle.meetings.filter(
+                    starts_at__gte=now,
+                    status__in=[Meeting.Status.SCHEDULED, Meeting.Status.CANCELLED],
+                ).order_by("starts_at")[:8]
+            )
+        ),
+        # From the launch on: a forming circle has no history yet (and no query for it).
+        "frequency_changes": circle.frequency_changes.for_list()[:10] if circle.launched_on else [],
         "recent": (
             circle.meetings.filter(status__in=[Meeting.Status.HELD, Meeting.Status.MISSED])
             .prefetch_related("notes")
@@ -526,9 +535,12 @@ def launch(request, pk):
 
     return form_page(
         request,
-        LaunchForm(posted(request)),
+        LaunchForm(posted(request), circle=circle),
         save=lambda form: services.circle_launch(
-            circle=circle, acting_user=request.user, launched_on=form.cleaned_data["launched_on"]
+            circle=circle,
+            acting_user=request.user,
+            launched_on=form.cleaned_data["launched_on"],
+            first_meeting_on=form.cleaned_data["first_meeting_on"],
         ),
         success_url=_circle_url,
         message=launched_message,
@@ -569,19 +581,38 @@ def _confirm(request, circle, *, action, title, intro, submit, success, allowed,
 
 @GET_POST
 def step_down(request, pk):
+    """Taper the circle: a new frequency from a date, the planned end, the next review."""
     circle = circle_for_user(request.user, pk, CHANGE)
-    return _confirm(
+    return form_page(
         request,
-        circle,
-        action=services.circle_step_down,
-        title=f"Step down {circle.name}",
-        intro=(
-            "Stepping down tapers the circle towards its end. Meetings carry on as scheduled: "
-            "agree a new covenant to change how often the circle meets."
+        StepDownForm(posted(request), circle=circle),
+        save=lambda form: services.circle_taper(
+            circle=circle, acting_user=request.user, **form.step_down()
         ),
-        submit="Step down",
-        success=f"{circle.name} is stepping down.",
-        allowed=circle.status == Circle.Status.ACTIVE,
+        success_url=_circle_url(circle),
+        message=lambda change: (
+            f"{circle.name} is stepping down: {change.get_frequency_display().lower()} from "
+            f"{change.from_date:%-d %b %Y}. Future meetings were rescheduled and a new "
+            "covenant version recorded."
+        ),
+        **_circle_page(
+            circle,
+            f"Step down {circle.name}",
+            here="Step down",
+            intro=(
+                f"The circle meets {circle.get_frequency_display().lower()} now. Stepping "
+                "down meets less often from the date you choose: later group meetings are "
+                "rescheduled (held meetings and minutes stay), the covenant is re-agreed at "
+                "the new frequency, and the next review is set."
+            ),
+            submit_label="Step down",
+            closed=circle.status not in services.RUNNING or circle.frequency == "MONTHLY",
+            closed_text=(
+                "This circle already meets monthly."
+                if circle.status in services.RUNNING
+                else f"This circle is {circle.get_status_display().lower()}."
+            ),
+        ),
     )
 
 
@@ -651,13 +682,24 @@ def review(request, pk, milestone_pk):
         ReviewMilestone.Decision.STEP_DOWN: "the circle steps down",
         ReviewMilestone.Decision.END: "the circle has ended",
     }
-    form = ReviewForm(posted(request), initial={"attendees": _suggested_attendees(circle)})
+    form = ReviewForm(
+        posted(request), circle=circle, initial={"attendees": _suggested_attendees(circle)}
+    )
+
+    def conclude(form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in form.STEP_FIELDS}
+        stepping_down = data["decision"] == ReviewMilestone.Decision.STEP_DOWN
+        return services.review_conclude(
+            milestone=milestone,
+            acting_user=request.user,
+            step_down=form.step_down() if stepping_down else None,
+            **data,
+        )
+
     return form_page(
         request,
         form,
-        save=lambda form: services.review_conclude(
-            milestone=milestone, acting_user=request.user, **form.cleaned_data
-        ),
+        save=conclude,
         success_url=_circle_url(circle),
         message=lambda _: (
             f"{milestone.get_kind_display()} recorded: {outcomes[form.cleaned_data['decision']]}."
@@ -689,13 +731,28 @@ def meeting_cancel(request, pk, meeting_pk):
         **_circle_page(
             circle,
             f"Cancel the meeting on {_when(meeting)}",
-            intro="The volunteers see the meeting as cancelled, with your reason.",
+            intro=(
+                "The meeting stays on the schedule marked cancelled, with your reason, and "
+                "the volunteers are told."
+            ),
             submit_label="Cancel the meeting",
             danger=True,
             closed=meeting.status != Meeting.Status.SCHEDULED,
             closed_text=f"This meeting is {meeting.get_status_display().lower()}.",
         ),
     )
+
+
+def flag_holidays(meetings):
+    """Give each scheduled meeting on a bank holiday its holiday's name, the time the
+    one-click move would take it to, and that button's one-time token (no queries)."""
+    for meeting in meetings:
+        scheduled = meeting.status == Meeting.Status.SCHEDULED
+        meeting.holiday = meeting.bank_holiday if scheduled else None
+        if meeting.holiday:
+            meeting.holiday_target = services.holiday_move_target(meeting)
+            meeting.once_token = tokens.new()
+    return meetings
 
 
 def _when(meeting):

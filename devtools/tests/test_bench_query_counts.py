@@ -21,7 +21,8 @@ PINNED = {
     # Coordinator
     "coordinator_dashboard": 15,
     "circles_list": 11,
-    "circle_page": 19,
+    "circle_page": 20,
+    "circle_meetings": 15,
     "core_members_list": 11,
     "core_member_page": 20,
     "referral_list": 12,
@@ -34,7 +35,7 @@ PINNED = {
     "coordinator_notifications": 10,
     # Volunteer
     "volunteer_start": 12,
-    "volunteer_circle": 15,
+    "volunteer_circle": 16,
     "minutes_form": 17,
     "my_minutes": 15,
     "volunteer_profile": 15,

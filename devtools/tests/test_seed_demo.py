@@ -280,3 +280,20 @@ def test_every_shared_records_due_time_follows_its_backdated_sharing(seed_output
         assert recipient.acknowledge_due_at == recipient.record.acknowledge_due_from(
             recipient.notified_at
         ), recipient.record
+
+
+def test_it_shows_a_step_down_a_one_off_and_a_bank_holiday_meeting(seed_output):
+    from circles.models import FrequencyChange
+
+    stepped = Circle.objects.get(name="Wednesday circle")
+    history = list(
+        FrequencyChange.objects.filter(circle=stepped)
+        .order_by("pk")
+        .values_list("frequency", "review__kind")
+    )
+    assert history == [("WEEKLY", None), ("FORTNIGHTLY", ReviewMilestone.Kind.MONTH_9)]
+    assert stepped.frequency == "FORTNIGHTLY"
+    upcoming = Meeting.objects.upcoming()
+    assert upcoming.filter(kind=Meeting.Kind.ONE_TO_ONE).exists()
+    assert upcoming.filter(moved_from__isnull=False).exists()
+    assert any(meeting.bank_holiday for meeting in upcoming)
