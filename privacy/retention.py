@@ -160,12 +160,14 @@ def core_member_erase(
         Circle,
         CircleMembership,
         Concern,
+        ConcernAction,
         Covenant,
         Meeting,
         MeetingNote,
         MeetingObservation,
         Reminder,
         ReviewMilestone,
+        SafeguardingContact,
     )
     from outcomes.models import FollowUpCheck
 
@@ -213,7 +215,9 @@ def core_member_erase(
         RecordRecipient.objects.filter(record__in=records),
         records.filter(addendum_to__isnull=False),
         records,
+        ConcernAction.objects.filter(concern__in=concerns),
         concerns,
+        SafeguardingContact.objects.filter(core_member=core_member),
         MeetingObservation.objects.filter(note__in=notes),
         notes,
         meetings,
@@ -362,7 +366,14 @@ def subject_access_export(core_member: CoreMember) -> dict:
                 "reviews": [_fields(r, exclude=("id",)) for r in circle.milestones.all()],
                 "meetings": meetings,
                 "concerns": [
-                    {**_fields(c, exclude=("id",)), "raised_by": redact(c.raised_by)}
+                    {
+                        **_fields(c, exclude=("id",)),
+                        "raised_by": redact(c.raised_by),
+                        "actions": [
+                            {**_fields(a, exclude=("id",)), "acted_by": redact(a.acted_by)}
+                            for a in c.actions.select_related("acted_by")
+                        ],
+                    }
                     for c in circle.concerns.select_related("raised_by").order_by("pk")
                 ],
                 "follow_up_checks": [
@@ -416,6 +427,10 @@ def subject_access_export(core_member: CoreMember) -> dict:
         ],
         "risk_assessments": [
             _fields(r, exclude=("id",)) for r in core_member.risk_assessments.order_by("pk")
+        ],
+        "safeguarding_contacts": [
+            _fields(c, exclude=("id", "created_by"))
+            for c in core_member.safeguarding_contacts.order_by("pk")
         ],
         "sharing_agreements": [
             {
