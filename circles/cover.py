@@ -130,7 +130,7 @@ def _end(cover, now):
 
 
 def _require_staff(user, field):
-    if user is None or not user.is_active or user.role not in User.STAFF_ROLES:
+    if user is None or not user.is_active or not user.is_case_staff:
         raise ValidationError({field: "Choose an active coordinator or manager."})
 
 
