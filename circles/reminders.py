@@ -441,6 +441,10 @@ def sweep(*, now=None) -> SweepRun:
     counter = _QueryCounter()
     try:
         with connection.execute_wrapper(counter):
+            # Cover first: escalation asks who covers each circle at this moment.
+            from circles.cover import cover_sweep
+
+            cover_sweep(now=now)
             with transaction.atomic():
                 run.created = reminders_create(find_due(now), now=now)
             # Claim in batches, each committed before its sends are enqueued, until

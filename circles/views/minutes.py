@@ -405,7 +405,7 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
         and concern.status == Concern.Status.RAISED,
         "minutes_exist": concern.meeting_id is not None
         and MeetingNote.objects.filter(meeting_id=concern.meeting_id).exists(),
-        **safeguarding_context(request, concern),
+        **safeguarding_context(request, concern, can_change=can_triage),
     }
     return render(request, "circles/concern_detail.html", context, status=status)
 

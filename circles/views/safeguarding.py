@@ -29,15 +29,20 @@ GET_POST = require_http_methods(["GET", "POST"])
 PAGE_SIZE = 50
 
 
-def safeguarding_context(request, concern):
-    """The action log and the numbers to call, as the concern page shows them."""
+def safeguarding_context(request, concern, *, can_change=None):
+    """The action log and the numbers to call, as the concern page shows them.
+
+    ``can_change``: the page already knows whether the user changes this circle."""
     from formpages import guard
 
     user = request.user
     circle = concern.circle
-    professional = may_see_professional_contacts(user, circle)
+    if can_change is None:
+        professional = may_see_professional_contacts(user, circle)
+    else:
+        professional = user.is_case_staff and can_change
     context = {
-        "actions": list(concern.actions.select_related("acted_by")),
+        "actions": list(concern.actions.select_related("acted_by")) if professional else [],
         "out_of_hours_phone": cover_services.out_of_hours_phone(),
         "coordinator_phone": circle.coordinator.phone,
         "professional_contacts": professional,
