@@ -16,3 +16,11 @@ def raised_ago(raised_at, now=None):
     hours, minutes = divmod(minutes, 60)
     parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours or days else [])
     return "raised " + " ".join([*parts, f"{minutes} min"]) + " ago"
+
+
+@register.simple_tag
+def out_of_hours_phone():
+    """The number volunteers call out of hours: the on-call shift's, else the service's."""
+    from circles.cover import out_of_hours_phone as phone
+
+    return phone()
