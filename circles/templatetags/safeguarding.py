@@ -1,6 +1,7 @@
 """The escalation clock: how long an urgent concern has waited."""
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 
 register = template.Library()
@@ -20,7 +21,6 @@ def raised_ago(raised_at, now=None):
 
 @register.simple_tag
 def out_of_hours_phone():
-    """The number volunteers call out of hours: the on-call shift's, else the service's."""
-    from circles.cover import out_of_hours_phone as phone
-
-    return phone()
+    """The service's out-of-hours line (COSA_OUT_OF_HOURS_PHONE), which reaches whoever
+    is on call: no query, so every page with the emergency panel costs the same."""
+    return settings.COSA_OUT_OF_HOURS_PHONE

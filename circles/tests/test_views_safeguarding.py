@@ -182,3 +182,18 @@ def test_the_coordinator_records_an_action_once(client, circle):
     assert client.post(url, data).status_code == 302
     client.post(url, data)
     assert ConcernAction.objects.count() == 1
+
+
+@pytest.mark.parametrize("outsider", ["volunteer", "liaison"])
+def test_outsiders_get_404_on_the_end_buttons(client, cover_row, outsider):
+    client.force_login(VolunteerUserFactory() if outsider == "volunteer" else LiaisonFactory())
+    assert client.post(reverse("circles:cover_end", args=[cover_row.pk])).status_code == 404
+
+
+def test_the_raise_page_tells_a_volunteer_999_and_the_out_of_hours_number(client, circle, settings):
+    settings.COSA_OUT_OF_HOURS_PHONE = "01632 960222"
+    membership = _member(circle)
+    client.force_login(membership.volunteer.user)
+    page = client.get(reverse("circles:concern_raise", args=[circle.pk])).text
+    assert 'href="tel:999"' in page
+    assert 'href="tel:01632960222"' in page
