@@ -89,4 +89,7 @@ def user_deactivate(*, user: User, acting_user: User | None = None) -> User:
     user.deactivated_at = timezone.now()
     validated_save(user, update_fields=["is_active", "deactivated_at"])
     grants.revoke_all(user)
+    from accounts.signals import user_deactivated
+
+    user_deactivated.send(sender=User, user=user)
     return user

@@ -3,7 +3,7 @@
 import time
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts import throttle  # noqa: F401  (connects the lockout's receivers)
 from accounts.models import AccessLog
@@ -40,3 +40,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     # The attempted address is kept (it says who was targeted); never the password.
     attempted = str(credentials.get("username") or credentials.get("email") or "")[:200]
     _log(request, AccessLog.Action.LOGIN_FAILED, None, f"failed login for {attempted}")
+
+
+# Sent by accounts.services.user_deactivate inside its transaction: apps above this one
+# end what the account held (cover, shifts) without this app naming them.
+user_deactivated = Signal()

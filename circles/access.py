@@ -198,3 +198,55 @@ def may_review_in_circle(user, circle):
     return user.is_active and (
         user.is_manager or (user.is_coordinator and circle.coordinator_id == user.pk)
     )
+
+
+# Cover and the on-call rota ------------------------------------------------------------
+
+
+def covers_visible_to(user):
+    """Managers see every cover; a coordinator the cover they give or take."""
+    from circles.models import Cover
+
+    if not user.is_authenticated or not user.is_active or not user.is_case_staff:
+        return Cover.objects.none()
+    if user.is_manager:
+        return Cover.objects.all()
+    return Cover.objects.filter(Q(coordinator=user) | Q(deputy=user))
+
+
+def cover_for_user(user, pk, perm=VIEW):
+    """A cover: 404 unseen; 403 for the deputy asked to change it (the covered
+    coordinator or a manager ends it)."""
+    cover = covers_visible_to(user).filter(pk=pk).first()
+    if cover is None:
+        raise Http404("No such cover.")
+    if perm == CHANGE and not (user.is_manager or cover.coordinator_id == user.pk):
+        raise PermissionDenied("Only the covered coordinator or a manager changes this cover.")
+    return cover
+
+
+def shifts_visible_to(user):
+    """The rota is the service's: every coordinator and manager sees and keeps it."""
+    from circles.models import OnCallShift
+
+    if not user.is_authenticated or not user.is_active or not user.is_case_staff:
+        return OnCallShift.objects.none()
+    return OnCallShift.objects.all()
+
+
+def shift_for_user(user, pk, perm=VIEW):
+    shift = shifts_visible_to(user).filter(pk=pk).first()
+    if shift is None:
+        raise Http404("No such shift.")
+    return shift
+
+
+def may_see_professional_contacts(user, circle):
+    """The outer circle's numbers are for the circle's staff, never its volunteers."""
+    return user.is_case_staff and can_change_circle(user, circle)
+
+
+def require_case_staff(user):
+    """Cover and rota pages are for coordinators and managers: 404 for anyone else."""
+    if not user.is_authenticated or not user.is_active or not user.is_case_staff:
+        raise Http404("No such page.")

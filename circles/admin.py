@@ -6,12 +6,16 @@ from .models import (
     Circle,
     CircleMembership,
     Concern,
+    ConcernAction,
     Covenant,
+    Cover,
     Meeting,
     MeetingNote,
     MeetingObservation,
+    OnCallShift,
     Reminder,
     ReviewMilestone,
+    SafeguardingContact,
     SweepRun,
 )
 
@@ -101,3 +105,30 @@ class SweepRunAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     access_logged = False  # the sweep's own bookkeeping: counts and timings
     list_display = ["started_at", "finished_at", "created", "enqueued", "queries", "error"]
     date_hierarchy = "started_at"
+
+
+# Safeguarding: cover and its grants change only through circles.cover; the action log
+# is append-only. The admin shows them, read-only.
+@admin.register(Cover)
+class CoverAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    list_display = ["coordinator", "deputy", "starts_on", "ends_on", "started_at", "ended_at"]
+    list_select_related = ["coordinator", "deputy"]
+
+
+@admin.register(OnCallShift)
+class OnCallShiftAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    list_display = ["staff", "starts_at", "ends_at", "ended_at"]
+    list_select_related = ["staff"]
+
+
+@admin.register(ConcernAction)
+class ConcernActionAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    list_display = ["concern", "kind", "acted_at", "acted_by"]
+    list_select_related = ["concern", "acted_by"]
+
+
+@admin.register(SafeguardingContact)
+class SafeguardingContactAdmin(CosaModelAdmin):
+    list_display = ["name", "organisation", "phone", "core_member"]
+    list_select_related = ["core_member"]
+    raw_id_fields = ["core_member", "created_by"]

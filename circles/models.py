@@ -785,3 +785,172 @@ class SweepRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+# Safeguarding: cover, the out-of-hours rota, the action log, contacts ------------------
+
+
+class CoverQuerySet(models.QuerySet):
+    def live(self):
+        """Not ended early (by hand, or because someone in it was deactivated)."""
+        return self.filter(ended_at__isnull=True)
+
+    def active_on(self, day):
+        return self.live().filter(starts_on__lte=day, ends_on__gte=day)
+
+    def for_list(self):
+        return self.select_related("coordinator", "deputy", "created_by")
+
+
+class Cover(models.Model):
+    """A named deputy covers a coordinator's circles for some dates (holiday, sickness).
+
+    While active the deputy holds the coordinator's circle permissions (given and taken
+    back by ``circles.cover``); ``started_at`` says the grants were given, ``ended_at``
+    that they were taken back (or the cover was cancelled before it started).
+    """
+
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covers_given"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covers_taken"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CoverQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="cover_ends_after_start",
+                violation_error_message="Cover ends on or after the day it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(deputy=F("coordinator")),
+                name="cover_deputy_is_someone_else",
+                violation_error_message="A coordinator cannot cover themselves.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Cover for {self.coordinator} by {self.deputy} ({self.starts_on}–{self.ends_on})"
+
+    def is_active_on(self, day):
+        return self.ended_at is None and self.starts_on <= day <= self.ends_on
+
+
+class OnCallShiftQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(ended_at__isnull=True)
+
+    def at(self, moment):
+        return self.live().filter(starts_at__lte=moment, ends_at__gt=moment)
+
+    def for_list(self):
+        return self.select_related("staff")
+
+
+class OnCallShift(models.Model):
+    """One out-of-hours shift (an evening, a weekend) of the on-call rota."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="on_call_shifts"
+    )
+    phone = models.CharField(max_length=30)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OnCallShiftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="on_call_shift_ends_after_start",
+                violation_error_message="A shift ends after it starts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="on_call_shift_span")]
+
+    def __str__(self):
+        return f"On call: {self.staff} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ConcernAction(models.Model):
+    """What was done about a concern: who was called, when, and what came of it.
+
+    Append-only: no service edits or deletes a row (erasure removes it with its concern).
+    """
+
+    class Kind(models.TextChoices):
+        OFFENDER_MANAGER = "OFFENDER_MANAGER", "Called the offender manager"
+        POLICE = "POLICE", "Called the police"
+        EMERGENCY = "EMERGENCY", "Called 999"
+        OUT_OF_HOURS = "OUT_OF_HOURS", "Called out-of-hours"
+        OTHER = "OTHER", "Other"
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    acted_at = models.DateTimeField()
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.TextField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["acted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.acted_at:%Y-%m-%d %H:%M}"
+
+
+class SafeguardingContactQuerySet(models.QuerySet):
+    def for_core_member(self, core_member_id):
+        """The Core Member's own contacts and the service-wide ones (a duty desk)."""
+        return self.filter(Q(core_member_id=core_member_id) | Q(core_member__isnull=True))
+
+
+class SafeguardingContact(models.Model):
+    """Someone to call who is not a user: a police duty desk, a hostel's night manager."""
+
+    core_member = models.ForeignKey(
+        "core_members.CoreMember",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="safeguarding_contacts",
+        help_text="Empty for a contact for every Core Member (a duty desk).",
+    )
+    name = models.CharField(max_length=120)
+    organisation = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=30)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SafeguardingContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name

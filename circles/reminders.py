@@ -225,23 +225,49 @@ def due_review_milestones(now):
     return found
 
 
+COVER_STEP, MANAGERS_STEP = "cover", "managers"
+
+
+def concern_escalates_after(imminent_risk) -> datetime.timedelta:
+    if imminent_risk:
+        return datetime.timedelta(minutes=settings.COSA_IMMINENT_CONCERN_ESCALATE_MINUTES)
+    return _hours(settings.COSA_RED_CONCERN_TRIAGE_HOURS)
+
+
 def due_untriaged_concerns(now):
-    """A red (or imminent-risk) concern still untriaged after a few hours: the managers."""
-    within = _hours(settings.COSA_RED_CONCERN_TRIAGE_HOURS)
-    concerns = list(
-        Concern.objects.filter(
-            Q(severity=Concern.Severity.RED) | Q(imminent_risk=True),
-            status=Concern.Status.RAISED,
-            raised_at__lte=now - within,
-            raised_at__gte=now - within - _lookback(),
-        ).values_list("pk", "raised_at")
-    )
-    managers = _active_managers() if concerns else []
-    return [
-        Due(Kind.CONCERN_UNTRIAGED, pk, m, FIRST, raised_at + within)
-        for pk, raised_at in concerns
-        for m in managers
-    ]
+    """A RED or imminent-risk concern still untriaged: first whoever covers the circle
+    (circles.cover.who_covers), then the managers a further interval later. Imminent
+    risk runs 24/7 through the on-call rota; RED waits for working hours unless
+    COSA_ESCALATE_RED_OUT_OF_HOURS."""
+    from circles import cover
+
+    to_managers = datetime.timedelta(minutes=settings.COSA_CONCERN_MANAGER_ESCALATE_MINUTES)
+    shortest = min(concern_escalates_after(True), concern_escalates_after(False))
+    longest = max(concern_escalates_after(True), concern_escalates_after(False))
+    working = cover.in_working_hours(now) or settings.COSA_ESCALATE_RED_OUT_OF_HOURS
+    concerns = Concern.objects.filter(
+        Q(severity=Concern.Severity.RED) | Q(imminent_risk=True),
+        status=Concern.Status.RAISED,
+        raised_at__lte=now - shortest,
+        raised_at__gte=now - longest - to_managers - _lookback(),
+    ).select_related("circle")
+    if not working:
+        concerns = concerns.filter(imminent_risk=True)
+    managers = None
+    found = []
+    for concern in concerns:
+        first_at = concern.raised_at + concern_escalates_after(concern.imminent_risk)
+        if first_at > now:
+            continue
+        covering = cover.who_covers(concern.circle, at=now, out_of_hours_rota=concern.imminent_risk)
+        found.append(Due(Kind.CONCERN_UNTRIAGED, concern.pk, covering.pk, COVER_STEP, first_at))
+        if first_at + to_managers <= now:
+            managers = _active_managers() if managers is None else managers
+            found += [
+                Due(Kind.CONCERN_UNTRIAGED, concern.pk, m, MANAGERS_STEP, first_at + to_managers)
+                for m in managers
+            ]
+    return found
 
 
 def due_dbs_rechecks(now):
@@ -415,6 +441,10 @@ def sweep(*, now=None) -> SweepRun:
     counter = _QueryCounter()
     try:
         with connection.execute_wrapper(counter):
+            # Cover first: escalation asks who covers each circle at this moment.
+            from circles.cover import cover_sweep
+
+            cover_sweep(now=now)
             with transaction.atomic():
                 run.created = reminders_create(find_due(now), now=now)
             # Claim in batches, each committed before its sends are enqueued, until
@@ -544,8 +574,13 @@ def _compose_concern(reminder, now):
     concern = Concern.objects.get(pk=reminder.object_id)
     if concern.status != Concern.Status.RAISED:
         raise NotNeeded("triaged")
+    subject = (
+        "Escalated: an urgent concern has not been triaged"
+        if reminder.period == MANAGERS_STEP
+        else "You are covering: an urgent concern has not been triaged"
+    )
     return Message(
-        subject="A red concern has not been triaged",
+        subject=subject,
         body="A concern needing immediate attention is still waiting for triage.",
         link=reverse(
             "circles:concern_detail", kwargs={"pk": concern.circle_id, "concern_pk": concern.pk}

@@ -20,6 +20,7 @@ from circles.models import (
     Circle,
     CircleMembership,
     Concern,
+    ConcernAction,
     Covenant,
     Frequency,
     FrequencyChange,
@@ -880,8 +881,47 @@ def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> C
     concern.triaged_by = acting_user
     concern.triaged_at = timezone.now()
     concern.triage_notes = notes.strip()
+    validated_save(concern, update_fields=["status", "triaged_by", "triaged_at", "triage_notes"])
+    _concern_alerts_read(concern)
+    return concern
+
+
+def _concern_alerts_read(concern):
+    """Everyone's unread alerts about a concern are read once someone has triaged it."""
+    from accounts.models import Notification
+
+    link = reverse("circles:concern_detail", args=[concern.circle_id, concern.pk])
+    Notification.objects.unread().filter(link=link).update(read_at=timezone.now())
+
+
+@service
+@transaction.atomic
+def concern_action_record(
+    *,
+    concern: Concern,
+    acting_user: User,
+    kind: str,
+    outcome: str,
+    acted_at: datetime.datetime | None = None,
+) -> ConcernAction:
+    """Append one entry to a concern's safeguarding action log (never edited)."""
+    _check_concern_triager(concern, acting_user)
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": "Say what came of it."})
+    now = timezone.now()
+    acted_at = acted_at or now
+    if acted_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"acted_at": "An action cannot be in the future."})
+    if acted_at < concern.raised_at - datetime.timedelta(minutes=5):
+        raise ValidationError({"acted_at": "That is before the concern was raised."})
     return validated_save(
-        concern, update_fields=["status", "triaged_by", "triaged_at", "triage_notes"]
+        ConcernAction(
+            concern=concern,
+            kind=kind,
+            acted_at=acted_at,
+            acted_by=acting_user,
+            outcome=outcome.strip(),
+        )
     )
 
 
@@ -896,7 +936,9 @@ def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concer
     if concern.triaged_at is None:
         concern.triaged_by = acting_user
         concern.triaged_at = timezone.now()
-    return validated_save(concern)
+    validated_save(concern)
+    _concern_alerts_read(concern)
+    return concern
 
 
 @service

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from circles.views import circles, handover, meetings, minutes, operations
+from circles.views import circles, handover, meetings, minutes, operations, safeguarding
 
 app_name = "circles"
 
@@ -12,6 +12,17 @@ urlpatterns = [
     path("<int:pk>/", circles.detail, name="detail"),
     path("<int:pk>/meetings/<int:meeting_pk>/notes/", circles.note_detail, name="note_detail"),
     path("<int:pk>/concerns/<int:concern_pk>/", circles.concern_detail, name="concern_detail"),
+    path(
+        "<int:pk>/concerns/<int:concern_pk>/actions/",
+        safeguarding.concern_action_add,
+        name="concern_action_add",
+    ),
+    path("cover/", safeguarding.cover_list, name="cover_list"),
+    path("cover/new/", safeguarding.cover_new, name="cover_new"),
+    path("cover/<int:pk>/end/", safeguarding.cover_end, name="cover_end"),
+    path("on-call/", safeguarding.shift_list, name="shift_list"),
+    path("on-call/new/", safeguarding.shift_new, name="shift_new"),
+    path("on-call/<int:pk>/end/", safeguarding.shift_end, name="shift_end"),
     path("<int:pk>/coordinator/", circles.coordinator_change, name="coordinator_change"),
     # Leaving the pool ends circle memberships, so the page lives with circles.
     path(

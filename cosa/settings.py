@@ -338,7 +338,23 @@ COSA_REMINDER_DAY_TIME = "09:00"
 # A shared record not acknowledged by RecordRecipient.acknowledge_due_at (COSA_ACK_DUE_*):
 # the liaison is reminded then, the coordinator after the same time again (at most this).
 COSA_RECORD_ESCALATION_MAX_DAYS = 7
-COSA_RED_CONCERN_TRIAGE_HOURS = 4
+COSA_RED_CONCERN_TRIAGE_HOURS = env_int("COSA_RED_CONCERN_TRIAGE_HOURS", 4, minimum=1)
+# Safeguarding escalation: an untriaged imminent-risk concern goes to whoever covers the
+# circle after this many minutes (a RED one after COSA_RED_CONCERN_TRIAGE_HOURS), then to
+# the managers this many minutes later. Imminent risk runs 24/7 through the on-call rota;
+# RED only in working hours unless COSA_ESCALATE_RED_OUT_OF_HOURS.
+COSA_IMMINENT_CONCERN_ESCALATE_MINUTES = env_int(
+    "COSA_IMMINENT_CONCERN_ESCALATE_MINUTES", 60, minimum=1
+)
+COSA_CONCERN_MANAGER_ESCALATE_MINUTES = env_int(
+    "COSA_CONCERN_MANAGER_ESCALATE_MINUTES", 60, minimum=1
+)
+COSA_ESCALATE_RED_OUT_OF_HOURS = env_bool("COSA_ESCALATE_RED_OUT_OF_HOURS", False)
+# Working hours, London time: [start, end) on these ISO weekdays (1 = Monday).
+COSA_WORKING_HOURS_START = env_int("COSA_WORKING_HOURS_START", 9, minimum=0)
+COSA_WORKING_HOURS_END = env_int("COSA_WORKING_HOURS_END", 17, minimum=1)
+COSA_WORKING_DAYS = [int(d) for d in env_list("COSA_WORKING_DAYS", ["1", "2", "3", "4", "5"])]
+COSA_OUT_OF_HOURS_PHONE = env_str("COSA_OUT_OF_HOURS_PHONE", "0300 000 0000")
 COSA_DBS_RECHECK_AHEAD_DAYS = 60
 # Reminders older than this when the sweep first finds them are not created (a meeting
 # reminder is never sent after the meeting has started, whatever this says).

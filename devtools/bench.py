@@ -242,6 +242,9 @@ def pick_pages():
         Page("volunteer_pool", url("volunteers:index"), coordinator),
         Page("volunteer_page", url("volunteers:detail", args=[pool_member.pk]), coordinator),
         Page("coordinator_notifications", url("accounts:notifications"), coordinator),
+        # Safeguarding cover and the on-call rota.
+        Page("cover_list", url("circles:cover_list"), coordinator),
+        Page("on_call_rota", url("circles:shift_list"), coordinator),
         # Volunteer: start page, their circle, the minutes form, their own minutes,
         # their profile, notifications.
         Page("volunteer_start", url("circles:mine"), volunteer),

@@ -368,6 +368,34 @@ class _DemoBuilder:
         self._finish_volunteer_paths()
         self._build_supervision_and_hours()
         self._build_outcomes()
+        self._build_cover_and_rota()
+
+    def _build_cover_and_rota(self):
+        """Dylan is on leave this week with Ruth as deputy; this week's evenings are on call."""
+        from circles import cover
+
+        today = timezone.localdate()
+        cover.cover_create(
+            coordinator=self.coordinators["dylan"],
+            deputy=self.coordinators["ruth"],
+            starts_on=today,
+            ends_on=today + datetime.timedelta(days=6),
+            reason="Annual leave",
+            acting_user=self.manager,
+        )
+        for day in range(7):
+            evening = datetime.datetime.combine(
+                today + datetime.timedelta(days=day),
+                datetime.time(17, 0),
+                tzinfo=timezone.get_current_timezone(),
+            )
+            cover.shift_create(
+                staff=self.coordinators["tomasz" if day % 2 else "ruth"],
+                phone="01632 960100",
+                starts_at=evening,
+                ends_at=evening + datetime.timedelta(hours=16),
+                acting_user=self.manager,
+            )
 
     def summary(self):
         notes = MeetingNote.objects.filter(meeting__circle__in=self.circles.values())

@@ -160,6 +160,7 @@ def core_member_erase(
         Circle,
         CircleMembership,
         Concern,
+        ConcernAction,
         Covenant,
         FrequencyChange,
         Meeting,
@@ -167,6 +168,7 @@ def core_member_erase(
         MeetingObservation,
         Reminder,
         ReviewMilestone,
+        SafeguardingContact,
     )
     from outcomes.models import FollowUpCheck
 
@@ -214,7 +216,9 @@ def core_member_erase(
         RecordRecipient.objects.filter(record__in=records),
         records.filter(addendum_to__isnull=False),
         records,
+        ConcernAction.objects.filter(concern__in=concerns),
         concerns,
+        SafeguardingContact.objects.filter(core_member=core_member),
         MeetingObservation.objects.filter(note__in=notes),
         notes,
         meetings,
@@ -375,7 +379,14 @@ def subject_access_export(core_member: CoreMember) -> dict:
                 ],
                 "meetings": meetings,
                 "concerns": [
-                    {**_fields(c, exclude=("id",)), "raised_by": redact(c.raised_by)}
+                    {
+                        **_fields(c, exclude=("id",)),
+                        "raised_by": redact(c.raised_by),
+                        "actions": [
+                            {**_fields(a, exclude=("id",)), "acted_by": redact(a.acted_by)}
+                            for a in c.actions.select_related("acted_by")
+                        ],
+                    }
                     for c in circle.concerns.select_related("raised_by").order_by("pk")
                 ],
                 "follow_up_checks": [
@@ -429,6 +440,10 @@ def subject_access_export(core_member: CoreMember) -> dict:
         ],
         "risk_assessments": [
             _fields(r, exclude=("id",)) for r in core_member.risk_assessments.order_by("pk")
+        ],
+        "safeguarding_contacts": [
+            _fields(c, exclude=("id", "created_by"))
+            for c in core_member.safeguarding_contacts.order_by("pk")
         ],
         "sharing_agreements": [
             {

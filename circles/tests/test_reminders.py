@@ -369,7 +369,7 @@ def test_unacknowledged_record_reminds_the_liaison_then_the_coordinator(circle, 
 # Concerns and DBS -------------------------------------------------------------------------
 
 
-def test_red_concern_untriaged_reminds_the_managers(circle, freeze_time):
+def test_red_concern_untriaged_reminds_the_cover_then_the_managers(circle, freeze_time):
     manager = ManagerFactory()
     freeze_time(datetime.datetime(2026, 10, 5, 10, 0))
     red = ConcernFactory(circle=circle, severity=Concern.Severity.RED, raised_at=timezone.now())
@@ -377,7 +377,10 @@ def test_red_concern_untriaged_reminds_the_managers(circle, freeze_time):
 
     assert reminders.sweep(now=freeze_time(datetime.datetime(2026, 10, 5, 13, 59))).created == 0
     assert reminders.sweep(now=freeze_time(datetime.datetime(2026, 10, 5, 14, 0))).created == 1
-    assert rows() == [(K.CONCERN_UNTRIAGED, red.pk, manager.pk, "first")]
+    assert rows() == [(K.CONCERN_UNTRIAGED, red.pk, circle.coordinator_id, "cover")]
+    assert send_all() == ["sent"]
+    assert reminders.sweep(now=freeze_time(datetime.datetime(2026, 10, 5, 15, 0))).created == 1
+    assert (K.CONCERN_UNTRIAGED, red.pk, manager.pk, "managers") in rows()
     assert send_all() == ["sent"]
     assert red.description not in mail.outbox[0].body
     assert f"/circles/{circle.pk}/concerns/{red.pk}/" in mail.outbox[0].body
@@ -390,7 +393,8 @@ def test_triaged_concern_is_not_sent(circle, freeze_time):
     reminders.sweep(now=freeze_time(datetime.datetime(2026, 10, 5, 15, 0)))
     services.concern_triage(concern=red, acting_user=circle.coordinator, notes="Called PO.")
 
-    assert send_all() == ["skipped"]
+    # Both steps (the cover at 14:00, the managers at 15:00) find it triaged.
+    assert send_all() == ["skipped", "skipped"]
 
 
 def test_dbs_recheck_within_sixty_days_reminds_the_coordinator_once(circle, freeze_time):
@@ -440,6 +444,8 @@ def test_every_kind_once_per_key_and_a_second_sweep_creates_none(circle, freeze_
     ConcernFactory(
         circle=circle,
         severity=Concern.Severity.RED,
+        # Imminent risk escalates out of hours too (the sweep below is at 19:00).
+        imminent_risk=True,
         raised_at=timezone.now() - datetime.timedelta(hours=5),
     )
     volunteer = circle.memberships.current().first().volunteer

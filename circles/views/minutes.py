@@ -47,6 +47,7 @@ from circles.models import (
     MeetingNote,
     minutes_due_expression,
 )
+from circles.views.safeguarding import safeguarding_context
 from coreMembers.access import FULL, core_member_for_user
 from cosa.views import first_rows_and_count, roles_required
 from formpages import guard
@@ -404,6 +405,7 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
         and concern.status == Concern.Status.RAISED,
         "minutes_exist": concern.meeting_id is not None
         and MeetingNote.objects.filter(meeting_id=concern.meeting_id).exists(),
+        **safeguarding_context(request, concern, can_change=can_triage),
     }
     return render(request, "circles/concern_detail.html", context, status=status)
 

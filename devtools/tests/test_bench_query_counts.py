@@ -27,12 +27,14 @@ PINNED = {
     "core_member_page": 20,
     "referral_list": 12,
     "referral_page": 13,
-    "concern_page": 16,
+    "concern_page": 21,  # + action log, liaisons, stored contacts, on-call, action token
     "minutes_review": 17,
     "coordinator_records": 11,
     "volunteer_pool": 11,
     "volunteer_page": 19,
     "coordinator_notifications": 10,
+    "cover_list": 12,
+    "on_call_rota": 12,
     # Volunteer
     "volunteer_start": 12,
     "volunteer_circle": 16,

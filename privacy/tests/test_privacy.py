@@ -390,3 +390,35 @@ def test_a_hold_without_a_reason_is_refused_with_a_message(client, case):
     assert not core_member.legal_hold
     page = client.get(response.url).content.decode()
     assert "This field is required." in page
+
+
+def test_safeguarding_actions_and_contacts_are_exported_then_erased(case):
+    from circles.models import ConcernAction, SafeguardingContact
+
+    concern = case["circle"].concerns.get()
+    circle_services.concern_action_record(
+        concern=concern,
+        acting_user=case["coordinator"],
+        kind=ConcernAction.Kind.POLICE,
+        outcome="Duty sergeant noted the fictional report.",
+    )
+    own = SafeguardingContact.objects.create(
+        core_member=case["core_member"],
+        name="Hostel night manager",
+        phone="01632 960123",
+        created_by=case["coordinator"],
+    )
+    desk = SafeguardingContact.objects.create(
+        name="Police duty desk", phone="01632 960999", created_by=case["manager"]
+    )
+    text = json.dumps(retention.subject_access_export(case["core_member"]))
+    assert "Duty sergeant noted the fictional report." in text
+    assert "Hostel night manager" in text
+    assert "Police duty desk" not in text  # service-wide, not his data
+
+    _end(case, days_ago=10)
+    retention.retention_sweep(timezone.localdate() + datetime.timedelta(days=365 * 8))
+
+    assert not ConcernAction.objects.exists()
+    assert not SafeguardingContact.objects.filter(pk=own.pk).exists()
+    assert SafeguardingContact.objects.filter(pk=desk.pk).exists()

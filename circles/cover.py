@@ -1,0 +1,233 @@
+"""Who covers a circle right now: a deputy, the on-call person, or its coordinator.
+
+Cover is one concept for every app that asks "who should see this now" (concern
+escalation here, minutes review later). A deputy's cover gives them the covered
+coordinator's circle permissions for its dates, through services only; the sweep
+(``cover_sweep``) starts due cover and ends expired cover, and running it twice
+changes nothing. Deactivating someone ends the cover they give or take.
+"""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.grants import grant, revoke
+from accounts.models import User
+from circles.models import Circle, Cover, OnCallShift
+from cosa.services import service, validated_save
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+# The covered coordinator's circle permissions (circles.services.COORDINATOR_CIRCLE_PERMS;
+# repeated here so that services can import this module).
+COVER_CIRCLE_PERMS = ("view_circle", "change_circle", "view_briefing")
+
+
+def _local_day(moment):
+    return timezone.localtime(moment, LONDON).date()
+
+
+def in_working_hours(moment) -> bool:
+    local = timezone.localtime(moment, LONDON)
+    return (
+        local.isoweekday() in settings.COSA_WORKING_DAYS
+        and settings.COSA_WORKING_HOURS_START <= local.hour < settings.COSA_WORKING_HOURS_END
+    )
+
+
+def on_call_at(moment) -> OnCallShift | None:
+    """The live shift at ``moment`` whose staff member is still active (the latest start)."""
+    return (
+        OnCallShift.objects.at(moment)
+        .filter(staff__is_active=True)
+        .select_related("staff")
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def active_cover(coordinator_id, day) -> Cover | None:
+    return (
+        Cover.objects.active_on(day)
+        .filter(coordinator_id=coordinator_id, deputy__is_active=True)
+        .select_related("deputy")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def who_covers(circle: Circle, *, at=None, out_of_hours_rota=True) -> User:
+    """The person answering for ``circle`` at ``at``: the deputy while a cover is
+    active, the on-call person out of hours (when ``out_of_hours_rota``), otherwise the
+    coordinator."""
+    at = at or timezone.now()
+    cover = active_cover(circle.coordinator_id, _local_day(at))
+    if cover is not None:
+        return cover.deputy
+    if out_of_hours_rota and not in_working_hours(at):
+        shift = on_call_at(at)
+        if shift is not None:
+            return shift.staff
+    return circle.coordinator
+
+
+def out_of_hours_phone(at=None) -> str:
+    shift = on_call_at(at or timezone.now())
+    return shift.phone if shift is not None else settings.COSA_OUT_OF_HOURS_PHONE
+
+
+# Grants -------------------------------------------------------------------------------
+
+
+def _covered_circles(cover):
+    return Circle.objects.filter(coordinator_id=cover.coordinator_id).exclude(
+        status=Circle.Status.ENDED
+    )
+
+
+def _grant_cover(cover):
+    for circle in _covered_circles(cover):
+        grant(cover.deputy, circle, *COVER_CIRCLE_PERMS)
+
+
+def _revoke_cover(cover, day):
+    """Take back what this cover gave, keeping what the deputy holds on other grounds:
+    circles they coordinate, or another cover of the same coordinator still running."""
+    still_covering = (
+        Cover.objects.active_on(day)
+        .exclude(pk=cover.pk)
+        .filter(
+            deputy_id=cover.deputy_id, coordinator_id=cover.coordinator_id, started_at__isnull=False
+        )
+        .exists()
+    )
+    if still_covering:
+        return
+    for circle in Circle.objects.filter(coordinator_id=cover.coordinator_id).exclude(
+        coordinator_id=cover.deputy_id
+    ):
+        revoke(cover.deputy, circle, *COVER_CIRCLE_PERMS)
+
+
+def _start(cover, now):
+    _grant_cover(cover)
+    if cover.started_at is None:
+        cover.started_at = now
+        cover.save(update_fields=["started_at"])
+
+
+def _end(cover, now):
+    if cover.started_at is not None:
+        _revoke_cover(cover, _local_day(now))
+    cover.ended_at = now
+    cover.save(update_fields=["ended_at"])
+
+
+# Services -----------------------------------------------------------------------------
+
+
+def _require_staff(user, field):
+    if user is None or not user.is_active or not user.is_case_staff:
+        raise ValidationError({field: "Choose an active coordinator or manager."})
+
+
+@service
+@transaction.atomic
+def cover_create(
+    *,
+    coordinator: User,
+    deputy: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reason: str = "",
+    acting_user: User,
+    now=None,
+) -> Cover:
+    now = now or timezone.now()
+    _require_staff(coordinator, "coordinator")
+    _require_staff(deputy, "deputy")
+    if ends_on < _local_day(now):
+        raise ValidationError({"ends_on": "Cover cannot end in the past."})
+    cover = validated_save(
+        Cover(
+            coordinator=coordinator,
+            deputy=deputy,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason.strip(),
+            created_by=acting_user,
+            created_at=now,
+        )
+    )
+    if cover.is_active_on(_local_day(now)):
+        _start(cover, now)
+    return cover
+
+
+@service
+@transaction.atomic
+def cover_end(*, cover: Cover, acting_user: User, now=None) -> Cover:
+    """End (or cancel) a cover now; ending it twice changes nothing."""
+    cover = Cover.objects.select_for_update().get(pk=cover.pk)
+    if cover.ended_at is None:
+        _end(cover, now or timezone.now())
+    return cover
+
+
+@transaction.atomic
+def cover_sweep(*, now=None) -> dict:
+    """Start cover due today and end cover that has run out; idempotent."""
+    now = now or timezone.now()
+    today = _local_day(now)
+    started = ended = 0
+    for cover in Cover.objects.active_on(today).select_for_update(skip_locked=True):
+        # A started cover is granted again: a circle the coordinator took on meanwhile.
+        if cover.started_at is None:
+            started += 1
+        _start(cover, now)
+    for cover in Cover.objects.live().filter(ends_on__lt=today).select_for_update(skip_locked=True):
+        _end(cover, now)
+        ended += 1
+    return {"started": started, "ended": ended}
+
+
+@service
+@transaction.atomic
+def shift_create(*, staff: User, phone: str, starts_at, ends_at, acting_user: User) -> OnCallShift:
+    _require_staff(staff, "staff")
+    if not (phone or "").strip():
+        raise ValidationError({"phone": "Give the number to call."})
+    return validated_save(
+        OnCallShift(
+            staff=staff,
+            phone=phone.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=acting_user,
+        )
+    )
+
+
+@service
+@transaction.atomic
+def shift_end(*, shift: OnCallShift, acting_user: User, now=None) -> OnCallShift:
+    shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
+    if shift.ended_at is None:
+        shift.ended_at = now or timezone.now()
+        shift.save(update_fields=["ended_at"])
+    return shift
+
+
+@transaction.atomic
+def cover_end_for_user(*, user: User, now=None) -> None:
+    """Someone deactivated (or leaving): every cover they give or take, and their
+    shifts still to come or running, end now."""
+    now = now or timezone.now()
+    for cover in Cover.objects.live().filter(deputy=user) | Cover.objects.live().filter(
+        coordinator=user
+    ):
+        _end(cover, now)
+    OnCallShift.objects.live().filter(staff=user, ends_at__gt=now).update(ended_at=now)

@@ -1,0 +1,157 @@
+"""Safeguarding pages: the concern's action log and contacts, cover, the on-call rota."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.audit import log_access
+from accounts.models import AccessLog, User
+from circles import cover as cover_services
+from circles import services
+from circles.access import (
+    CHANGE,
+    concern_for_user,
+    cover_for_user,
+    covers_visible_to,
+    may_see_professional_contacts,
+    require_case_staff,
+    shift_for_user,
+    shifts_visible_to,
+)
+from circles.forms.safeguarding import ConcernActionForm, CoverForm, ShiftForm
+from circles.models import SafeguardingContact
+from coreMembers.models import LiaisonAssignment
+from formpages.pages import form_page
+
+GET_POST = require_http_methods(["GET", "POST"])
+PAGE_SIZE = 50
+
+
+def safeguarding_context(request, concern, *, can_change=None):
+    """The action log and the numbers to call, as the concern page shows them.
+
+    ``can_change``: the page already knows whether the user changes this circle."""
+    from formpages import guard
+
+    user = request.user
+    circle = concern.circle
+    if can_change is None:
+        professional = may_see_professional_contacts(user, circle)
+    else:
+        professional = user.is_case_staff and can_change
+    context = {
+        "actions": list(concern.actions.select_related("acted_by")) if professional else [],
+        "out_of_hours_phone": cover_services.out_of_hours_phone(),
+        "coordinator_phone": circle.coordinator.phone,
+        "professional_contacts": professional,
+    }
+    if professional:
+        context["action_form"] = ConcernActionForm()
+        guard.prepare(request, context["action_form"])
+        context.update(core_member_contacts(circle.core_member_id))
+    return context
+
+
+def core_member_contacts(core_member_id):
+    today = timezone.localdate()
+    return {
+        "liaison_contacts": list(
+            LiaisonAssignment.objects.filter(core_member_id=core_member_id, started_on__lte=today)
+            .exclude(ended_on__lt=today)
+            .select_related("liaison__agency")
+            .order_by("role", "pk")
+        ),
+        "stored_contacts": list(SafeguardingContact.objects.for_core_member(core_member_id)),
+    }
+
+
+@require_POST
+def concern_action_add(request, pk, concern_pk):
+    concern = concern_for_user(request.user, pk, concern_pk, CHANGE)
+    log_access(request, AccessLog.Action.VIEW, concern)
+    url = reverse("circles:concern_detail", args=[pk, concern_pk])
+
+    def save(form):
+        return services.concern_action_record(
+            concern=concern,
+            acting_user=request.user,
+            kind=form.cleaned_data["kind"],
+            outcome=form.cleaned_data["outcome"],
+            acted_at=form.cleaned_data["acted_at"],
+        )
+
+    return form_page(
+        request,
+        ConcernActionForm(request.POST),
+        save=save,
+        success_url=url,
+        message="Action recorded.",
+        title="Record an action",
+        concern=concern,
+        back_url=url,
+    )
+
+
+# Cover ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def cover_list(request):
+    require_case_staff(request.user)
+    covers = covers_visible_to(request.user).for_list()
+    page = Paginator(covers, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "circles/cover_list.html", {"page": page, "covers": page.object_list})
+
+
+@GET_POST
+def cover_new(request):
+    require_case_staff(request.user)
+    coordinators = None if request.user.is_manager else User.objects.filter(pk=request.user.pk)
+    form = CoverForm(request.POST or None, coordinators=coordinators)
+    return form_page(
+        request,
+        form,
+        save=lambda f: cover_services.cover_create(acting_user=request.user, **f.cleaned_data),
+        success_url=reverse("circles:cover_list"),
+        message="Cover arranged.",
+        title="Arrange cover",
+        submit_label="Arrange cover",
+    )
+
+
+@require_POST
+def cover_end(request, pk):
+    cover = cover_for_user(request.user, pk, CHANGE)
+    cover_services.cover_end(cover=cover, acting_user=request.user)
+    return redirect("circles:cover_list")
+
+
+@require_http_methods(["GET"])
+def shift_list(request):
+    require_case_staff(request.user)
+    shifts = shifts_visible_to(request.user).live().filter(ends_at__gt=timezone.now()).for_list()
+    page = Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "circles/shift_list.html", {"page": page, "shifts": page.object_list})
+
+
+@GET_POST
+def shift_new(request):
+    require_case_staff(request.user)
+    return form_page(
+        request,
+        ShiftForm(request.POST or None),
+        save=lambda f: cover_services.shift_create(acting_user=request.user, **f.cleaned_data),
+        success_url=reverse("circles:shift_list"),
+        message="Shift added to the rota.",
+        title="Add an on-call shift",
+        submit_label="Add shift",
+    )
+
+
+@require_POST
+def shift_end(request, pk):
+    shift = shift_for_user(request.user, pk, CHANGE)
+    cover_services.shift_end(shift=shift, acting_user=request.user)
+    return redirect("circles:shift_list")
