@@ -40,7 +40,9 @@ class Period:
 
     def bounds_utc(self):
         start = datetime.datetime.combine(self.first, datetime.time(), LONDON)
-        end = datetime.datetime.combine(self.last + datetime.timedelta(days=1), datetime.time(), LONDON)
+        end = datetime.datetime.combine(
+            self.last + datetime.timedelta(days=1), datetime.time(), LONDON
+        )
         return start, end
 
 
@@ -59,7 +61,9 @@ def period_for(view, anchor, today=None):
     today = today or timezone.localdate(timezone=LONDON)
     if view == MONTH:
         month_start = anchor.replace(day=1)
-        month_end = (month_start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        month_end = (month_start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(
+            days=1
+        )
         first = month_start - datetime.timedelta(days=month_start.weekday())
         last = month_end + datetime.timedelta(days=6 - month_end.weekday())
         previous = (month_start - datetime.timedelta(days=1)).replace(day=1)

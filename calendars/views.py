@@ -32,7 +32,9 @@ def _render(request, circles, circle=None):
         .order_by("starts_at", "pk")
     )
     periods.fill(period, meetings)
-    log_access(request, AccessLog.Action.LIST, circle, detail=f"calendar {period.view} {period.first}")
+    log_access(
+        request, AccessLog.Action.LIST, circle, detail=f"calendar {period.view} {period.first}"
+    )
     return render(request, "calendars/calendar.html", {"period": period, "circle": circle})
 
 
@@ -69,7 +71,9 @@ def feed_create(request):
         messages.error(request, "Please choose whether to include venues.")
         return redirect("calendars:feed_settings")
     raw = services.feed_token_create(
-        user=request.user, acting_user=request.user, include_venue=form.cleaned_data["include_venue"]
+        user=request.user,
+        acting_user=request.user,
+        include_venue=form.cleaned_data["include_venue"],
     )
     request.session["calendars_feed_url"] = request.build_absolute_uri(
         reverse("calendars:feed", kwargs={"token": raw})
@@ -83,7 +87,9 @@ def feed_venue(request):
     form = FeedVenueForm(request.POST)
     if form.is_valid():
         services.feed_venue_set(
-            user=request.user, acting_user=request.user, include_venue=form.cleaned_data["include_venue"]
+            user=request.user,
+            acting_user=request.user,
+            include_venue=form.cleaned_data["include_venue"],
         )
         messages.success(request, "Feed settings saved.")
     return redirect("calendars:feed_settings")
@@ -92,7 +98,9 @@ def feed_venue(request):
 @require_POST
 def feed_revoke(request):
     services.feed_token_revoke(user=request.user, acting_user=request.user)
-    messages.success(request, "Your calendar feed is switched off; the old address no longer works.")
+    messages.success(
+        request, "Your calendar feed is switched off; the old address no longer works."
+    )
     return redirect("calendars:feed_settings")
 
 

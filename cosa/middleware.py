@@ -34,8 +34,10 @@ class SecurityHeadersMiddleware:
         # is the defence.
         response.headers["X-XSS-Protection"] = "0"
         # Pages hold criminal-offence data: no browser or proxy may keep a copy.
+        # A view that already said no-store (the calendar feed's "private, no-store") keeps it.
         if not request.path.startswith(settings.STATIC_URL_PATH):
-            response.headers["Cache-Control"] = "no-store, max-age=0"
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                response.headers["Cache-Control"] = "no-store, max-age=0"
             response.headers["Pragma"] = "no-cache"
             response.headers.pop("Expires", None)
         return response
