@@ -2,9 +2,9 @@
 
 from django.http import Http404
 
+from calendars.models import FeedToken
 from circles.access import VIEW, circle_for_user, circles_visible_to
 from circles.models import Meeting
-from calendars.models import FeedToken
 
 
 def meetings_visible_to(user):

@@ -135,6 +135,12 @@ def _first(queryset, what):
     return found
 
 
+def _feed_token(user):
+    from calendars.services import feed_token_create
+
+    return feed_token_create(user=user, acting_user=user)
+
+
 def pick_pages():
     """Every role's everyday pages and the users who open them, from the generated data.
 
@@ -241,6 +247,9 @@ def pick_pages():
         Page("volunteer_pool", url("volunteers:index"), coordinator),
         Page("volunteer_page", url("volunteers:detail", args=[pool_member.pk]), coordinator),
         Page("coordinator_notifications", url("accounts:notifications"), coordinator),
+        Page("coordinator_calendar", url("calendars:mine"), coordinator),
+        # The feed is read by token, not by login: a fresh one for the coordinator.
+        Page("calendar_feed", url("calendars:feed", args=[_feed_token(coordinator)]), coordinator),
         # Volunteer: start page, their circle, the minutes form, their own minutes,
         # their profile, notifications.
         Page("volunteer_start", url("circles:mine"), volunteer),
@@ -408,6 +417,8 @@ def production_env(port):
     # Plain HTTP on loopback: the bench says it came through a TLS proxy instead.
     env["DJANGO_BEHIND_TLS_PROXY"] = "true"
     env.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    # The bench reads one calendar feed far faster than any calendar app would.
+    env.setdefault("COSA_CALENDAR_FEED_PER_MINUTE", "1000000")
     return env
 
 

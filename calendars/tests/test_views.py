@@ -14,7 +14,7 @@ _minutes = iter(range(1, 10**6))
 
 def _meetings(circle, n, status=Meeting.Status.SCHEDULED):
     start = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
-    for i in range(n):
+    for _ in range(n):
         Meeting.objects.create(
             circle=circle,
             starts_at=start + datetime.timedelta(minutes=next(_minutes)),

@@ -32,6 +32,8 @@ PINNED = {
     "volunteer_pool": 11,
     "volunteer_page": 19,
     "coordinator_notifications": 10,
+    "coordinator_calendar": 15,
+    "calendar_feed": 6,
     # Volunteer
     "volunteer_start": 12,
     "volunteer_circle": 15,
