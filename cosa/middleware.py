@@ -34,9 +34,9 @@ class SecurityHeadersMiddleware:
         # is the defence.
         response.headers["X-XSS-Protection"] = "0"
         # Pages hold criminal-offence data: no browser or proxy may keep a copy.
-        # A view that already said no-store (the calendar feed's "private, no-store") keeps it.
+        # The calendar feed's own "private, no-store" is as strict, and is kept.
         if not request.path.startswith(settings.STATIC_URL_PATH):
-            if "no-store" not in response.headers.get("Cache-Control", ""):
+            if response.headers.get("Cache-Control") != "private, no-store":
                 response.headers["Cache-Control"] = "no-store, max-age=0"
             response.headers["Pragma"] = "no-cache"
             response.headers.pop("Expires", None)

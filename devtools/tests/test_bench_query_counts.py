@@ -32,8 +32,9 @@ PINNED = {
     "volunteer_pool": 11,
     "volunteer_page": 19,
     "coordinator_notifications": 10,
-    "coordinator_calendar": 15,
-    "calendar_feed": 6,
+    "coordinator_calendar": 11,
+    # By token, yet the bench's client carries a session cookie: the floor's cost is in it.
+    "calendar_feed": 12,
     # Volunteer
     "volunteer_start": 12,
     "volunteer_circle": 15,
