@@ -99,3 +99,18 @@ def test_calendar_query_count_is_constant(client, world, django_assert_max_num_q
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(15):
         client.get(url)
+
+
+@pytest.mark.parametrize("who", ["owner", "volunteer_in_circle"])
+def test_the_navigation_links_to_the_calendar(client, world, who):
+    client.force_login(world.users[who])
+    response = client.get(reverse("calendars:feed_settings"))
+    assert reverse("calendars:mine").encode() in response.content
+
+
+def test_a_liaison_has_no_calendar_link_and_an_empty_calendar(client, world):
+    _meetings(world.objects["circle"], 1)
+    client.force_login(world.users["liaison_assigned"])
+    response = client.get(reverse("calendars:mine"))
+    assert world.objects["circle"].name.encode() not in response.content
+    assert b'class="nav-link" href="/calendar/"' not in response.content
