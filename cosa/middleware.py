@@ -34,8 +34,10 @@ class SecurityHeadersMiddleware:
         # is the defence.
         response.headers["X-XSS-Protection"] = "0"
         # Pages hold criminal-offence data: no browser or proxy may keep a copy.
+        # The calendar feed's own "private, no-store" is as strict, and is kept.
         if not request.path.startswith(settings.STATIC_URL_PATH):
-            response.headers["Cache-Control"] = "no-store, max-age=0"
+            if response.headers.get("Cache-Control") != "private, no-store":
+                response.headers["Cache-Control"] = "no-store, max-age=0"
             response.headers["Pragma"] = "no-cache"
             response.headers.pop("Expires", None)
         return response

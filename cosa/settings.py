@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "circles",
     "sharing",
     "outcomes",
+    "calendars",
     "privacy",
     "reports",
 ]
@@ -274,6 +275,8 @@ if "EMAIL_FILE_PATH" in _email and not _email["EMAIL_FILE_PATH"]:
 # A mail server that stops answering must not hold a worker until the task's time limit.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "CoSA case management <cosa@localhost>")
+# Calendar feed reads per token per minute (a client address gets four times this).
+COSA_CALENDAR_FEED_PER_MINUTE = env_int("COSA_CALENDAR_FEED_PER_MINUTE", 10, minimum=1)
 SITE_URL = env_str("COSA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Reminder and notification e-mails carry a Message-ID made from their row
 # (<reminder-12.cosa@this-domain>): a copy sent again after a crash has the same one,

@@ -12,6 +12,7 @@ urlpatterns = [
     # The apps above circles carry their whole paths (/core-members/records/...).
     path("", include("sharing.urls")),
     path("", include("outcomes.urls")),
+    path("", include("calendars.urls")),
     path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),

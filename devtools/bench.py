@@ -135,6 +135,12 @@ def _first(queryset, what):
     return found
 
 
+def _feed_token(user):
+    from calendars.services import feed_token_create
+
+    return feed_token_create(user=user, acting_user=user)
+
+
 def pick_pages():
     """Every role's everyday pages and the users who open them, from the generated data.
 
@@ -245,6 +251,9 @@ def pick_pages():
         # Safeguarding cover and the on-call rota.
         Page("cover_list", url("circles:cover_list"), coordinator),
         Page("on_call_rota", url("circles:shift_list"), coordinator),
+        Page("coordinator_calendar", url("calendars:mine"), coordinator),
+        # The feed is read by token, not by login: a fresh one for the coordinator.
+        Page("calendar_feed", url("calendars:feed", args=[_feed_token(coordinator)]), coordinator),
         # Volunteer: start page, their circle, the minutes form, their own minutes,
         # their profile, notifications.
         Page("volunteer_start", url("circles:mine"), volunteer),
@@ -412,6 +421,8 @@ def production_env(port):
     # Plain HTTP on loopback: the bench says it came through a TLS proxy instead.
     env["DJANGO_BEHIND_TLS_PROXY"] = "true"
     env.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    # The bench reads one calendar feed far faster than any calendar app would.
+    env.setdefault("COSA_CALENDAR_FEED_PER_MINUTE", "1000000")
     return env
 
 

@@ -35,6 +35,9 @@ PINNED = {
     "coordinator_notifications": 10,
     "cover_list": 12,
     "on_call_rota": 12,
+    "coordinator_calendar": 11,
+    # By token, yet the bench's client carries a session cookie: the floor's cost is in it.
+    "calendar_feed": 12,
     # Volunteer
     "volunteer_start": 12,
     "volunteer_circle": 16,
