@@ -16,9 +16,7 @@ class SearchForm(forms.Form):
 
     def clean_q(self):
         # One line of text: control characters (NUL breaks PostgreSQL) mean nothing here.
-        query = " ".join(
-            "".join(ch for ch in self.cleaned_data["q"] if ch.isprintable()).split()
-        )
+        query = " ".join("".join(ch for ch in self.cleaned_data["q"] if ch.isprintable()).split())
         if len(query) < 2:
             raise forms.ValidationError(self.fields["q"].error_messages["min_length"])
         return query

@@ -55,7 +55,10 @@ def _fuzzy_q(fields, tokens):
     grams = set()
     for token in tokens:
         token = token.lower()
-        grams.update({token} if len(token) <= 3 else {token[i : i + 3] for i in range(len(token) - 2)})
+        if len(token) <= 3:
+            grams.add(token)
+        else:
+            grams.update(token[i : i + 3] for i in range(len(token) - 2))
     return reduce(or_, (Q(**{f"{name}__icontains": g}) for name in fields for g in grams))
 
 
@@ -109,6 +112,13 @@ def _reference_q(query):
     return None
 
 
+def _is_reference(folded, reference):
+    """``folded`` (upper case, no spaces) names ``reference``, prefixed or not."""
+    return folded in (reference, reference.replace("-", "")) or (
+        folded.isdigit() and folded in reference
+    )
+
+
 def core_members_matching(user, query):
     exact = Q(probation_crn__iexact=query)
     reference = _reference_q(query)
@@ -118,10 +128,8 @@ def core_members_matching(user, query):
 
     def exact_of(cm):
         crn = cm.probation_crn.upper()
-        ref = cm.reference.upper()
-        return bool(crn and crn == folded) or folded in (ref, ref.replace("-", "")) or (
-            folded.isdigit() and folded in ref
-        )
+        ref = cm.reference
+        return bool(crn and crn == folded) or _is_reference(folded, ref)
 
     def texts_of(cm):
         return (
@@ -164,12 +172,16 @@ def circles_matching(user, query):
     return _group(
         "Circles",
         queryset,
-        ["name", "core_member__first_name", "core_member__last_name", "core_member__preferred_name"],
+        [
+            "name",
+            "core_member__first_name",
+            "core_member__last_name",
+            "core_member__preferred_name",
+        ],
         query,
         texts_of,
         exact=reference and Q(**{f"core_member__{k}": v for k, v in reference.children}),
-        exact_of=lambda c: folded in (c.core_member.reference, c.core_member.reference.replace("-", ""))
-        or (folded.isdigit() and folded in c.core_member.reference),
+        exact_of=lambda c: _is_reference(folded, c.core_member.reference),
     )
 
 
@@ -182,9 +194,7 @@ def volunteers_matching(user, query):
         )
 
     queryset = volunteers_visible_to(user).select_related("user")
-    return _group(
-        "Volunteers", queryset, ["user__first_name", "user__last_name"], query, texts_of
-    )
+    return _group("Volunteers", queryset, ["user__first_name", "user__last_name"], query, texts_of)
 
 
 def search(user, query):
