@@ -196,3 +196,13 @@ def test_the_query_count_does_not_grow_with_matches(
         with django_assert_num_queries(13):
             response = client.get(URL, {"q": "Lowthr"})
         assert response.status_code == 200
+
+
+def test_the_navigation_has_the_box_for_staff_only(client, named):
+    home = reverse("accounts:home")
+    for actor in ("manager", "owner"):
+        client.force_login(named.users[actor])
+        assert 'id="nav-search-q"' in client.get(home, follow=True).content.decode()
+    for actor in NOT_STAFF:
+        client.force_login(named.users[actor])
+        assert 'id="nav-search-q"' not in client.get(home, follow=True).content.decode()
