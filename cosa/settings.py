@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # pg_trgm lookups for the search box (they do nothing on SQLite)
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "calendars",
     "privacy",
     "reports",
+    "search",
 ]
 # Development tools (demo data, national-scale generator, benchmark, /floor/): only
 # where asked for (the Makefile's run, test, bench, scale and e2e), never by default.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
+    path("search/", include("search.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.COSA_DEVTOOLS:

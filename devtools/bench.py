@@ -285,6 +285,9 @@ def pick_pages():
         # Manager: the reports overview, notifications.
         Page("manager_reports", url("reports:index"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),
+        # The search box with a typo'd surname (generate_scale names them MemberNNNNNN).
+        Page("coordinator_search", url("search:index") + "?q=Membr000012", coordinator),
+        Page("manager_search", url("search:index") + "?q=Membr000012", manager),
     ]
 
 

@@ -52,6 +52,9 @@ PINNED = {
     # Manager
     "manager_reports": 10,
     "manager_notifications": 10,
+    # Search (one query per kind of result, whatever matches)
+    "coordinator_search": 13,
+    "manager_search": 13,
 }
 
 

@@ -1,0 +1,206 @@
+"""The search box: Core Members, circles and volunteers, each through its app's
+``visible_to(user)`` queryset, so a search never finds what the lists would not show.
+
+The database narrows each kind to a bounded candidate set (never the whole table):
+on PostgreSQL with pg_trgm's word-similarity operator ``%>`` on GIN-indexed names
+(search/migrations), on SQLite with ``icontains`` on the query's trigrams. RapidFuzz
+then ranks the few candidates the same way on both, so a typo ("Lowthr") finds the
+same person locally and in production. One query per kind, whatever the matches.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Q
+from django.db.models.functions import Greatest
+from rapidfuzz import fuzz, utils
+
+from circles.access import circles_visible_to
+from coreMembers.access import core_members_visible_to
+from volunteers.access import volunteers_visible_to
+
+SHOWN_PER_KIND = 10
+# Rows fetched per kind before ranking: enough that the best ten survive a fuzzy
+# prefilter, few enough that ranking them in Python costs nothing.
+CANDIDATES_PER_KIND = 60
+# RapidFuzz WRatio (0-100) below which a candidate is noise, not a match.
+SCORE_CUTOFF = 72
+MAX_TOKENS = 4
+REFERENCE = re.compile(r"([A-Za-z]{1,4})-?(\d{1,9})")
+DIGITS = re.compile(r"\d{1,9}")
+
+
+@dataclass
+class Group:
+    kind: str
+    results: list = field(default_factory=list)
+    more: bool = False
+
+
+def _tokens(query):
+    return [token for token in query.split() if len(token) >= 2][:MAX_TOKENS] or [query]
+
+
+def _fuzzy_q(fields, tokens):
+    """Rows where some ``field`` resembles some token: the bounded candidate set."""
+    if connection.vendor == "postgresql":
+        # field %> token: the token is similar to a word of the field (GIN index).
+        return reduce(
+            or_, (Q(**{f"{name}__trigram_word_similar": t}) for name in fields for t in tokens)
+        )
+    grams = set()
+    for token in tokens:
+        token = token.lower()
+        if len(token) <= 3:
+            grams.add(token)
+        else:
+            grams.update(token[i : i + 3] for i in range(len(token) - 2))
+    return reduce(or_, (Q(**{f"{name}__icontains": g}) for name in fields for g in grams))
+
+
+def _similarity_order(fields, query):
+    """Most similar first, so the bounded candidate set keeps the best rows."""
+    if connection.vendor == "postgresql":
+        similarities = [TrigramWordSimilarity(query, name) for name in fields]
+        return [(Greatest(*similarities) if len(similarities) > 1 else similarities[0]).desc()]
+    return []
+
+
+def _score(query, texts):
+    return max(
+        (fuzz.WRatio(query, text, processor=utils.default_process) for text in texts if text),
+        default=0,
+    )
+
+
+def _ranked(rows, query, texts_of, exact_of=lambda row: False):
+    scored = []
+    for row in rows:
+        score = 101 if exact_of(row) else _score(query, texts_of(row))
+        if score >= SCORE_CUTOFF:
+            scored.append((score, row))
+    scored.sort(key=lambda pair: -pair[0])
+    return [row for _, row in scored]
+
+
+def _group(kind, queryset, fields, query, texts_of, exact=None, exact_of=lambda row: False):
+    tokens = _tokens(query)
+    condition = _fuzzy_q(fields, tokens)
+    if exact is not None:
+        condition |= exact
+    rows = list(
+        queryset.filter(condition).order_by(*_similarity_order(fields, query), "pk")[
+            :CANDIDATES_PER_KIND
+        ]
+    )
+    ranked = _ranked(rows, query, texts_of, exact_of)
+    return Group(kind, ranked[:SHOWN_PER_KIND], more=len(ranked) > SHOWN_PER_KIND)
+
+
+def _reference_q(query):
+    """A reference with or without its prefix ("CM-000006", "cm000006", "000006")."""
+    match = REFERENCE.fullmatch(query)
+    if match:
+        prefix, digits = match.group(1).upper(), match.group(2)
+        return Q(reference__in={f"{prefix}-{digits}", f"{prefix}-{int(digits):06d}"})
+    if DIGITS.fullmatch(query):
+        return Q(reference__contains=query)
+    return None
+
+
+def _is_reference(folded, reference):
+    """``folded`` (upper case, no spaces) names ``reference``, prefixed or not."""
+    return folded in (reference, reference.replace("-", "")) or (
+        folded.isdigit() and folded in reference
+    )
+
+
+def core_members_matching(user, query):
+    exact = Q(probation_crn__iexact=query)
+    reference = _reference_q(query)
+    if reference is not None:
+        exact |= reference
+    folded = query.upper().replace(" ", "")
+
+    def exact_of(cm):
+        crn = cm.probation_crn.upper()
+        ref = cm.reference
+        return bool(crn and crn == folded) or _is_reference(folded, ref)
+
+    def texts_of(cm):
+        return (
+            cm.first_name,
+            cm.last_name,
+            cm.preferred_name,
+            f"{cm.first_name} {cm.last_name}",
+            f"{cm.preferred_name} {cm.last_name}" if cm.preferred_name else "",
+        )
+
+    queryset = core_members_visible_to(user).only(
+        "pk", "reference", "first_name", "last_name", "preferred_name", "probation_crn", "status"
+    )
+    return _group(
+        "Core Members",
+        queryset,
+        ["first_name", "last_name", "preferred_name"],
+        query,
+        texts_of,
+        exact=exact,
+        exact_of=exact_of,
+    )
+
+
+def circles_matching(user, query):
+    def texts_of(circle):
+        cm = circle.core_member
+        return (
+            circle.name,
+            cm.first_name,
+            cm.last_name,
+            cm.preferred_name,
+            f"{cm.first_name} {cm.last_name}",
+            cm.reference,
+        )
+
+    reference = _reference_q(query)
+    folded = query.upper().replace(" ", "")
+    queryset = circles_visible_to(user).select_related("core_member")
+    return _group(
+        "Circles",
+        queryset,
+        [
+            "name",
+            "core_member__first_name",
+            "core_member__last_name",
+            "core_member__preferred_name",
+        ],
+        query,
+        texts_of,
+        exact=reference and Q(**{f"core_member__{k}": v for k, v in reference.children}),
+        exact_of=lambda c: _is_reference(folded, c.core_member.reference),
+    )
+
+
+def volunteers_matching(user, query):
+    def texts_of(volunteer):
+        return (
+            volunteer.user.first_name,
+            volunteer.user.last_name,
+            f"{volunteer.user.first_name} {volunteer.user.last_name}",
+        )
+
+    queryset = volunteers_visible_to(user).select_related("user")
+    return _group("Volunteers", queryset, ["user__first_name", "user__last_name"], query, texts_of)
+
+
+def search(user, query):
+    """The three groups, each capped at SHOWN_PER_KIND; three queries in all."""
+    return [
+        core_members_matching(user, query),
+        circles_matching(user, query),
+        volunteers_matching(user, query),
+    ]
