@@ -9,6 +9,7 @@ from .models import (
     ConcernAction,
     Covenant,
     Cover,
+    FrequencyChange,
     Meeting,
     MeetingNote,
     MeetingObservation,
@@ -113,6 +114,13 @@ class SweepRunAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
 class CoverAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
     list_display = ["coordinator", "deputy", "starts_on", "ends_on", "started_at", "ended_at"]
     list_select_related = ["coordinator", "deputy"]
+
+
+@admin.register(FrequencyChange)
+class FrequencyChangeAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+    # The frequency history is written by the step-down service with the covenant.
+    list_display = ["circle", "frequency", "from_date", "decided_by", "decided_at"]
+    list_select_related = ["circle__core_member", "decided_by"]
 
 
 @admin.register(OnCallShift)

@@ -21,9 +21,11 @@ from circles.models import (
     CircleMembership,
     Concern,
     Covenant,
+    Cover,
     Frequency,
     Meeting,
     MeetingNote,
+    OnCallShift,
     Reminder,
     ReviewMilestone,
 )
@@ -323,6 +325,49 @@ def test_db_refuses_a_skipped_reminder_that_is_not_done(db_refuses, coordinator)
         )
 
 
+def cover_row(coordinator, deputy, **fields):
+    return {
+        "coordinator": coordinator,
+        "deputy": deputy,
+        "starts_on": datetime.date(2026, 6, 1),
+        "ends_on": datetime.date(2026, 6, 5),
+        "created_by": coordinator,
+        **fields,
+    }
+
+
+def test_db_refuses_cover_that_ends_before_it_starts(db_refuses, coordinator, other_coordinator):
+    with db_refuses("cover_ends_after_start"):
+        Cover.objects.create(
+            **cover_row(coordinator, other_coordinator, ends_on=datetime.date(2026, 5, 31))
+        )
+
+
+def test_db_refuses_a_coordinator_covering_themselves(db_refuses, coordinator):
+    with db_refuses("cover_deputy_is_someone_else"):
+        Cover.objects.create(**cover_row(coordinator, coordinator))
+
+
+def test_db_accepts_one_day_cover_by_someone_else(coordinator, other_coordinator):
+    one_day = datetime.date(2026, 6, 1)
+    Cover.objects.create(
+        **cover_row(coordinator, other_coordinator, starts_on=one_day, ends_on=one_day)
+    )
+    assert Cover.objects.count() == 1
+
+
+def test_db_refuses_an_on_call_shift_that_ends_before_it_starts(db_refuses, coordinator):
+    starts_at = timezone.now()
+    with db_refuses("on_call_shift_ends_after_start"):
+        OnCallShift.objects.create(
+            staff=coordinator,
+            phone="01632 960000",
+            starts_at=starts_at,
+            ends_at=starts_at,
+            created_by=coordinator,
+        )
+
+
 # Completeness -----------------------------------------------------------------------------------
 
 
@@ -355,6 +400,9 @@ def test_every_named_constraint_is_listed():
         "milestone_completed_has_decision",
         "reminder_unique_key",
         "reminder_skipped_is_done",
+        "cover_ends_after_start",
+        "cover_deputy_is_someone_else",
+        "on_call_shift_ends_after_start",
     }
     assert declared == expected, f"Test the new constraints: {sorted(declared ^ expected)}"
 
