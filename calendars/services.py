@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from calendars.models import FeedToken, token_digest
+from cosa.services import service
 
 
+@service
 @transaction.atomic
 def feed_token_create(*, user: User, acting_user: User, include_venue: bool = False) -> str:
     """A new feed token for ``user``, replacing any old one; returns the raw token,
@@ -21,12 +23,17 @@ def feed_token_create(*, user: User, acting_user: User, include_venue: bool = Fa
     return raw
 
 
+@service
 @transaction.atomic
-def feed_token_revoke(*, user: User, acting_user: User | None) -> int:
+def feed_token_revoke(*, user: User, acting_user: User) -> int:
+    """Switch the feed off (deactivation and role changes delete it without a service)."""
+    if acting_user.pk != user.pk:
+        raise PermissionError("Only the feed's own user switches it off.")
     deleted, _ = FeedToken.objects.filter(user=user).delete()
     return deleted
 
 
+@service
 @transaction.atomic
 def feed_venue_set(*, user: User, acting_user: User, include_venue: bool) -> int:
     if acting_user.pk != user.pk:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from circles import risk, services
+from circles import needs, risk, services
 from circles.access import (
     CHANGE,
     WRITE,
@@ -453,6 +453,10 @@ def concern_close(request, pk, concern_pk):
     )
 
 
+# Submitted minutes waiting longer than this are flagged on the dashboard.
+REVIEW_FLAG_HOURS = 48
+
+
 # Coordinator dashboard --------------------------------------------------------------------
 
 
@@ -545,6 +549,10 @@ def dashboard(request):
             "rise_count": len(rises) if rises is not None else 0,
             "limit": LIST_LIMIT,
             "now": now,
+            "needs": needs.needs_for(user, circles, now),
+            # Minutes waiting longer than this for review are flagged.
+            "review_flag_before": now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
+            "review_flag_hours": REVIEW_FLAG_HOURS,
         },
     )
 

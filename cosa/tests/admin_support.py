@@ -23,8 +23,16 @@ from accounts.tests.factories import (
     AgencyFactory,
 )
 from accounts.two_factor import enrolment_code_issue
+from calendars.models import FeedToken, token_digest
 from circles import services as circle_services
-from circles.models import Reminder, SweepRun
+from circles.models import (
+    ConcernAction,
+    Cover,
+    OnCallShift,
+    Reminder,
+    SafeguardingContact,
+    SweepRun,
+)
 from circles.tests.factories import (
     ConcernFactory,
     CovenantFactory,
@@ -79,6 +87,43 @@ def one_of_each():
         due_at=timezone.now(),
     )
     SweepRun.objects.create(finished_at=timezone.now())
+    FeedToken.objects.create(user=coordinator, token_hash=token_digest("admin-support-token"))
+    deputy = User.objects.filter(role=User.Role.MANAGER).first()
+    deputy = deputy or user_create(
+        email="deputy.admin@example.org",
+        first_name="Dana",
+        last_name="Deputy",
+        role=User.Role.COORDINATOR,
+        password="not-used-Pa55word!",
+    )
+    Cover.objects.create(
+        coordinator=coordinator,
+        deputy=deputy,
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=2),
+        created_by=coordinator,
+    )
+    OnCallShift.objects.create(
+        staff=coordinator,
+        phone="01632 960002",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + datetime.timedelta(hours=8),
+        created_by=coordinator,
+    )
+    ConcernAction.objects.create(
+        concern=ConcernFactory(circle=circle),
+        kind=ConcernAction.Kind.choices[0][0],
+        acted_at=timezone.now(),
+        acted_by=coordinator,
+        outcome="Left a message with the duty desk.",
+    )
+    SafeguardingContact.objects.create(
+        core_member=core_member,
+        name="Duty desk",
+        organisation="Fictional Constabulary",
+        phone="01632 960003",
+        created_by=coordinator,
+    )
     ErasureLog.objects.create(
         reference="CM-999999", erased_by=coordinator, basis="RETENTION", reason="Kept long enough"
     )

@@ -306,7 +306,9 @@ ABOUT_A_CORE_MEMBER = [
     m
     for m in case_data_models()
     if m._meta.app_label in ("circles", "core_members")
-    and m._meta.label not in ("circles.Reminder", "core_members.ErasureLog")
+    # Cover and the on-call rota are about staff, never about one Core Member.
+    and m._meta.label
+    not in ("circles.Reminder", "core_members.ErasureLog", "circles.Cover", "circles.OnCallShift")
 ]
 
 

@@ -86,6 +86,18 @@ def _sees_volunteer(user, pk):
     return volunteers_visible_to(user).filter(pk=pk).exists()
 
 
+def _sees_cover(user, pk):
+    from circles.access import covers_visible_to
+
+    return covers_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_shift(user, pk):
+    from circles.access import shifts_visible_to
+
+    return shifts_visible_to(user).filter(pk=pk).exists()
+
+
 def _sees_notification(user, pk):
     from accounts.models import Notification
 
@@ -107,6 +119,8 @@ GUARDED_OBJECTS = (
     (r"^/circles/core-members/(\d+)/", _sees_core_member),
     (r"^/circles/new/(\d+)/", _sees_core_member),
     (r"^/circles/volunteers/(\d+)/", _sees_volunteer),
+    (r"^/circles/cover/(\d+)/", _sees_cover),
+    (r"^/circles/on-call/(\d+)/", _sees_shift),
     (r"^/circles/(\d+)/", _sees_circle),
     (r"^/reports/circles/(\d+)/", _sees_circle),
     (r"^/core-members/referrals/(\d+)/", _sees_referral),

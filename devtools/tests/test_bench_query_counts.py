@@ -19,7 +19,7 @@ from devtools import bench, scale
 PINNED = {
     "floor": 8,
     # Coordinator
-    "coordinator_dashboard": 15,
+    "coordinator_dashboard": 16,
     "circles_list": 11,
     "circle_page": 20,
     "circle_meetings": 15,

@@ -1,0 +1,169 @@
+"""The dashboard's "also due" lines: what else needs the coordinator, counted in one query.
+
+Each line is a count, the oldest date and the object to open first (the oldest), read as
+scalar subqueries on the user's own row, so the page costs one query however many rows
+there are. The lists that need reading item by item (concerns, minutes) stay lists.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import DateField, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+from circles.models import CircleMembership, Meeting, ReviewMilestone
+from circles.scheduling import local_to_utc
+from coreMembers.access import referrals_visible_to
+from coreMembers.models import Referral, SharingAgreement
+from volunteers.models import DBSCheck, Volunteer
+
+REVIEWS_AHEAD_DAYS = 30
+AGREEMENTS_AHEAD_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Need:
+    key: str
+    label: str
+    count: int
+    oldest: datetime.date | None
+    first_pk: int | None
+    # What the oldest date means on this line ("due", "expires", "received").
+    date_word: str
+
+
+def _count(queryset):
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def _oldest(queryset, field):
+    return Subquery(
+        queryset.order_by().annotate(m=Func(F(field), function="MIN")).values("m"),
+        output_field=DateField(),
+    )
+
+
+def _first(queryset, field, link):
+    return Subquery(queryset.order_by(field, "pk").values(link)[:1], output_field=IntegerField())
+
+
+def _lines(user, circles, today, now):
+    """(key, label, date word, queryset, its date field, the id the link opens)."""
+    open_circles = circles.open()
+    pending = ReviewMilestone.objects.filter(
+        circle__in=open_circles, completed_on__isnull=True, cancelled_on__isnull=True
+    )
+    monday = today - datetime.timedelta(days=today.weekday())
+    week = (
+        local_to_utc(monday, datetime.time.min),
+        local_to_utc(monday + datetime.timedelta(days=7), datetime.time.min),
+    )
+    newer_check = DBSCheck.objects.filter(
+        volunteer=OuterRef("volunteer"), issued_on__gt=OuterRef("issued_on")
+    )
+    checks = DBSCheck.objects.filter(
+        ~Exists(newer_check),
+        recheck_due_on__lte=today + datetime.timedelta(days=settings.COSA_DBS_RECHECK_AHEAD_DAYS),
+        volunteer__status__in=(Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED),
+    )
+    if not user.is_manager:
+        # A coordinator renews the checks of the volunteers in their circles.
+        checks = checks.filter(
+            volunteer__in=CircleMembership.objects.current()
+            .filter(circle__in=open_circles)
+            .values("volunteer_id")
+        )
+    newer_agreement = SharingAgreement.objects.filter(
+        core_member=OuterRef("core_member"), version__gt=OuterRef("version")
+    )
+    agreements = SharingAgreement.objects.filter(
+        ~Exists(newer_agreement),
+        Q(withdrawn_on__isnull=False)
+        | Q(expires_on__lte=today + datetime.timedelta(days=AGREEMENTS_AHEAD_DAYS)),
+        core_member__circles__in=open_circles,
+    )
+    return [
+        (
+            "reviews_overdue",
+            "Reviews overdue",
+            "due",
+            pending.filter(due_on__lt=today),
+            "due_on",
+            "circle_id",
+        ),
+        (
+            "reviews_due",
+            f"Reviews due in the next {REVIEWS_AHEAD_DAYS} days",
+            "due",
+            pending.filter(
+                due_on__gte=today, due_on__lte=today + datetime.timedelta(days=REVIEWS_AHEAD_DAYS)
+            ),
+            "due_on",
+            "circle_id",
+        ),
+        (
+            "meetings_this_week",
+            "Meetings this week",
+            "first",
+            Meeting.objects.filter(
+                circle__in=open_circles, starts_at__gte=week[0], starts_at__lt=week[1]
+            ).exclude(status=Meeting.Status.CANCELLED),
+            "starts_at__date",
+            "circle_id",
+        ),
+        (
+            "dbs_rechecks",
+            f"DBS rechecks due within {settings.COSA_DBS_RECHECK_AHEAD_DAYS} days",
+            "due",
+            checks,
+            "recheck_due_on",
+            "volunteer_id",
+        ),
+        (
+            "agreements",
+            f"Sharing agreements withdrawn or expiring within {AGREEMENTS_AHEAD_DAYS} days",
+            "expires",
+            agreements,
+            "expires_on",
+            "core_member_id",
+        ),
+        (
+            "referrals",
+            "Referrals awaiting a decision",
+            "received",
+            referrals_visible_to(user).filter(
+                status__in=(Referral.Status.RECEIVED, Referral.Status.ASSESSING)
+            ),
+            "received_on",
+            "pk",
+        ),
+    ]
+
+
+def needs_for(user, circles, now=None) -> list[Need]:
+    """Every "also due" line for ``user`` over ``circles`` (the circles they change)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    lines = _lines(user, circles, today, now)
+    annotations = {}
+    for key, _label, _word, queryset, field, link in lines:
+        annotations[f"{key}__n"] = _count(queryset)
+        annotations[f"{key}__oldest"] = _oldest(queryset, field)
+        annotations[f"{key}__first"] = _first(queryset, field, link)
+    row = User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()
+    return [
+        Need(
+            key=key,
+            label=label,
+            count=row[f"{key}__n"] or 0,
+            oldest=row[f"{key}__oldest"],
+            first_pk=row[f"{key}__first"],
+            date_word=word,
+        )
+        for key, label, word, _queryset, _field, _link in lines
+    ]
