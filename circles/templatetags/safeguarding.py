@@ -24,3 +24,15 @@ def out_of_hours_phone():
     """The service's out-of-hours line (COSA_OUT_OF_HOURS_PHONE), which reaches whoever
     is on call: no query, so every page with the emergency panel costs the same."""
     return settings.COSA_OUT_OF_HOURS_PHONE
+
+
+@register.inclusion_tag("circles/_core_member_numbers.html")
+def core_member_numbers(core_member):
+    """Other numbers to call about a Core Member (a duty desk), and out of hours, on the
+    Core Member page; only staff who hold the full record see that page."""
+    from circles.models import SafeguardingContact
+
+    return {
+        "stored_contacts": list(SafeguardingContact.objects.for_core_member(core_member.pk)),
+        "out_of_hours_phone": settings.COSA_OUT_OF_HOURS_PHONE,
+    }

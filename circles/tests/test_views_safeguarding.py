@@ -197,3 +197,29 @@ def test_the_raise_page_tells_a_volunteer_999_and_the_out_of_hours_number(client
     page = client.get(reverse("circles:concern_raise", args=[circle.pk])).text
     assert 'href="tel:999"' in page
     assert 'href="tel:01632960222"' in page
+
+
+def test_the_core_member_page_gives_the_numbers_to_call(client, circle):
+    from coreMembers.tests.factories import LiaisonAssignmentFactory
+
+    liaison = LiaisonFactory(phone="01632 960444")
+    LiaisonAssignmentFactory(core_member=circle.core_member, liaison=liaison)
+    SafeguardingContact.objects.create(
+        core_member=circle.core_member,
+        name="Duty desk",
+        phone="01632 960555",
+        created_by=circle.coordinator,
+    )
+    other = ActiveCircleFactory()
+    SafeguardingContact.objects.create(
+        core_member=other.core_member,
+        name="Someone else's officer",
+        phone="01632 960666",
+        created_by=other.coordinator,
+    )
+    client.force_login(ManagerFactory())
+    page = client.get(reverse("core_members:detail", args=[circle.core_member_id])).content.decode()
+    assert 'href="tel:01632960444"' in page
+    assert 'href="tel:01632960555"' in page
+    assert "Someone else&#x27;s officer" not in page
+    assert "01632 960666" not in page

@@ -24,7 +24,7 @@ PINNED = {
     "circle_page": 20,
     "circle_meetings": 15,
     "core_members_list": 11,
-    "core_member_page": 20,
+    "core_member_page": 21,
     "referral_list": 12,
     "referral_page": 13,
     "concern_page": 21,  # + action log, liaisons, stored contacts, on-call, action token
