@@ -167,3 +167,61 @@ def needs_for(user, circles, now=None) -> list[Need]:
         )
         for key, label, word, _queryset, _field, _link in lines
     ]
+
+
+@dataclass(frozen=True)
+class CoordinatorLoad:
+    coordinator: User
+    concerns: int
+    to_review: int
+    reviews_overdue: int
+    reviews_due: int
+    referrals: int
+
+    @property
+    def total(self):
+        return (
+            self.concerns
+            + self.to_review
+            + self.reviews_overdue
+            + self.reviews_due
+            + self.referrals
+        )
+
+
+def by_coordinator(now=None) -> list[CoordinatorLoad]:
+    """The manager's view of the same work, one row per active coordinator, in one query;
+    the busiest first."""
+    from circles.models import Circle, Concern, MeetingNote
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    mine = Q(circle__coordinator=OuterRef("pk")) & ~Q(circle__status=Circle.Status.ENDED)
+    pending = ReviewMilestone.objects.filter(
+        mine, completed_on__isnull=True, cancelled_on__isnull=True
+    )
+    counts = {
+        "concerns": Concern.objects.filter(mine, status=Concern.Status.RAISED),
+        "to_review": MeetingNote.objects.filter(
+            meeting__circle__coordinator=OuterRef("pk"), status=MeetingNote.Status.SUBMITTED
+        ),
+        "reviews_overdue": pending.filter(due_on__lt=today),
+        "reviews_due": pending.filter(
+            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=REVIEWS_AHEAD_DAYS)
+        ),
+        "referrals": Referral.objects.filter(
+            coordinator=OuterRef("pk"),
+            status__in=(Referral.Status.RECEIVED, Referral.Status.ASSESSING),
+        ),
+    }
+    rows = (
+        User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+        .annotate(**{key: _count(queryset) for key, queryset in counts.items()})
+        .only("first_name", "last_name", "email")
+        .order_by("last_name", "first_name", "pk")
+    )
+    loads = [
+        CoordinatorLoad(coordinator=row, **{key: getattr(row, key) or 0 for key in counts})
+        for row in rows
+    ]
+    return sorted(loads, key=lambda load: -load.total)

@@ -177,3 +177,34 @@ def test_minutes_waiting_over_48_hours_are_flagged(client, coordinator):
         submitted_at=timezone.now() - datetime.timedelta(hours=49)
     )
     assert "waiting over 48 h" in client.get(reverse("circles:dashboard")).content.decode()
+
+
+def test_the_manager_sees_the_work_by_coordinator_busiest_first(
+    client, coordinator, other_coordinator, manager
+):
+    circle = launchable_circle(coordinator=coordinator)
+    plant(circle)
+    launchable_circle(coordinator=other_coordinator)
+    loads = {load.coordinator: load for load in needs.by_coordinator()}
+    assert loads[coordinator].reviews_overdue == 1
+    assert loads[coordinator].reviews_due == 1
+    assert loads[coordinator].referrals == 1
+    assert loads[other_coordinator].reviews_overdue == 0
+    assert needs.by_coordinator()[0].coordinator == coordinator
+    with CaptureQueriesContext(connection) as small:
+        needs.by_coordinator()
+    for offset in range(1, 3):
+        plant(launchable_circle(coordinator=other_coordinator), offset=offset)
+    with CaptureQueriesContext(connection) as large:
+        loads = needs.by_coordinator()
+    assert len(small) == len(large) == 1
+    assert loads[0].coordinator == other_coordinator
+    client.force_login(manager)
+    body = client.get(reverse("circles:dashboard")).content.decode()
+    assert "By coordinator" in body
+    assert coordinator.get_full_name() in body
+    # A coordinator's own dashboard has no table of colleagues.
+    client.force_login(coordinator)
+    body = client.get(reverse("circles:dashboard")).content.decode()
+    assert "By coordinator" not in body
+    assert other_coordinator.get_full_name() not in body

@@ -550,6 +550,8 @@ def dashboard(request):
             "limit": LIST_LIMIT,
             "now": now,
             "needs": needs.needs_for(user, circles, now),
+            # The manager sees the same work across the service, by coordinator.
+            "by_coordinator": needs.by_coordinator(now) if user.is_manager else None,
             # Minutes waiting longer than this for review are flagged.
             "review_flag_before": now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
             "review_flag_hours": REVIEW_FLAG_HOURS,
