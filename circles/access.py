@@ -241,9 +241,13 @@ def shift_for_user(user, pk, perm=VIEW):
     return shift
 
 
-def may_see_professional_contacts(user, circle):
-    """The outer circle's numbers are for the circle's staff, never its volunteers."""
-    return user.is_case_staff and can_change_circle(user, circle)
+def may_see_professional_contacts(user, circle, *, can_change=None):
+    """The outer circle's numbers are for the circle's staff, never its volunteers.
+
+    ``can_change``: what the page already knows of ``can_change_circle`` (saves a query)."""
+    if can_change is None:
+        can_change = can_change_circle(user, circle)
+    return user.is_case_staff and can_change
 
 
 def require_case_staff(user):

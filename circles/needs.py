@@ -63,11 +63,7 @@ def _lines(user, circles, today, now):
         local_to_utc(monday, datetime.time.min),
         local_to_utc(monday + datetime.timedelta(days=7), datetime.time.min),
     )
-    newer_check = DBSCheck.objects.filter(
-        volunteer=OuterRef("volunteer"), issued_on__gt=OuterRef("issued_on")
-    )
-    checks = DBSCheck.objects.filter(
-        ~Exists(newer_check),
+    checks = DBSCheck.objects.latest_per_volunteer().filter(
         recheck_due_on__lte=today + datetime.timedelta(days=settings.COSA_DBS_RECHECK_AHEAD_DAYS),
         volunteer__status__in=(Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED),
     )

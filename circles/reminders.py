@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.constants import OnConflict
 from django.urls import reverse
 from django.utils import timezone
@@ -275,15 +275,12 @@ def due_dbs_rechecks(now):
     their circles (the managers when they are in none). Once per check and recipient."""
     ahead = datetime.timedelta(days=settings.COSA_DBS_RECHECK_AHEAD_DAYS)
     today = timezone.localtime(now, LONDON).date()
-    newer = DBSCheck.objects.filter(
-        volunteer=OuterRef("volunteer"), issued_on__gt=OuterRef("issued_on")
-    )
     checks = list(
-        DBSCheck.objects.filter(
+        DBSCheck.objects.latest_per_volunteer()
+        .filter(
             recheck_due_on__lte=today + ahead,
             volunteer__status__in=(Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED),
         )
-        .filter(~Exists(newer))
         .values_list("pk", "volunteer_id", "recheck_due_on")
     )
     coordinators = defaultdict(set)

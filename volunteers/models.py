@@ -143,6 +143,15 @@ class Volunteer(models.Model):
         return str(self.user)
 
 
+class DBSCheckQuerySet(models.QuerySet):
+    def latest_per_volunteer(self):
+        """Each volunteer's latest check only (a renewal replaces the one before)."""
+        newer = DBSCheck.objects.filter(
+            volunteer=models.OuterRef("volunteer"), issued_on__gt=models.OuterRef("issued_on")
+        )
+        return self.filter(~models.Exists(newer))
+
+
 class DBSCheck(models.Model):
     class Level(models.TextChoices):
         ENHANCED = "ENHANCED", "Enhanced"
@@ -156,6 +165,7 @@ class DBSCheck(models.Model):
     recheck_due_on = models.DateField(editable=False)
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = DBSCheckQuerySet.as_manager()
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:

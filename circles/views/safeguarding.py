@@ -37,10 +37,7 @@ def safeguarding_context(request, concern, *, can_change=None):
 
     user = request.user
     circle = concern.circle
-    if can_change is None:
-        professional = may_see_professional_contacts(user, circle)
-    else:
-        professional = user.is_case_staff and can_change
+    professional = may_see_professional_contacts(user, circle, can_change=can_change)
     context = {
         "actions": list(concern.actions.select_related("acted_by")) if professional else [],
         "out_of_hours_phone": cover_services.out_of_hours_phone(),
