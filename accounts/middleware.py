@@ -20,8 +20,9 @@ SEEN_AT = "cosa_seen_at"
 class SessionLimitsMiddleware:
     """End a session after SESSION_IDLE_SECONDS idle or SESSION_MAX_SECONDS in all.
 
-    The idle limit is also the session cookie's age (saved on every request), so
-    an idle session normally expires by itself; this makes both limits explicit
+    The idle limit is also the session's age on the server (the session is saved when
+    the idle clock restarts), so an idle session expires by itself; this makes both
+    limits explicit
     and tells the user why they were logged out (on the login page's address, since
     the session that could carry a message has just ended).
 
@@ -41,8 +42,14 @@ class SessionLimitsMiddleware:
                 return self._end(request, REASON_MAX)
             if now - seen_at > settings.SESSION_IDLE_SECONDS:
                 return self._end(request, REASON_IDLE)
-            if not request.META.get("HTTP_X_COSA_DRAFT"):
-                request.session[SEEN_AT] = now
+            moved = SEEN_AT not in request.session or (
+                now - seen_at >= settings.SESSION_TOUCH_SECONDS
+            )
+            if moved and not request.META.get("HTTP_X_COSA_DRAFT"):
+                # The session is written only when the clock moves by a minute or more
+                # (SESSION_TOUCH_SECONDS), not on every page.
+                request.session[SEEN_AT] = seen_at = now
+            request.session_seconds_left = settings.SESSION_IDLE_SECONDS - (now - seen_at)
         return self.get_response(request)
 
     @staticmethod
@@ -67,6 +74,12 @@ class SessionLimitsMiddleware:
 
 
 REASON_IDLE, REASON_MAX = "idle", "max"
+
+
+def session_touch(request) -> None:
+    """Restart the idle clock now (the keep-alive: the user is typing)."""
+    request.session[SEEN_AT] = int(time.time())
+    request.session_seconds_left = settings.SESSION_IDLE_SECONDS
 
 
 def logged_out_message(reason) -> str:

@@ -2,7 +2,8 @@ import unicodedata
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -46,7 +47,21 @@ def email_key(value) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip().lower()
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def with_unread_notifications(self):
+        """Each user with ``unread_notifications_loaded``: their unread notifications'
+        count, as of this query (one correlated count on the partial unread index)."""
+        unread = (
+            Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
+            .order_by()
+            .values("recipient")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(unread_notifications_loaded=Coalesce(Subquery(unread), Value(0)))
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):

@@ -161,9 +161,22 @@ def notification_emails_claim(*, now=None, limit=None) -> list[int]:
 
 
 def unread_count(user) -> int:
+    """The bell's number. The session's user arrives with it (``accounts.backends``);
+    the services below that mark the acting user's notifications read drop that loaded
+    figure, so a page rendered after them counts afresh."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    loaded = getattr(user, LOADED_UNREAD, None)
+    if loaded is not None:
+        return loaded
     return Notification.objects.for_user(user).unread().count()
+
+
+LOADED_UNREAD = "unread_notifications_loaded"
+
+
+def _forget_loaded_unread(user) -> None:
+    user.__dict__.pop(LOADED_UNREAD, None)
 
 
 @service
@@ -174,13 +187,24 @@ def notification_mark_read(*, notification: Notification, acting_user: User) -> 
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        _forget_loaded_unread(acting_user)
     return notification
 
 
 @service
 @transaction.atomic
 def notifications_mark_all_read(*, acting_user: User) -> int:
+    _forget_loaded_unread(acting_user)
     return Notification.objects.for_user(acting_user).unread().update(read_at=timezone.now())
+
+
+@service
+@transaction.atomic
+def notifications_about_read(*, link: str, acting_user: User) -> int:
+    """Everyone's unread notifications linking to ``link`` are read (a concern once it
+    has been triaged: its alerts have done their work)."""
+    _forget_loaded_unread(acting_user)
+    return Notification.objects.unread().filter(link=link).update(read_at=timezone.now())
 
 
 # Security alerts ------------------------------------------------------------------------

@@ -25,7 +25,10 @@ def _log(request, action, user=None, detail=""):
 def on_logged_in(sender, request, user, **kwargs):
     if request is None:
         return
-    request.session["cosa_login_at"] = int(time.time())
+    # Both session clocks start at the login (accounts.middleware.SessionLimitsMiddleware).
+    now = int(time.time())
+    request.session["cosa_login_at"] = now
+    request.session["cosa_seen_at"] = now
     _log(request, AccessLog.Action.LOGIN, user, "password accepted")
 
 

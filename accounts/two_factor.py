@@ -416,7 +416,11 @@ def enrolment_code(request, pk):
 
 @require_http_methods(["GET"])
 def session_keepalive(request):
-    """The idle-timeout warning's 'stay logged in' button: touching the session is enough."""
+    """The idle-timeout warning's 'stay logged in' button, and typing's ping: the idle
+    clock restarts now, whenever it last did."""
     from django.http import JsonResponse
 
+    from accounts.middleware import session_touch
+
+    session_touch(request)
     return JsonResponse({"idle_seconds": settings.SESSION_IDLE_SECONDS})

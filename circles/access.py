@@ -7,7 +7,7 @@ circle the user may see.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,10 +68,17 @@ def circle_for_user(user, pk, perm=VIEW, *, roles=None):
 
 
 def _visible_circle(user, pk):
-    circle = circles_visible_to(user).filter(pk=pk).select_related("core_member", "coordinator")
-    circle = circle.first()
+    circles = circles_visible_to(user).filter(pk=pk).select_related("core_member", "coordinator")
+    if user.is_coordinator:
+        # Whether they may also change it, in the same query (``can_change_circle``).
+        circles = circles.annotate(
+            change_granted=Exists(circles_visible_to(user, CHANGE).filter(pk=OuterRef("pk")))
+        )
+    circle = circles.first()
     if circle is None:
         raise Http404("No such circle.")
+    if user.is_coordinator:
+        circle._change_granted_to = (user.pk, circle.change_granted)
     return circle
 
 
@@ -89,6 +96,10 @@ def _require(user, circle, perm, roles):
 def can_change_circle(user, circle):
     if user.is_manager:
         return True
+    # A circle looked up for this user above carries the answer from its own query.
+    fetched_for, granted = getattr(circle, "_change_granted_to", (None, False))
+    if fetched_for == user.pk:
+        return granted
     return circles_visible_to(user, CHANGE).filter(pk=circle.pk).exists()
 
 
@@ -159,7 +170,11 @@ def minutes_to_write_for_user(user, circle_pk, meeting_pk):
 
 def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
     circle = _visible_circle(user, circle_pk)
-    concern = Concern.objects.filter(circle=circle, pk=pk).select_related("raised_by").first()
+    concern = (
+        Concern.objects.filter(circle=circle, pk=pk)
+        .select_related("raised_by", "triaged_by", "meeting")
+        .first()
+    )
     # A volunteer sees the concerns they raised; triage is for coordinators.
     if concern is not None and user.is_volunteer and concern.raised_by != user:
         concern = None

@@ -157,6 +157,14 @@ class CircleMembershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(left_on__isnull=True)
 
+    def with_vetted(self, on=None):
+        """Each membership with ``volunteer_vetted``: its volunteer may sit in a circle on
+        ``on`` (a current DBS check and the initial training: ``Volunteer.vetted``)."""
+        from volunteers.models import Volunteer
+
+        vetted = Volunteer.objects.vetted(on).filter(pk=OuterRef("volunteer_id"))
+        return self.annotate(volunteer_vetted=Exists(vetted))
+
 
 class CircleMembership(models.Model):
     class Role(models.TextChoices):

@@ -882,16 +882,16 @@ def concern_triage(*, concern: Concern, acting_user: User, notes: str = "") -> C
     concern.triaged_at = timezone.now()
     concern.triage_notes = notes.strip()
     validated_save(concern, update_fields=["status", "triaged_by", "triaged_at", "triage_notes"])
-    _concern_alerts_read(concern)
+    _concern_alerts_read(concern, acting_user)
     return concern
 
 
-def _concern_alerts_read(concern):
+def _concern_alerts_read(concern, acting_user):
     """Everyone's unread alerts about a concern are read once someone has triaged it."""
-    from accounts.models import Notification
+    from accounts.notifications import notifications_about_read
 
     link = reverse("circles:concern_detail", args=[concern.circle_id, concern.pk])
-    Notification.objects.unread().filter(link=link).update(read_at=timezone.now())
+    notifications_about_read(link=link, acting_user=acting_user)
 
 
 @service
@@ -937,7 +937,7 @@ def concern_close(*, concern: Concern, acting_user: User, reason: str) -> Concer
         concern.triaged_by = acting_user
         concern.triaged_at = timezone.now()
     validated_save(concern)
-    _concern_alerts_read(concern)
+    _concern_alerts_read(concern, acting_user)
     return concern
 
 

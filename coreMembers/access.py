@@ -85,9 +85,15 @@ def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):
 
 
 def _visible_core_member(user, pk):
-    core_member = core_members_visible_to(user).filter(pk=pk).select_related("coordinator").first()
+    core_members = core_members_visible_to(user).filter(pk=pk).select_related("coordinator")
+    if user.is_coordinator:
+        # Whether they may also change him, in the same query (``can_change``).
+        core_members = core_members.annotate(change_granted=_core_member_granted(user, CHANGE))
+    core_member = core_members.first()
     if core_member is None:
         raise Http404("No such Core Member.")
+    if user.is_coordinator:
+        core_member._change_granted_to = (user.pk, core_member.change_granted)
     return core_member
 
 
@@ -129,10 +135,13 @@ def liaison_assignment_for_user(user, pk, assignment_pk, perm=CHANGE):
 
 def can_change(user, core_member):
     """Staff holding the change grant on this Core Member may edit him and decide referrals."""
-    return (
-        sees_full_record(user)
-        and core_members_visible_to(user, CHANGE).filter(pk=core_member.pk).exists()
-    )
+    if not sees_full_record(user):
+        return False
+    # A Core Member looked up for this user above carries the answer from its own query.
+    fetched_for, granted = getattr(core_member, "_change_granted_to", (None, False))
+    if fetched_for == user.pk:
+        return granted
+    return core_members_visible_to(user, CHANGE).filter(pk=core_member.pk).exists()
 
 
 def referrals_visible_to(user):

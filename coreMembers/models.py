@@ -313,6 +313,22 @@ class SharingAgreementQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(signed_on__lte=on, expires_on__gt=on, withdrawn_on__isnull=True)
 
+    def listed_with_agency_names(self) -> list:
+        """The agreements in order, each with ``agency_names`` (its agencies in scope, by
+        name) from one query: a row per agreement and agency (none: one row), grouped
+        here, where a prefetch would cost a second query."""
+        agreements = {}
+        rows = self.annotate(_agency_name=models.F("agencies__name")).order_by(
+            *self.query.order_by or self.model._meta.ordering, "agencies__name"
+        )
+        for row in rows:
+            agreement = agreements.setdefault(row.pk, row)
+            if not hasattr(agreement, "agency_names"):
+                agreement.agency_names = []
+            if row._agency_name is not None:
+                agreement.agency_names.append(row._agency_name)
+        return list(agreements.values())
+
 
 class SharingAgreement(models.Model):
     """The Core Member's signed consent to share with the outer circle."""

@@ -104,7 +104,7 @@ def detail(request, pk):
     # The shared records are listed by the sharing app's {% shared_records %} tag.
     context = {"core_member": core_member, "circle": circle}
     if sees_full_record(request.user):
-        agreements = list(core_member.sharing_agreements.prefetch_related("agencies"))
+        agreements = core_member.sharing_agreements.listed_with_agency_names()
         referrals = list(core_member.referrals.select_related("source_agency", "coordinator"))
         liaisons = list(
             core_member.liaison_assignments.select_related("liaison__agency").order_by(

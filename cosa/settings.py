@@ -132,7 +132,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked login is refused before its password is checked.
     "accounts.throttle.LoginLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend; the session's user comes with their unread count.
+    "accounts.backends.AccountBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -183,12 +184,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_IDLE_SECONDS = env_int("DJANGO_SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
 SESSION_MAX_SECONDS = env_int("DJANGO_SESSION_MAX_SECONDS", 12 * 60 * 60, minimum=60)
 SESSION_WARNING_SECONDS = min(120, SESSION_IDLE_SECONDS // 2)
+# A page view restarts the idle clock when the last restart is at least this old: the
+# session is written once a minute at most, not on every request (the page's own timer
+# counts from the server's clock; typing's keep-alive always restarts it).
+SESSION_TOUCH_SECONDS = max(1, min(60, SESSION_IDLE_SECONDS // 10))
 # Drafts (formpages/drafts.py): what a user types on a long form is saved on the
 # server every few seconds, kept for COSA_DRAFT_DAYS after its last save.
 COSA_DRAFT_DAYS = env_int("COSA_DRAFT_DAYS", 30, minimum=1)
 COSA_DRAFT_AUTOSAVE_SECONDS = env_int("COSA_DRAFT_AUTOSAVE_SECONDS", 5, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -60,7 +60,7 @@ from accounts.middleware import LOGIN_AT, SEEN_AT
 from accounts.models import User
 from circles.models import Circle, CircleMembership, Concern, MeetingNote
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "accounts.backends.AccountBackend"
 FLOOR = "floor"
 # The login burst's users get this password for the run (generate_scale makes every
 # password unusable) and their unusable one back afterwards. Fictional, loopback only.

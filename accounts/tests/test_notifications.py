@@ -241,6 +241,7 @@ def test_mark_all_read_touches_only_mine(client):
 
 def _queries_for_list(client, django_assert_max_num_queries, user, limit):
     client.force_login(user)
+    client.get(reverse("accounts:notifications"))  # the session's first write
     with django_assert_max_num_queries(limit) as captured:
         response = client.get(reverse("accounts:notifications"))
     assert response.status_code == 200
@@ -347,3 +348,56 @@ def test_operations_page_says_when_the_last_sweep_failed(client):
     response = client.get(reverse("circles:reminders_operations"))
     assert b'data-testid="sweep-failed"' in response.content
     assert b"OperationalError" in response.content
+
+
+def test_the_sessions_user_brings_the_bells_count_so_the_bell_costs_no_query(
+    client, django_assert_num_queries
+):
+    from django.contrib.auth import get_user
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    user = CoordinatorFactory()
+    note(user)
+    note(user)
+    note(user, read_at=timezone.now())
+    note(CoordinatorFactory())
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    loaded = get_user(request)
+    assert loaded.unread_notifications_loaded == 2
+    template = Template('{% include "partials/bell.html" %}')
+    with django_assert_num_queries(0):
+        html = template.render(Context({"request": request, "user": loaded}))
+    assert 'data-unread="2"' in html
+
+
+@pytest.mark.parametrize("how", ["one", "all", "concern triaged"])
+def test_marking_read_drops_the_loaded_count_so_the_same_request_counts_afresh(how):
+    from django.contrib.auth import get_user
+    from django.test import Client, RequestFactory
+
+    from circles.services import concern_triage
+    from circles.tests.factories import ConcernFactory
+
+    concern = ConcernFactory()
+    user = concern.circle.coordinator
+    link = reverse("circles:concern_detail", args=[concern.circle_id, concern.pk])
+    first = note(user, link=link)
+    note(user)
+    browser = Client()
+    browser.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = browser.session
+    loaded = get_user(request)
+    assert notifications.unread_count(loaded) == 2
+    if how == "one":
+        notifications.notification_mark_read(notification=first, acting_user=loaded)
+    elif how == "all":
+        notifications.notifications_mark_all_read(acting_user=loaded)
+    else:
+        concern_triage(concern=concern, acting_user=loaded, notes="Called the OM.")
+    expected = Notification.objects.for_user(user).unread().count()
+    assert expected < 2
+    assert notifications.unread_count(loaded) == expected

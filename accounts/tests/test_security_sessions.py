@@ -54,11 +54,64 @@ def test_the_keepalive_restarts_the_idle_clock(client):
     assert client.get("/circles/").status_code == 200
 
 
+def _session_writes(captured):
+    return [q["sql"] for q in captured if q["sql"].startswith('UPDATE "django_session"')]
+
+
+@pytest.mark.django_db
+def test_a_page_view_writes_the_session_only_when_the_idle_clock_moves_a_minute(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(CoordinatorFactory())
+    client.get("/circles/")
+    seen = client.session[SEEN_AT]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/circles/").status_code == 200
+    assert _session_writes(captured) == []
+    assert client.session[SEEN_AT] == seen
+    age_session(client, **{SEEN_AT: settings.SESSION_TOUCH_SECONDS})
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/circles/").status_code == 200
+    assert len(_session_writes(captured)) == 1
+    assert client.session[SEEN_AT] >= seen
+
+
+@pytest.mark.django_db
+def test_the_page_starts_its_timer_from_what_the_server_has_left(client):
+    client.force_login(CoordinatorFactory())
+    client.get("/circles/")
+    age_session(client, **{SEEN_AT: 30})
+    page = client.get("/circles/").content.decode()
+    left = int(page.split('data-session-seconds-left="')[1].split('"')[0])
+    assert settings.SESSION_IDLE_SECONDS - 31 <= left <= settings.SESSION_IDLE_SECONDS - 30
+    # ... and the server ends it then, not later.
+    age_session(client, **{SEEN_AT: left + 1})
+    assert client.get("/circles/")["Location"].startswith("/login/?next=")
+
+
+@pytest.mark.django_db
+def test_the_keepalive_always_restarts_the_clock_and_an_autosave_never_does(client):
+    import time
+
+    client.force_login(CoordinatorFactory())
+    client.get("/circles/")
+    age_session(client, **{SEEN_AT: 10})
+    before = client.session[SEEN_AT]
+    client.get("/circles/", HTTP_X_COSA_DRAFT="1")
+    assert client.session[SEEN_AT] == before
+    assert client.get("/session/keepalive/").json() == {
+        "idle_seconds": settings.SESSION_IDLE_SECONDS
+    }
+    assert client.session[SEEN_AT] >= int(time.time()) - 1 > before
+
+
 @pytest.mark.django_db
 def test_pages_carry_the_idle_warning_settings(client):
     client.force_login(CoordinatorFactory())
     page = client.get("/circles/").content.decode()
     assert f'data-session-idle-seconds="{settings.SESSION_IDLE_SECONDS}"' in page
+    assert "data-session-seconds-left=" in page
     assert 'id="session-warning"' in page
     assert "js/session-timeout.js" in page
 

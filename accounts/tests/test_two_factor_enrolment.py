@@ -275,7 +275,9 @@ def test_a_reset_link_of_an_account_that_has_logged_in_before_gives_no_enrolment
     assert not TOTPDevice.objects.filter(user=user).exists()
 
 
-def test_the_set_password_right_expires(monkeypatch):
+def test_the_set_password_right_expires(monkeypatch, settings):
+    # An hour on, the session has not idled out (that is another limit's test).
+    settings.SESSION_IDLE_SECONDS = 2 * 60 * 60
     user = _new_account()
     owner = browser()
     _set_password_by_link(owner, user)

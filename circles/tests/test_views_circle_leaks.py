@@ -2,7 +2,9 @@
 
 import pytest
 from django.urls import reverse
+from guardian.shortcuts import assign_perm
 
+from accounts.tests.factories import CoordinatorFactory
 from cosa.tests.world import LEAK_MARKERS
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,27 @@ def test_the_pool_shows_other_circles_volunteers_only_as_a_count(client, world):
     assert listed == world.objects["other_volunteer"]
     assert listed.circle_count == 1
     assert "Marmalade" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_whether_a_coordinator_may_change_a_circle_comes_with_it_and_only_for_them(
+    django_assert_num_queries,
+):
+    from accounts.grants import grant
+    from circles.access import can_change_circle, circle_for_user
+    from circles.services import COORDINATOR_CIRCLE_PERMS
+    from circles.tests.factories import ActiveCircleFactory
+
+    circle = ActiveCircleFactory()
+    owner = circle.coordinator
+    grant(owner, circle, *COORDINATOR_CIRCLE_PERMS)
+    viewer = CoordinatorFactory()
+    assign_perm("circles.view_circle", viewer, circle)
+    for user, may in ((owner, True), (viewer, False)):
+        fetched = circle_for_user(user, circle.pk)
+        with django_assert_num_queries(0):
+            assert can_change_circle(user, fetched) is may
+    # Looked up for the owner, asked about someone else: asked afresh, and answered for them.
+    fetched = circle_for_user(owner, circle.pk)
+    with django_assert_num_queries(1):
+        assert can_change_circle(viewer, fetched) is False

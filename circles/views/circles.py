@@ -209,6 +209,9 @@ def detail(request, pk):
     # An ended circle shows everyone who served in it, with their dates.
     memberships = circle.memberships.current() if circle.is_open else circle.memberships.all()
     memberships = memberships.select_related("volunteer__user")
+    if staff and circle.is_open:
+        # DBS and training are coordinator-only facts about a volunteer (DESIGN §4).
+        memberships = memberships.with_vetted(today)
     context = {
         "circle": circle,
         "memberships": memberships,
@@ -236,14 +239,9 @@ def detail(request, pk):
         "review_soon": today + datetime.timedelta(days=REVIEW_DUE_SOON_DAYS),
         "today": today,
     }
-    if staff:
-        # DBS and training are coordinator-only facts about a volunteer (DESIGN §4).
-        context["ready_ids"] = set(
-            services.volunteers_ready_to_launch(circle).values_list("pk", flat=True)
-        )
-        if circle.status == Circle.Status.FORMING:
-            context["checklist"] = services.launch_checklist(circle)
-            context["ready_to_launch"] = all(c.met for c in context["checklist"])
+    if staff and circle.status == Circle.Status.FORMING:
+        context["checklist"] = services.launch_checklist(circle)
+        context["ready_to_launch"] = all(c.met for c in context["checklist"])
     return render(request, "circles/detail.html", context)
 
 

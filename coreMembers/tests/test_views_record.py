@@ -647,3 +647,36 @@ def test_the_record_edited_in_two_tabs_refuses_the_stale_save_and_keeps_its_text
     assert again.status_code == 302
     core_member.refresh_from_db()
     assert core_member.needs_and_adaptations == "Large print; an interpreter."
+
+
+@pytest.mark.django_db
+def test_each_agreement_lists_its_own_agencies_from_one_query(
+    client, coordinator, core_member, django_assert_num_queries
+):
+    first, second, third = (AgencyFactory(name=n) for n in ("Zeta Police", "Alpha YOT", "Mid PS"))
+    services.sharing_agreement_record(
+        core_member=core_member, signed_on=days_ago(400), expires_on=days_ago(35), agencies=[first]
+    )
+    services.sharing_agreement_record(
+        core_member=core_member,
+        signed_on=days_ago(30),
+        expires_on=days_ago(-335),
+        agencies=[first, second, third],
+    )
+    with django_assert_num_queries(1):
+        agreements = core_member.sharing_agreements.listed_with_agency_names()
+    assert [(a.version, a.agency_names) for a in agreements] == [
+        (2, ["Alpha YOT", "Mid PS", "Zeta Police"]),
+        (1, ["Zeta Police"]),
+    ]
+    # An agreement that lost its agencies (outside the service) still appears.
+    agreements[1].agencies.clear()
+    listed = core_member.sharing_agreements.listed_with_agency_names()
+    assert [(a.version, a.agency_names) for a in listed] == [
+        (2, ["Alpha YOT", "Mid PS", "Zeta Police"]),
+        (1, []),
+    ]
+    login(client, coordinator)
+    page = client.get(url("detail", core_member.pk)).content.decode()
+    assert "In scope: Alpha YOT, Mid PS, Zeta Police" in page
+    assert "In scope: none" in page

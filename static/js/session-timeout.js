@@ -3,13 +3,17 @@
 //
 // Typing counts as activity: while the user types in any field, the page pings the
 // keep-alive (at most once a minute), which restarts the server's idle clock and
-// this page's timers. Draft autosaves (forms.js) never do: a page left open still
+// this page's timers. A page view restarts the server's clock once a minute at most;
+// the page starts from what the server says is left. Draft autosaves (forms.js) never do: a page left open still
 // logs out. Just before the end, the page asks forms.js to save every draft, then
 // goes to the login page, which says why and comes back here afterwards.
 (function () {
   "use strict";
   var body = document.body;
   var idle = parseInt(body.dataset.sessionIdleSeconds || "0", 10);
+  // The server restarts its idle clock on a page view only once a minute, so this page
+  // may have a little less than the full idle time left: the server says how much.
+  var left = parseInt(body.dataset.sessionSecondsLeft || String(idle), 10);
   var warnBefore = parseInt(body.dataset.sessionWarningSeconds || "120", 10);
   var keepaliveUrl = body.dataset.sessionKeepaliveUrl;
   var loginUrl = body.dataset.sessionLoginUrl;
@@ -29,7 +33,7 @@
     window.location.assign(loginUrl + "?reason=idle&next=" + encodeURIComponent(next));
   }
 
-  function schedule() {
+  function schedule(seconds) {
     window.clearTimeout(warnTimer);
     window.clearTimeout(saveTimer);
     window.clearTimeout(endTimer);
@@ -40,12 +44,12 @@
       if (button) {
         button.focus();
       }
-    }, Math.max(0, (idle - warnBefore) * 1000));
+    }, Math.max(0, (seconds - warnBefore) * 1000));
     saveTimer = window.setTimeout(function () {
       document.dispatchEvent(new CustomEvent("cosa:save-drafts"));
-    }, Math.max(0, (idle - 15) * 1000));
+    }, Math.max(0, (seconds - 15) * 1000));
     // Two seconds after the server's own limit, so that the login page sees it ended.
-    endTimer = window.setTimeout(goToLogin, (idle + 2) * 1000);
+    endTimer = window.setTimeout(goToLogin, (seconds + 2) * 1000);
   }
 
   function keepAlive() {
@@ -58,7 +62,7 @@
         pinging = false;
         if (response.ok) {
           lastPing = Date.now();
-          schedule();
+          schedule(idle);
         } else {
           goToLogin();
         }
@@ -79,5 +83,5 @@
     },
     true
   );
-  schedule();
+  schedule(left);
 })();
