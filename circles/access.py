@@ -58,6 +58,17 @@ def circles_visible_to(user, perm=VIEW):
     return Circle.objects.filter(_granted(user, f"{perm}_circle"))
 
 
+def circles_fixed_for(user, perm=VIEW):
+    """``circles_visible_to``, with the circles' ids read now (one query) and the lists
+    filtered by those ids. For a page that filters many lists by the same circles (the
+    dashboard): the grants' subquery repeated in each cost PostgreSQL more to plan than
+    the lists cost to run (44 ms planning, 20 ms running, at national scale)."""
+    circles = circles_visible_to(user, perm)
+    if user.is_manager:
+        return circles
+    return Circle.objects.filter(pk__in=list(circles.values_list("pk", flat=True)))
+
+
 def circle_for_user(user, pk, perm=VIEW, *, roles=None):
     """The circle: 404 when ``user`` may not see it; 403 when they see it but may not do
     ``perm``, or when the page is for other ``roles``. The lookup always comes first, so

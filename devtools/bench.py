@@ -216,6 +216,8 @@ def pick_pages():
     manager = _first(
         User.objects.filter(role=User.Role.MANAGER, is_active=True).order_by("pk"), "manager"
     )
+    surname = circle.core_member.last_name
+    typo = surname[:-2] + surname[-1] if len(surname) > 3 else surname
     records = ("sharing:records", "core_members:records")
     record_detail = ("sharing:record_detail", "core_members:record_detail")
     return [
@@ -285,9 +287,10 @@ def pick_pages():
         # Manager: the reports overview, notifications.
         Page("manager_reports", url("reports:index"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),
-        # The search box with a typo'd surname (generate_scale names them MemberNNNNNN).
-        Page("coordinator_search", url("search:index") + "?q=Membr000012", coordinator),
-        Page("manager_search", url("search:index") + "?q=Membr000012", manager),
+        # The search box with a typo'd surname: one of the coordinator's Core Members'
+        # with a letter left out ("Lowther" as "Lowthr").
+        Page("coordinator_search", url("search:index") + f"?q={typo}", coordinator),
+        Page("manager_search", url("search:index") + f"?q={typo}", manager),
     ]
 
 

@@ -74,3 +74,22 @@ def test_whether_a_coordinator_may_change_a_circle_comes_with_it_and_only_for_th
     fetched = circle_for_user(owner, circle.pk)
     with django_assert_num_queries(1):
         assert can_change_circle(viewer, fetched) is False
+
+
+@pytest.mark.django_db
+def test_the_dashboards_fixed_circles_are_exactly_the_circles_the_user_may_change():
+    from accounts.grants import grant
+    from accounts.tests.factories import ManagerFactory
+    from circles.access import CHANGE, circles_fixed_for, circles_visible_to
+    from circles.services import COORDINATOR_CIRCLE_PERMS
+    from circles.tests.factories import ActiveCircleFactory
+
+    mine, seen_only, other = ActiveCircleFactory(), ActiveCircleFactory(), ActiveCircleFactory()
+    coordinator = mine.coordinator
+    grant(coordinator, mine, *COORDINATOR_CIRCLE_PERMS)
+    assign_perm("circles.view_circle", coordinator, seen_only)
+    fixed = circles_fixed_for(coordinator, CHANGE)
+    assert set(fixed) == set(circles_visible_to(coordinator, CHANGE)) == {mine}
+    assert other not in fixed and seen_only not in fixed
+    assert set(circles_fixed_for(ManagerFactory(), CHANGE)) == {mine, seen_only, other}
+    assert list(circles_fixed_for(CoordinatorFactory(), CHANGE)) == []

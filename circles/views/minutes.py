@@ -24,6 +24,7 @@ from circles.access import (
     MinutesTaken,
     can_change_circle,
     circle_for_user,
+    circles_fixed_for,
     circles_visible_to,
     concern_for_user,
     minutes_to_write_for_user,
@@ -493,7 +494,7 @@ _CONCERN_FIELDS = (
 def dashboard(request):
     """The coordinator's start page: what needs them, most urgent first."""
     user = request.user
-    circles = circles_visible_to(user, CHANGE)
+    circles = circles_fixed_for(user, CHANGE)
     now = timezone.now()
     review_queue = (
         MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
