@@ -55,7 +55,7 @@ PINNED = {
     "manager_reports": 6,
     "manager_notifications": 6,
     # Search (one query per kind of result, whatever matches)
-    "coordinator_search": 9,
+    "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,
 }
 
