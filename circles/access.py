@@ -21,7 +21,11 @@ from circles.models import (
     Meeting,
     MeetingNote,
     ReviewMilestone,
+    SafeguardingContact,
 )
+from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
+from coreMembers.access import can_change as can_change_core_member
+from coreMembers.access import core_member_for_user
 
 VIEW = "view"
 CHANGE = "change"
@@ -280,3 +284,22 @@ def require_case_staff(user):
     """Cover and rota pages are for coordinators and managers: 404 for anyone else."""
     if not user.is_authenticated or not user.is_active or not user.is_case_staff:
         raise Http404("No such page.")
+
+
+def contacts_core_member_for_user(user, core_member_pk):
+    """The Core Member whose numbers to call ``user`` may change: 404 unseen, 403 when
+    seen but not changed by them (an assigned liaison)."""
+    return core_member_for_user(user, core_member_pk, CORE_MEMBER_CHANGE)
+
+
+def contact_for_user(user, core_member_pk, pk):
+    """One of the Core Member's own numbers to call (never a service-wide one, which
+    only the admin changes): found before the change check, so another Core Member's
+    number answers 404."""
+    core_member = core_member_for_user(user, core_member_pk)
+    contact = SafeguardingContact.objects.filter(core_member=core_member, pk=pk).first()
+    if contact is None:
+        raise Http404("No such contact.")
+    if not can_change_core_member(user, core_member):
+        raise PermissionDenied("You may not change this Core Member's contacts.")
+    return contact

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.grants import grant, revoke
 from accounts.models import User
-from circles.models import Circle, Cover, OnCallShift
+from circles.models import Circle, Cover, OnCallShift, SafeguardingContact
 from cosa.services import service, validated_save
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -231,3 +231,52 @@ def cover_end_for_user(*, user: User, now=None) -> None:
     ):
         _end(cover, now)
     OnCallShift.objects.live().filter(staff=user, ends_at__gt=now).update(ended_at=now)
+
+
+# Numbers to call about a Core Member ----------------------------------------------------
+
+PHONE_CHARACTERS = set("0123456789 +()-")
+
+
+def _phone(phone: str) -> str:
+    phone = " ".join((phone or "").split())
+    digits = sum(ch.isdigit() for ch in phone)
+    if not phone:
+        raise ValidationError({"phone": "Give the number to call."})
+    if set(phone) - PHONE_CHARACTERS or not 7 <= digits <= 15:
+        raise ValidationError(
+            {"phone": "Enter a phone number of 7 to 15 digits, such as 01632 960000."}
+        )
+    return phone
+
+
+@service
+@transaction.atomic
+def safeguarding_contact_add(
+    *, core_member, name: str, organisation: str, phone: str, acting_user: User
+) -> SafeguardingContact:
+    """A number to call about ``core_member`` who is not a user (a hostel's night
+    manager, a police duty desk): shown to staff on his page and his concerns."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationError({"name": "Give the name of the person or desk to call."})
+    phone = _phone(phone)
+    if SafeguardingContact.objects.filter(
+        core_member=core_member, name__iexact=name, phone=phone
+    ).exists():
+        raise ValidationError({"name": f"{name} on {phone} is already listed."})
+    return validated_save(
+        SafeguardingContact(
+            core_member=core_member,
+            name=name,
+            organisation=" ".join((organisation or "").split()),
+            phone=phone,
+            created_by=acting_user,
+        )
+    )
+
+
+@service
+@transaction.atomic
+def safeguarding_contact_remove(*, contact: SafeguardingContact, acting_user: User) -> None:
+    contact.delete()

@@ -17,6 +17,16 @@ urlpatterns = [
         safeguarding.concern_action_add,
         name="concern_action_add",
     ),
+    path(
+        "core-members/<int:core_member_pk>/contacts/",
+        safeguarding.contacts,
+        name="contacts",
+    ),
+    path(
+        "core-members/<int:core_member_pk>/contacts/<int:pk>/remove/",
+        safeguarding.contact_remove,
+        name="contact_remove",
+    ),
     path("cover/", safeguarding.cover_list, name="cover_list"),
     path("cover/new/", safeguarding.cover_new, name="cover_new"),
     path("cover/<int:pk>/end/", safeguarding.cover_end, name="cover_end"),

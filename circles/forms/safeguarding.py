@@ -70,3 +70,13 @@ class ShiftForm(forms.Form):
         if data.get("ends_at") and data["ends_at"] < timezone.now() - datetime.timedelta(hours=1):
             self.add_error("ends_at", "That shift is already over.")
         return data
+
+
+class SafeguardingContactForm(forms.Form):
+    name = forms.CharField(label="Name or desk", max_length=120)
+    organisation = forms.CharField(label="Organisation", max_length=120, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )

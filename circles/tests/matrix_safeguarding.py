@@ -39,7 +39,30 @@ def _shift(w):
     return {"pk": shift.pk}
 
 
+def _contact(w):
+    from circles.models import SafeguardingContact
+
+    contact = SafeguardingContact.objects.create(
+        core_member=w.objects["core_member"],
+        name="Hostel night manager",
+        phone="01632 960002",
+        created_by=w.users["owner"],
+    )
+    return {"core_member_pk": contact.core_member_id, "pk": contact.pk}
+
+
+# The Core Member's owner and managers; the assigned liaison sees him, so is refused.
+CONTACT_CHANGERS = {"manager": (200, 200), "owner": (200, 200), "liaison_assigned": (403, 403)}
+
 ROWS = {
+    "circles:contacts": (
+        lambda w: {"core_member_pk": w.objects["core_member"].pk},
+        expect(404, 404, **CONTACT_CHANGERS),
+    ),
+    "circles:contact_remove": (
+        _contact,
+        expect(405, 404, manager=(405, 302), owner=(405, 302), liaison_assigned=(405, 403)),
+    ),
     # Staff who change the circle log a call; its volunteer sees the concern, logs nothing.
     "circles:concern_action_add": (
         _concern,

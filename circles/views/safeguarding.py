@@ -1,5 +1,6 @@
 """Safeguarding pages: the concern's action log and contacts, cover, the on-call rota."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,8 @@ from circles import services
 from circles.access import (
     CHANGE,
     concern_for_user,
+    contact_for_user,
+    contacts_core_member_for_user,
     cover_for_user,
     covers_visible_to,
     may_see_professional_contacts,
@@ -20,7 +23,12 @@ from circles.access import (
     shift_for_user,
     shifts_visible_to,
 )
-from circles.forms.safeguarding import ConcernActionForm, CoverForm, ShiftForm
+from circles.forms.safeguarding import (
+    ConcernActionForm,
+    CoverForm,
+    SafeguardingContactForm,
+    ShiftForm,
+)
 from circles.models import SafeguardingContact
 from coreMembers.models import LiaisonAssignment
 from formpages.pages import form_page
@@ -152,3 +160,40 @@ def shift_end(request, pk):
     shift = shift_for_user(request.user, pk, CHANGE)
     cover_services.shift_end(shift=shift, acting_user=request.user)
     return redirect("circles:shift_list")
+
+
+# Numbers to call about a Core Member ---------------------------------------------------
+
+
+@GET_POST
+def contacts(request, core_member_pk):
+    """The Core Member's own numbers to call, and a form to add one."""
+    core_member = contacts_core_member_for_user(request.user, core_member_pk)
+    url = reverse("circles:contacts", args=[core_member.pk])
+    log_access(request, AccessLog.Action.VIEW, core_member, detail="numbers to call")
+    return form_page(
+        request,
+        SafeguardingContactForm(request.POST or None),
+        save=lambda form: cover_services.safeguarding_contact_add(
+            core_member=core_member, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=url,
+        message=lambda contact: f"{contact.name} added to the numbers to call.",
+        template="circles/contacts.html",
+        title=f"Numbers to call about {core_member.reference}",
+        submit_label="Add the number",
+        core_member=core_member,
+        contacts=list(
+            SafeguardingContact.objects.filter(core_member=core_member).select_related("created_by")
+        ),
+        back_url=reverse("core_members:detail", args=[core_member.pk]),
+        back_label=f"Back to {core_member.reference}",
+    )
+
+
+@require_POST
+def contact_remove(request, core_member_pk, pk):
+    contact = contact_for_user(request.user, core_member_pk, pk)
+    cover_services.safeguarding_contact_remove(contact=contact, acting_user=request.user)
+    messages.success(request, f"{contact.name} removed from the numbers to call.")
+    return redirect("circles:contacts", core_member_pk=core_member_pk)
