@@ -23,7 +23,6 @@ from circles.models import (
     ReviewMilestone,
     SafeguardingContact,
 )
-from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import can_change as can_change_core_member
 from coreMembers.access import core_member_for_user
 
@@ -284,12 +283,6 @@ def require_case_staff(user):
     """Cover and rota pages are for coordinators and managers: 404 for anyone else."""
     if not user.is_authenticated or not user.is_active or not user.is_case_staff:
         raise Http404("No such page.")
-
-
-def contacts_core_member_for_user(user, core_member_pk):
-    """The Core Member whose numbers to call ``user`` may change: 404 unseen, 403 when
-    seen but not changed by them (an assigned liaison)."""
-    return core_member_for_user(user, core_member_pk, CORE_MEMBER_CHANGE)
 
 
 def contact_for_user(user, core_member_pk, pk):

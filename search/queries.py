@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Greatest
 from rapidfuzz import fuzz, utils
 
-from circles.access import circles_fixed_for, circles_visible_to
+from circles.access import circles_fixed_for
 from circles.models import Circle
 from coreMembers.access import core_members_visible_to
 from coreMembers.models import CoreMember
@@ -173,7 +173,7 @@ def circles_matching(user, query):
             cm.reference,
         )
 
-    def fuzzy(tokens):
+    def across_the_service(tokens):
         # Across the service: circles by name, and circles of a Core Member whose name
         # matches, each found on its own table's indexes and the two sets joined. An OR
         # across the join (or across the two sets) made PostgreSQL test every circle's
@@ -186,12 +186,8 @@ def circles_matching(user, query):
 
     reference = _reference_q(query)
     folded = query.upper().replace(" ", "")
-    if user.is_manager:
-        queryset = circles_visible_to(user)
-    else:
-        # A caseload: its circles' ids first, then each one's names tested in turn.
-        queryset, fuzzy = circles_fixed_for(user), None
-    queryset = queryset.select_related("core_member")
+    # A caseload: its circles' ids first, then each one's names tested in turn.
+    queryset = circles_fixed_for(user).select_related("core_member")
     return _group(
         "Circles",
         queryset,
@@ -205,7 +201,7 @@ def circles_matching(user, query):
         texts_of,
         exact=reference and Q(**{f"core_member__{k}": v for k, v in reference.children}),
         exact_of=lambda c: _is_reference(folded, c.core_member.reference),
-        fuzzy=fuzzy,
+        fuzzy=across_the_service if user.is_manager else None,
     )
 
 

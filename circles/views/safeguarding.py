@@ -15,7 +15,6 @@ from circles.access import (
     CHANGE,
     concern_for_user,
     contact_for_user,
-    contacts_core_member_for_user,
     cover_for_user,
     covers_visible_to,
     may_see_professional_contacts,
@@ -30,6 +29,8 @@ from circles.forms.safeguarding import (
     ShiftForm,
 )
 from circles.models import SafeguardingContact
+from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
+from coreMembers.access import core_member_for_user
 from coreMembers.models import LiaisonAssignment
 from formpages.pages import form_page
 
@@ -168,7 +169,8 @@ def shift_end(request, pk):
 @GET_POST
 def contacts(request, core_member_pk):
     """The Core Member's own numbers to call, and a form to add one."""
-    core_member = contacts_core_member_for_user(request.user, core_member_pk)
+    # 404 unseen; 403 seen but not changed by them (an assigned liaison).
+    core_member = core_member_for_user(request.user, core_member_pk, CORE_MEMBER_CHANGE)
     url = reverse("circles:contacts", args=[core_member.pk])
     log_access(request, AccessLog.Action.VIEW, core_member, detail="numbers to call")
     return form_page(
