@@ -1,4 +1,4 @@
-"""What an app contributes to a Core Member's chronology (issue 19).
+"""What an app contributes to a Core Member's chronology.
 
 The chronology app (top layer) collects entries from each app's source. A source is a
 callable ``entries(core_member, user) -> Iterable[Entry]`` that:
