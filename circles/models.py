@@ -50,6 +50,9 @@ class Circle(models.Model):
         STEP_DOWN = "STEP_DOWN", "Stepping down"
         ENDED = "ENDED", "Ended"
 
+    # Every status but ENDED (an index can use IN where it cannot use <>).
+    OPEN_STATUSES = (Status.FORMING, Status.ACTIVE, Status.STEP_DOWN)
+
     class EndReason(models.TextChoices):
         COMPLETED = "COMPLETED", "Completed"
         WITHDREW = "WITHDREW", "Core Member withdrew"
@@ -454,6 +457,12 @@ class MeetingNote(models.Model):
     RISK_FIELDS = RISK_FIELDS
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="notes")
+    # The meeting's circle, copied when the minutes are created (a meeting never moves to
+    # another circle): a caseload's review queue is then one probe per circle of a small
+    # index, not every submitted note in the service joined to the caseload's meetings.
+    circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, related_name="meeting_notes", editable=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meeting_notes"
     )
@@ -497,6 +506,12 @@ class MeetingNote(models.Model):
             models.Index(
                 fields=["meeting"], condition=Q(status="SUBMITTED"), name="meeting_note_to_review"
             ),
+            # A caseload's review queue, oldest first: the circles' ids probe this index.
+            models.Index(
+                fields=["circle", "submitted_at"],
+                condition=Q(status="SUBMITTED"),
+                name="meeting_note_review_queue",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting"], name="meeting_note_one_per_meeting"),
@@ -525,6 +540,14 @@ class MeetingNote(models.Model):
 
     def __str__(self):
         return f"Minutes of {self.meeting}"
+
+    def save(self, *args, **kwargs):
+        # The circle is the meeting's: set here when the minutes are created, so no way
+        # of creating them (a service, a factory) can leave it out. Neither the minutes'
+        # meeting nor a meeting's circle ever changes afterwards.
+        if self.circle_id is None and self.meeting_id is not None:
+            self.circle_id = self.meeting.circle_id
+        super().save(*args, **kwargs)
 
     @property
     def is_editable(self):
