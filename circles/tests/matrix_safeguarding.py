@@ -81,7 +81,7 @@ ROWS = {
         lambda w: {},
         expect(404, 404, **dict.fromkeys(STAFF, (200, 200))),
     ),
-    "circles:shift_edit": (_shift, only(STAFF, 200, 404, post=200)),
+    "circles:shift_edit": (_shift, expect(404, 404, **dict.fromkeys(STAFF, (200, 200)))),
     "circles:shift_end": (
         _shift,
         expect(405, 404, manager=(405, 302), owner=(405, 302), other_coordinator=(405, 302)),
