@@ -832,6 +832,10 @@ class CoverQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("coordinator", "deputy", "created_by")
 
+    def overlapping(self, starts_on, ends_on):
+        """Live cover sharing a day with ``starts_on``–``ends_on``."""
+        return self.live().filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+
 
 class Cover(models.Model):
     """A named deputy covers a coordinator's circles for some dates (holiday, sickness).
@@ -856,8 +860,12 @@ class Cover(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # An edit carries the version it began at: two people moving the same dates do
+    # not overwrite each other silently.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CoverQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
@@ -891,6 +899,10 @@ class OnCallShiftQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("staff")
 
+    def overlapping(self, starts_at, ends_at):
+        """Live shifts sharing some moment with ``starts_at``–``ends_at``."""
+        return self.live().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
 
 class OnCallShift(models.Model):
     """One out-of-hours shift (an evening, a weekend) of the on-call rota."""
@@ -906,8 +918,10 @@ class OnCallShift(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OnCallShiftQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["starts_at", "pk"]
