@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('circles', '0011_safeguarding_cover_rota_actions_contacts'),
+        ('circles', '0012_meeting_note_circle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
