@@ -213,13 +213,16 @@ def core_member_erase(
             Reminder.objects.filter(kind=kind, object_id__in=ids)._raw_delete(Reminder.objects.db)
 
     counts = {}
+    # A concern passed on and the record it became protect each other: unlink the
+    # record's side (both go below, in this transaction), then the concern goes first.
+    records.filter(source_concern__isnull=False).update(source_concern=None)
     # Children before parents: the foreign keys PROTECT against accidental deletion.
     steps = [
+        ConcernAction.objects.filter(concern__in=concerns),
+        concerns,
         RecordRecipient.objects.filter(record__in=records),
         records.filter(addendum_to__isnull=False),
         records,
-        ConcernAction.objects.filter(concern__in=concerns),
-        concerns,
         SafeguardingContact.objects.filter(core_member=core_member),
         MeetingObservation.objects.filter(note__in=notes),
         notes,
