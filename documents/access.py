@@ -9,8 +9,10 @@
 - A volunteer's documents (references) and DBS decisions: coordinators and managers,
   like the references on the volunteer's page; not the volunteer themselves.
 
-Every ``*_for_user`` helper looks the record up through its own app's helper first (404
-when unseen) and only then checks what the user may do (403).
+Every ``*_for_user`` helper looks the record (and the document) up through its own
+app's helper first (404 when unseen) and only then checks what the user may do (403): an
+assigned liaison who sees the Core Member, or a volunteer on their own profile, is told
+the documents are not for them (403), everyone else 404.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,13 @@ from django.db.models import Q
 from django.http import Http404
 
 from circles.access import can_change_circle, circle_for_user, circles_visible_to
-from coreMembers.access import FULL, can_change, core_member_for_user, core_member_ids_visible_to
+from coreMembers.access import (
+    FULL,
+    can_change,
+    core_member_for_user,
+    core_member_ids_visible_to,
+    core_members_visible_to,
+)
 from documents.models import Document
 from volunteers.access import can_change_volunteers, volunteer_for_user
 
@@ -45,24 +53,37 @@ def documents_visible_to(user):
 
 
 def owner_for_user(user, kind, pk, perm=VIEW):
-    """The record whose documents are asked for: 404 when the user may not read its
-    documents, 403 when they may read but not add."""
+    """The record whose documents are asked for: 404 when the user may not see the
+    record, 403 when they see it but not its documents (an assigned liaison, the
+    volunteer themself) or may read but not add."""
+    owner = _visible_owner(user, kind, pk)
+    _require(user, kind, owner, perm)
+    return owner
+
+
+def _visible_owner(user, kind, pk):
+    if kind == "core_member":
+        return core_member_for_user(user, pk)
+    if kind == "circle":
+        return circle_for_user(user, pk)
+    if kind == "volunteer":
+        return volunteer_for_user(user, pk)
+    raise Http404("No such documents.")
+
+
+def _require(user, kind, owner, perm):
     if kind == "core_member":
         if not user.is_case_staff:
-            # An assigned liaison sees him, not his papers: unseen, so 404.
-            raise Http404("No such documents.")
-        owner = core_member_for_user(user, pk, FULL)
-    elif kind == "circle":
-        owner = circle_for_user(user, pk)
-    elif kind == "volunteer":
-        owner = volunteer_for_user(user, pk)
-        if not can_change_volunteers(user):
-            raise Http404("No such documents.")
-    else:
-        raise Http404("No such documents.")
+            raise PermissionDenied("A Core Member's documents are for staff.")
+        # Staff who see him and hold his full record (every manager does).
+        if not user.is_manager and not (
+            core_members_visible_to(user, FULL).filter(pk=owner.pk).exists()
+        ):
+            raise PermissionDenied("You do not hold this Core Member's full record.")
+    elif kind == "volunteer" and not can_change_volunteers(user):
+        raise PermissionDenied("A volunteer's documents are for staff.")
     if perm == ADD and not may_add_document(user, owner):
         raise PermissionDenied("You may read these documents but not add to them.")
-    return owner
 
 
 def may_add_document(user, owner):
@@ -102,21 +123,25 @@ def documents_of(owner):
     return Document.objects.filter(**{owner_kind(owner): owner})
 
 
-def document_for_user(user, kind, pk, document_pk):
-    owner = owner_for_user(user, kind, pk)
-    document = documents_of(owner).filter(pk=document_pk).select_related("uploaded_by").first()
+def document_for_user(user, kind, pk, doc_pk):
+    """A document, found (or 404) through its record before any permission is checked,
+    so another record's document answers 404 even to those who may not read this one's."""
+    owner = _visible_owner(user, kind, pk)
+    document = documents_of(owner).filter(pk=doc_pk).select_related("uploaded_by").first()
     if document is None:
         raise Http404("No such document.")
+    _require(user, kind, owner, VIEW)
     setattr(document, kind, owner)
     return document
 
 
 def dbs_check_for_user(user, pk, check_pk, perm=VIEW):
-    """A volunteer's DBS check with its decision, for staff only (404 for anyone else,
-    including another volunteer's check)."""
-    volunteer = owner_for_user(user, "volunteer", pk, ADD if perm == ADD else VIEW)
+    """A volunteer's DBS check with its decision, for staff only: 404 for a check of
+    another volunteer, 403 for the volunteer themself."""
+    volunteer = _visible_owner(user, "volunteer", pk)
     check = volunteer.dbs_checks.filter(pk=check_pk).select_related("decision").first()
     if check is None:
         raise Http404("No such DBS check.")
+    _require(user, "volunteer", volunteer, perm)
     check.volunteer = volunteer
     return check

@@ -102,10 +102,7 @@ def dbs_decision_record(*, dbs_check, decision: str, scan=None, acting_user: Use
     return validated_save(record)
 
 
-@service
-def dbs_scans_purge(
-    *, now: datetime.datetime | None = None, acting_user: User | None = None
-) -> int:
+def dbs_scans_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete every DBS scan uploaded six months ago or more; keep the decision and say
     when the copy went. Safe to run twice or side by side: a scan is deleted once."""
     now = now or timezone.now()

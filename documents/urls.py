@@ -35,7 +35,7 @@ for kind, prefix in PREFIXES.items():
             name=f"{kind}_add",
         ),
         path(
-            f"{prefix}/<int:pk>/documents/<int:document_pk>/",
+            f"{prefix}/<int:pk>/documents/<int:doc_pk>/",
             views.document_download,
             {"kind": kind},
             name=f"{kind}_download",

@@ -106,8 +106,8 @@ def document_add(request, pk, *, kind):
 
 
 @require_GET
-def document_download(request, pk, document_pk, *, kind):
-    document = document_for_user(request.user, kind, pk, document_pk)
+def document_download(request, pk, doc_pk, *, kind):
+    document = document_for_user(request.user, kind, pk, doc_pk)
     owner = getattr(document, kind)
     response = attachment_response(document.file, document.original_name)
     log_access(

@@ -3,7 +3,7 @@
 import pytest
 
 from documents.chronology import entries
-from documents.tests.conftest import add_document
+from documents.tests.factories import add_document
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accounts.models import AccessLog
 from cosa import uploads
 from documents import services, tasks
 from documents.models import DBSDecision
-from documents.tests.conftest import stored_files
+from documents.tests.factories import stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _record(check, user, *, content=PNG, decision="CLEAR"):
     )
 
 
-def test_outsiders_get_404_on_the_decision_and_the_scan(client, world, media):
+def test_outsiders_get_404_and_the_volunteer_403_on_the_decision_and_scan(client, world, media):
     volunteer = world.objects["volunteer"]
     check = volunteer.dbs_checks.get()
     _record(check, world.users["owner"])
@@ -38,11 +38,16 @@ def test_outsiders_get_404_on_the_decision_and_the_scan(client, world, media):
         reverse("documents:dbs_decision", args=[volunteer.pk, check.pk]),
         reverse("documents:dbs_scan", args=[volunteer.pk, check.pk]),
     ]
-    for name in ("volunteer_in_circle", "volunteer_other_circle", "liaison_assigned"):
+    for name, status in (
+        ("volunteer_other_circle", 404),
+        ("liaison_assigned", 404),
+        # The volunteer sees their own profile, not the decision on it.
+        ("volunteer_in_circle", 403),
+    ):
         client.force_login(world.users[name])
         for url in urls:
-            assert client.get(url).status_code == 404, (name, url)
-        assert client.post(urls[0], {"decision": "CONSIDERED_DECLINED"}).status_code == 404
+            assert client.get(url).status_code == status, (name, url)
+        assert client.post(urls[0], {"decision": "CONSIDERED_DECLINED"}).status_code == status
     # Another volunteer's check through this volunteer's path.
     client.force_login(world.users["owner"])
     url = reverse("documents:dbs_decision", args=[volunteer.pk, other_check.pk])

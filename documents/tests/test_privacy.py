@@ -9,7 +9,7 @@ from django.utils import timezone
 from circles import services as circle_services
 from circles.models import Circle
 from documents.models import Document
-from documents.tests.conftest import add_document, stored_files
+from documents.tests.factories import add_document, stored_files
 from privacy import retention
 from privacy.models import ErasureLog
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import AccessLog
 from cosa import uploads
 from documents.models import Document
-from documents.tests.conftest import PDF, add_document, pdf, stored_files
+from documents.tests.factories import PDF, add_document, pdf, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,6 @@ OUTSIDERS = {
         "other_coordinator",
         "volunteer_in_circle",
         "volunteer_other_circle",
-        "liaison_assigned",
         "liaison_unassigned",
     ],
     "circle": [
@@ -47,9 +46,7 @@ OUTSIDERS = {
         "liaison_assigned",
         "liaison_unassigned",
     ],
-    # A volunteer's references are for staff, like the references on the volunteer page.
     "volunteer": [
-        "volunteer_in_circle",
         "volunteer_other_circle",
         "liaison_assigned",
         "liaison_unassigned",
@@ -69,6 +66,28 @@ def test_outsiders_get_404_on_list_upload_and_download(client, world, media, kin
         assert response.status_code == 404, name
     assert Document.objects.count() == 1
     assert not AccessLog.objects.filter(object_type="documents.document").exists()
+
+
+# Who sees the record but not its documents: told so (403), and shown nothing.
+NOT_FOR_THEM = {
+    # An assigned liaison sees his identity and what was shared with them, no papers.
+    "core_member": "liaison_assigned",
+    # A volunteer's references are for staff, like the references on the volunteer page.
+    "volunteer": "volunteer_in_circle",
+}
+
+
+@pytest.mark.parametrize("kind", NOT_FOR_THEM)
+def test_those_who_see_the_record_but_not_its_documents_get_403(client, world, media, kind):
+    owner = _owner(world, kind)
+    document = add_document(owner, world.users["owner"], title="Zebediah's letter")
+    client.force_login(world.users[NOT_FOR_THEM[kind]])
+    for url in _urls(kind, owner, document):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"Zebediah" not in response.content
+    assert client.post(_urls(kind, owner, document)[1], {"file": pdf()}).status_code == 403
+    assert Document.objects.count() == 1
 
 
 def test_a_document_of_another_record_is_404_through_this_one(client, world, media):
