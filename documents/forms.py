@@ -26,6 +26,8 @@ class DocumentForm(forms.Form):
     file = DocumentField()
 
     def __init__(self, *args, kind, **kwargs):
+        # Its own ids: the form sits on record pages beside other forms.
+        kwargs.setdefault("auto_id", "document_%s")
         super().__init__(*args, **kwargs)
         labels = dict(Document.Category.choices)
         self.fields["category"].choices = [
