@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sharing",
     "outcomes",
     "calendars",
+    "documents",
     "privacy",
     "reports",
     "search",

@@ -23,17 +23,17 @@ PINNED = {
     # Coordinator
     "coordinator_dashboard": 13,  # + the circles it covers, read once (circles_fixed_for)
     "circles_list": 7,
-    "circle_page": 14,
+    "circle_page": 15,  # + its documents (the documents section)
     "circle_meetings": 8,
     "core_members_list": 7,
-    "core_member_page": 15,
+    "core_member_page": 16,  # + his documents
     "referral_list": 8,
     "referral_page": 9,
     "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    "volunteer_page": 15,
+    "volunteer_page": 17,  # + their documents, + the DBS checks with their decisions
     "coordinator_notifications": 6,
     "cover_list": 6,
     "on_call_rota": 6,
@@ -42,7 +42,7 @@ PINNED = {
     "calendar_feed": 9,
     # Volunteer
     "volunteer_start": 8,
-    "volunteer_circle": 12,
+    "volunteer_circle": 13,  # + the circle's documents
     "minutes_form": 13,
     "my_minutes": 11,
     "volunteer_profile": 11,
