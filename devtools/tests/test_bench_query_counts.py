@@ -33,7 +33,7 @@ PINNED = {
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    "volunteer_page": 17,  # + their documents, + the DBS checks with their decisions
+    "volunteer_page": 15,  # + their documents and the DBS checks with their decisions; hours and supervision one query each
     "coordinator_notifications": 6,
     "cover_list": 6,
     "on_call_rota": 6,
