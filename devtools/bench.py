@@ -284,6 +284,7 @@ def pick_pages():
             url("core_members:detail", args=[assigned.core_member_id]),
             liaison,
         ),
+        Page("liaison_my_core_members", url("sharing:my_core_members"), liaison),
         # Manager: the reports overview, notifications.
         Page("manager_reports", url("reports:index"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),

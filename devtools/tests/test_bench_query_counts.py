@@ -51,6 +51,7 @@ PINNED = {
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
     "liaison_core_member": 10,
+    "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
