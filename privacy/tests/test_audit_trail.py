@@ -100,6 +100,15 @@ def test_the_data_protection_lead_reads_the_old_and_new_values(case, as_user, dp
     assert f"{OFFENCE_BEFORE} → {OFFENCE_AFTER}" in text
 
 
+def test_an_entrys_free_text_is_hidden_from_a_plain_manager(case, as_user, dpo):
+    as_user(case.owner).get(reverse("core_members:index"), {"q": "Fictional"})
+    plain = _text(as_user(case.manager).get(AUDIT, {"who": case.owner.email}))
+    assert "Searched" in plain
+    assert "core members: Fictional" not in plain and "(hidden)" in plain
+    lead = _text(as_user(dpo).get(AUDIT, {"who": case.owner.email}))
+    assert "core members: Fictional" in lead
+
+
 # What the entries say -----------------------------------------------------------------------
 
 
