@@ -5,8 +5,8 @@ page does not exist for them. What a change wrote into a sensitive field (offenc
 details, risk notes, the minutes, what was shared: ``Kind.sensitive`` in
 ``privacy.audit_trail``), and the free text of an access-log row (a search term, a
 refusal's reason), is shown only to a manager who also holds the
-``privacy.view_sensitive_audit_values`` permission (given in the admin site); other
-managers read that the field changed, and by whom, with the values hidden.
+``privacy.view_sensitive_audit_values`` permission (``manage.py audit_values_access``);
+other managers read that the field changed, and by whom, with the values hidden.
 """
 
 from django.http import Http404

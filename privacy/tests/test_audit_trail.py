@@ -290,3 +290,23 @@ def test_a_page_of_the_trail_costs_the_same_queries_at_two_sizes(
         large = _text(client.get(AUDIT, params))
     assert small.count("<tr>") < large.count("<tr>")
     assert "Shared record about" in large and "Changed" in large
+
+
+# Giving the permission --------------------------------------------------------------------
+
+
+def test_the_command_gives_and_takes_back_the_values_to_a_manager_only(case):
+    from django.core.management import CommandError, call_command
+
+    from privacy.access import sees_sensitive_audit_values
+
+    with pytest.raises(CommandError, match="Only an active manager"):
+        call_command("audit_values_access", case.owner.email)
+    with pytest.raises(CommandError, match="Nobody has"):
+        call_command("audit_values_access", "nobody@example.org")
+    call_command("audit_values_access", case.manager.email.upper())
+    manager = type(case.manager).objects.get(pk=case.manager.pk)
+    assert sees_sensitive_audit_values(manager)
+    call_command("audit_values_access", case.manager.email, "--revoke")
+    manager = type(case.manager).objects.get(pk=case.manager.pk)
+    assert not sees_sensitive_audit_values(manager)
