@@ -15,7 +15,7 @@ what was shared) are shown only to a viewer ``privacy.access`` lets see them.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -422,7 +422,7 @@ def _log_part(f):
         who=F("user_id"),
         object_kind=F("object_type"),
         object_key=F("object_id"),
-        row=Cast("pk", IntegerField()),
+        row=Cast("pk", BigIntegerField()),
         act=F("action"),
     ).values("source", "moment", "who", "object_kind", "object_key", "row", "act")
 
@@ -443,7 +443,7 @@ def _history_part(kind, f):
         who=F("history_user_id"),
         object_kind=Value(kind.label, output_field=CharField()),
         object_key=Cast("id", CharField()),
-        row=Cast("history_id", IntegerField()),
+        row=Cast("history_id", BigIntegerField()),
         act=F("history_type"),
     ).values("source", "moment", "who", "object_kind", "object_key", "row", "act")
 
@@ -453,7 +453,7 @@ def trail_entries(f: TrailFilter):
     access log, else the kind whose history it is), ``moment``, ``who``, ``object_kind``,
     ``object_key``, ``row`` (the log's or the history's pk) and ``act``."""
     parts = []
-    if f.what in ("", *[w for w in WHAT if w != "change"]):
+    if f.what != "change":
         parts.append(_log_part(f))
     if f.what in ("", "change") and f.kind != NO_OBJECT:
         for kind in KINDS.values():
@@ -463,7 +463,8 @@ def trail_entries(f: TrailFilter):
                 continue
             parts.append(_history_part(kind, f))
     if not parts:
-        return AccessLog.objects.none().values("at")
+        # Changes to no object: there are none (sign-ins and searches are only read).
+        return _log_part(f).none()
     first, *others = parts
     return first.union(*others, all=True).order_by("-moment", "-row")
 

@@ -310,3 +310,8 @@ def test_the_command_gives_and_takes_back_the_values_to_a_manager_only(case):
     call_command("audit_values_access", case.manager.email, "--revoke")
     manager = type(case.manager).objects.get(pk=case.manager.pk)
     assert not sees_sensitive_audit_values(manager)
+
+
+def test_changes_to_sign_ins_are_an_empty_list_not_an_error(case, as_user):
+    text = _text(as_user(case.manager).get(AUDIT, {"kind": "none", "what": "change"}))
+    assert "No entries match." in text
