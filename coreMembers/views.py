@@ -135,7 +135,13 @@ def detail(request, pk):
                 missed=Count("pk", filter=Q(status="MISSED")),
                 attended=Count("notes", filter=Q(notes__attendance__in=["YES", "LATE"])),
             )
-        context.update(template="core_members/liaison_detail.html", attendance=attendance)
+        context.update(
+            template="core_members/liaison_detail.html",
+            attendance=attendance,
+            agency_reference=core_member.agency_reference(
+                getattr(core_member, "viewer_cover_role", None)
+            ),
+        )
     return render(request, context["template"], context)
 
 

@@ -51,9 +51,11 @@ PINNED = {
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
     "liaison_core_member": 10,
+    "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
+    "manager_audit_reads": 18,  # + one query per kind of object read on the page
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,
