@@ -40,6 +40,7 @@ from coreMembers.models import (
     RiskAssessment,
     SharingAgreement,
 )
+from documents.models import Document
 from outcomes.models import FollowUpCheck, OutcomeEvent
 from sharing.models import InformationSharingRecord, RecordRecipient
 from volunteers.models import (
@@ -89,6 +90,9 @@ class Kind:
     # Q on the model's own columns (live or historical) for one Core Member's rows.
     of_core_member: object = None
     sensitive: frozenset = field(default_factory=frozenset)
+    # Kinds kept without a change history (documents: a file is added or removed, never
+    # edited) appear through the access log only.
+    has_history: bool = True
 
 
 def _by_core_member(cm):
@@ -284,6 +288,17 @@ KINDS = {
             frozenset({"response"}),
         ),
         Kind(
+            "documents.document",
+            "Documents",
+            Document,
+            lambda o: f"Document: {o.title} ({o.get_category_display()}, {_day(o.document_date)})",
+            of_core_member=lambda cm: (
+                Q(core_member_id=cm)
+                | Q(circle_id__in=Circle.objects.filter(core_member_id=cm).values("pk"))
+            ),
+            has_history=False,
+        ),
+        Kind(
             "outcomes.outcomeevent",
             "Outcomes",
             OutcomeEvent,
@@ -460,6 +475,8 @@ def trail_entries(f: TrailFilter):
             if f.kind and kind.label != f.kind:
                 continue
             if f.core_member is not None and kind.of_core_member is None:
+                continue
+            if not kind.has_history:
                 continue
             parts.append(_history_part(kind, f))
     if not parts:

@@ -315,3 +315,23 @@ def test_the_command_gives_and_takes_back_the_values_to_a_manager_only(case):
 def test_changes_to_sign_ins_are_an_empty_list_not_an_error(case, as_user):
     text = _text(as_user(case.manager).get(AUDIT, {"kind": "none", "what": "change"}))
     assert "No entries match." in text
+
+
+def test_a_document_read_is_named_in_words(case, as_user, settings, tmp_path):
+    from documents.tests.factories import add_document
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document = add_document(
+        case.core_member, case.owner, category="LICENCE_CONDITIONS", title="Licence v2"
+    )
+    AccessLog.objects.create(
+        user=case.owner,
+        action=AccessLog.Action.VIEW,
+        object_type="documents.document",
+        object_id=str(document.pk),
+        core_member_id=case.core_member.pk,
+    )
+    text = _text(as_user(case.manager).get(AUDIT, {"kind": "documents.document"}))
+    assert "Document: Licence v2 (Licence conditions," in text
+    # A kind without a change history is still one of the filter's choices, not an error.
+    assert "No entries match." not in text
