@@ -8,14 +8,13 @@ for the people it alerted, the circle's coordinator and managers. Anything else 
 
 from django.http import Http404
 
-from accounts.models import User
 from circles.models import Circle, CircleMembership
 from loneworking.models import Alert, CheckIn
 
 
 def circles_for_checkin(user):
     """The open circles the user sits in now as a volunteer."""
-    if not user.is_active or user.role != User.Role.VOLUNTEER:
+    if not user.is_active or not user.is_volunteer:
         return Circle.objects.none()
     current = CircleMembership.objects.current().filter(volunteer__user=user)
     return Circle.objects.filter(

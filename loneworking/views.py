@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog
 from cosa.views import paginate, posted
 from formpages.pages import form_page
 from loneworking import access, services
@@ -22,7 +22,7 @@ SESSION_LINK = "loneworking_link_{}"
 
 
 def _require_volunteer(user):
-    if user.role != User.Role.VOLUNTEER:
+    if not user.is_volunteer:
         raise Http404("Lone working is for volunteers.")
 
 
