@@ -36,6 +36,8 @@ class CheckInForm(forms.Form):
     def __init__(self, *args, circles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["circle"].queryset = circles
+        # The circle's own name: its default label reads its Core Member (a query each).
+        self.fields["circle"].label_from_instance = lambda circle: circle.name
         minutes = settings.COSA_LONE_WORKING_GRACE_MINUTES
         self.fields[
             "expected_end"
