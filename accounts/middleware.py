@@ -38,10 +38,20 @@ class SessionLimitsMiddleware:
             now = int(time.time())
             login_at = request.session.setdefault(LOGIN_AT, now)
             seen_at = request.session.get(SEEN_AT, now)
-            if now - login_at > settings.SESSION_MAX_SECONDS:
-                return self._end(request, REASON_MAX)
-            if now - seen_at > settings.SESSION_IDLE_SECONDS:
-                return self._end(request, REASON_IDLE)
+            over = (
+                REASON_MAX
+                if now - login_at > settings.SESSION_MAX_SECONDS
+                else REASON_IDLE
+                if now - seen_at > settings.SESSION_IDLE_SECONDS
+                else None
+            )
+            if over and request.path.startswith(TOKEN_PATHS):
+                # A page its token authenticates (a lone-working volunteer's help
+                # button): the expired session ends quietly and the page is served.
+                logout(request)
+                return self.get_response(request)
+            if over:
+                return self._end(request, over)
             moved = SEEN_AT not in request.session or (
                 now - seen_at >= settings.SESSION_TOUCH_SECONDS
             )
@@ -74,6 +84,8 @@ class SessionLimitsMiddleware:
 
 
 REASON_IDLE, REASON_MAX = "idle", "max"
+# Paths authenticated by a token in the address, not the session (DESIGN §6).
+TOKEN_PATHS = ("/lone-working/link/",)
 
 
 def session_touch(request) -> None:

@@ -9,6 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cosa.settings")
 
 # How often beat runs the reminder sweep (the operations page shows it).
 SWEEP_INTERVAL_SECONDS = 5 * 60
+# How often beat looks for volunteers overdue to check out of a lone-working contact:
+# each minute, so an alert goes at most a minute after it is due.
+LONE_WORKING_INTERVAL_SECONDS = 60
 # How often beat recounts the reports overview's service-wide summary.
 SUMMARY_INTERVAL_SECONDS = 5 * 60
 
@@ -34,6 +37,11 @@ app.conf.update(
             "schedule": float(SWEEP_INTERVAL_SECONDS),
             # A sweep not started within the interval is dropped: the next one catches up.
             "options": {"expires": SWEEP_INTERVAL_SECONDS},
+        },
+        "lone-working-sweep": {
+            "task": "loneworking.tasks.sweep",
+            "schedule": float(LONE_WORKING_INTERVAL_SECONDS),
+            "options": {"expires": LONE_WORKING_INTERVAL_SECONDS},
         },
         "meetings-generate": {
             "task": "circles.tasks.meetings_generate_all",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "outcomes",
     "calendars",
     "documents",
+    "loneworking",
     "privacy",
     "reports",
     "search",
@@ -399,6 +400,26 @@ COSA_SWEEP_LATE_AFTER_SECONDS = 15 * 60
 # Sweep history kept for the operations page.
 COSA_SWEEP_HISTORY_DAYS = 14
 # --- end of reminders settings --------------------------------------------------------
+
+# --- Lone working (loneworking) ------------------------------------------------------
+# Whoever covers the circle is alerted this long after a check-in's expected end, the
+# managers this much later again; an expected end is at most this many hours ahead, and
+# the check-out and help link works until this many hours after it.
+COSA_LONE_WORKING_GRACE_MINUTES = env_int("COSA_LONE_WORKING_GRACE_MINUTES", 30, minimum=1)
+COSA_LONE_WORKING_MANAGERS_AFTER_MINUTES = env_int(
+    "COSA_LONE_WORKING_MANAGERS_AFTER_MINUTES", 30, minimum=1
+)
+COSA_LONE_WORKING_MAX_HOURS = env_int("COSA_LONE_WORKING_MAX_HOURS", 12, minimum=1)
+COSA_LONE_WORKING_LINK_HOURS = env_int("COSA_LONE_WORKING_LINK_HOURS", 4, minimum=1)
+# Text messages (loneworking/sms.py): a dotted path, like EMAIL_BACKEND. The console
+# backend only logs, the file backend (make run) writes var/sms/: a deployment names its
+# provider's backend here (README, "Text messages").
+COSA_SMS_BACKEND = env_str(
+    "COSA_SMS_BACKEND",
+    "loneworking.sms.FileBackend" if DEBUG else "loneworking.sms.ConsoleBackend",
+)
+COSA_SMS_FILE_PATH = env_str("COSA_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# --- end of lone-working settings -------------------------------------------------------
 
 # --- Shared records: acknowledgement due times ------------------------------
 # Set on each recipient (RecordRecipient.acknowledge_due_at) when a record is shared;

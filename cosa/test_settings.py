@@ -14,6 +14,7 @@ os.environ.setdefault("DJANGO_EMAIL_URL", "locmem://")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # The demo, scale and benchmark tests need the development tools installed.
 os.environ.setdefault("COSA_DEVTOOLS", "true")
+os.environ.setdefault("COSA_SMS_BACKEND", "loneworking.sms.LocmemBackend")
 
 from cosa.settings import *  # noqa: E402,F403
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("outcomes.urls")),
     path("", include("calendars.urls")),
     path("", include("documents.urls")),
+    path("", include("loneworking.urls")),
     path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),

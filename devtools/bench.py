@@ -276,6 +276,7 @@ def pick_pages():
             volunteer,
         ),
         Page("volunteer_notifications", url("accounts:notifications"), volunteer),
+        Page("lone_working_check_in", url("loneworking:check_in"), volunteer),
         # Liaison: the inbox of shared records, one record, an assigned Core Member.
         Page("liaison_inbox", url(*records), liaison),
         Page("liaison_record", url(*record_detail, args=[received.record_id]), liaison),

@@ -172,6 +172,7 @@ def core_member_erase(
         ReviewMilestone,
         SafeguardingContact,
     )
+    from loneworking.models import Alert, AlertRecipient, CheckIn
     from outcomes.models import FollowUpCheck
 
     if acting_user is not None:
@@ -235,6 +236,10 @@ def core_member_erase(
         # Outcomes: both PROTECT their circle, so they go before it.
         FollowUpCheck.objects.filter(circle__in=circles),
         OutcomeEvent.objects.filter(core_member=core_member),
+        # Lone-working check-ins (a volunteer's phone number and venue) PROTECT their circle.
+        AlertRecipient.objects.filter(alert__checkin__circle__in=circles),
+        Alert.objects.filter(checkin__circle__in=circles),
+        CheckIn.objects.filter(circle__in=circles),
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
@@ -401,6 +406,18 @@ def subject_access_export(core_member: CoreMember) -> dict:
                         ],
                     }
                     for c in circle.concerns.select_related("raised_by").order_by("pk")
+                ],
+                # The volunteer's phone number and the link's token digest are theirs,
+                # not his; what happened and when is.
+                "lone_working_checkins": [
+                    {
+                        **_fields(c, exclude=("id", "phone", "token_hash")),
+                        "volunteer": redact(c.volunteer),
+                        "alerts": [_fields(a, exclude=("id",)) for a in c.alerts.all()],
+                    }
+                    for c in circle.lone_checkins.select_related("volunteer")
+                    .prefetch_related("alerts")
+                    .order_by("started_at", "pk")
                 ],
                 "follow_up_checks": [
                     {

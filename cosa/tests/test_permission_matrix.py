@@ -113,6 +113,24 @@ def _sees_account(user, pk):
     )
 
 
+def _sees_checkin(user, pk):
+    from loneworking.access import checkins_visible_to
+
+    return checkins_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_lone_working_alert(user, pk):
+    from django.http import Http404
+
+    from loneworking.access import alert_for_user
+
+    try:
+        alert_for_user(user, pk)
+    except Http404:
+        return False
+    return True
+
+
 # The first object a path names, by its shape (the more specific shapes first).
 GUARDED_OBJECTS = (
     (r"^/account/users/(\d+)/", _sees_account),
@@ -128,6 +146,8 @@ GUARDED_OBJECTS = (
     (r"^/core-members/(\d+)/", _sees_core_member),
     (r"^/volunteers/(\d+)/", _sees_volunteer),
     (r"^/notifications/(\d+)/", _sees_notification),
+    (r"^/lone-working/alerts/(\d+)/", _sees_lone_working_alert),
+    (r"^/lone-working/(\d+)/", _sees_checkin),
 )
 # Patterns whose path carries digits that name no guarded object.
 NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}

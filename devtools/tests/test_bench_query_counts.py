@@ -47,6 +47,7 @@ PINNED = {
     "my_minutes": 11,
     "volunteer_profile": 11,
     "volunteer_notifications": 6,
+    "lone_working_check_in": 8,  # + the volunteer's open circles (the default and the choices)
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LoneworkingConfig(AppConfig):
+    name = "loneworking"
+    verbose_name = "Lone working"
