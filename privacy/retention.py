@@ -171,6 +171,7 @@ def core_member_erase(
         SafeguardingContact,
     )
     from outcomes.models import FollowUpCheck
+    from reports.models import MeetingReportSummary
 
     if acting_user is not None:
         _require_manager(acting_user)
@@ -230,6 +231,8 @@ def core_member_erase(
         # Outcomes: both PROTECT their circle, so they go before it.
         FollowUpCheck.objects.filter(circle__in=circles),
         OutcomeEvent.objects.filter(core_member=core_member),
+        # The coordinator's summaries of his meeting reports (MAPPA, offender manager).
+        MeetingReportSummary.objects.filter(core_member=core_member),
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
@@ -331,6 +334,8 @@ def _fields(obj, exclude=()):
 
 def subject_access_export(core_member: CoreMember) -> dict:
     """Everything held about one Core Member, volunteers' identities redacted."""
+    from reports.models import MeetingReportSummary
+
     redact = _Redactor()
     circles = []
     for circle in core_member.circles.select_related("coordinator").order_by("pk"):
@@ -473,6 +478,15 @@ def subject_access_export(core_member: CoreMember) -> dict:
             ).order_by("occurred_on", "pk")
         ],
         "shared_records": records,
+        "meeting_report_summaries": [
+            {
+                **_fields(s, exclude=("id", "version")),
+                "written_by": redact(s.written_by),
+            }
+            for s in MeetingReportSummary.objects.filter(core_member=core_member)
+            .select_related("written_by")
+            .order_by("date_from", "pk")
+        ],
         # Text typed on a form about him and not yet sent, kept on the server as a draft.
         "drafts": [
             {
