@@ -5,6 +5,7 @@ or one coordinator's caseload). Every export writes an EXPORT row to the access 
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -335,7 +336,18 @@ def _download(request, pk, slug, fmt):
             "reports/meeting_report_pdf.html", {"report": report, "chart": _chart_geometry()}
         )
         return _file_response(content, documents.PDF_MIME, filename)
-    content = report_documents.render_docx(kind, report)
+    return _docx_response(kind, report, filename)
+
+
+def _docx_response(kind, report, filename):
+    try:
+        content = report_documents.render_docx(kind, report)
+    except ValidationError as error:
+        # The organisation's template was accepted on a sample but fails on this report.
+        return HttpResponseBadRequest(
+            " ".join(error.messages) + " A manager can check the template on the report "
+            "templates page, or use the built-in one again."
+        )
     return _file_response(content, documents.DOCX_MIME, filename)
 
 
@@ -478,8 +490,7 @@ def _circle_end_document(request, pk, fmt):
     if fmt == "pdf":
         content = report_documents.render_pdf("reports/circle_end_pdf.html", {"report": report})
         return _file_response(content, documents.PDF_MIME, filename)
-    content = report_documents.render_docx(ReportTemplate.Kind.CIRCLE_END, report)
-    return _file_response(content, documents.DOCX_MIME, filename)
+    return _docx_response(ReportTemplate.Kind.CIRCLE_END, report, filename)
 
 
 @require_GET
