@@ -14,6 +14,7 @@ processor would fetch when the file is opened).
 
 import datetime
 import io
+import logging
 import mimetypes
 import posixpath
 import zipfile
@@ -38,6 +39,9 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+# WeasyPrint logs every step of every document at INFO: not worth a line of the log each.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 # PDF ----------------------------------------------------------------------------------------

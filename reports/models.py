@@ -88,8 +88,11 @@ class ReportTemplate(models.Model):
     """
 
     class Kind(models.TextChoices):
-        MAPPA = MeetingReportKind.MAPPA
-        OFFENDER_MANAGER = MeetingReportKind.OFFENDER_MANAGER
+        MAPPA = MeetingReportKind.MAPPA.value, MeetingReportKind.MAPPA.label
+        OFFENDER_MANAGER = (
+            MeetingReportKind.OFFENDER_MANAGER.value,
+            MeetingReportKind.OFFENDER_MANAGER.label,
+        )
         CIRCLE_END = "circle_end", "End-of-circle report"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -35,7 +35,7 @@ PINNED = {
     "volunteer_pool": 7,
     "volunteer_page": 15,
     "coordinator_notifications": 6,
-    "mappa_report": 15,  # + the grant checks, then one read per section of the report
+    "mappa_report": 17,  # + the grant checks, then one read per section of the report
     "cover_list": 6,
     "on_call_rota": 6,
     "coordinator_calendar": 7,
