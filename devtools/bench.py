@@ -250,6 +250,11 @@ def pick_pages():
         Page("volunteer_pool", url("volunteers:index"), coordinator),
         Page("volunteer_page", url("volunteers:detail", args=[pool_member.pk]), coordinator),
         Page("coordinator_notifications", url("accounts:notifications"), coordinator),
+        Page(
+            "mappa_report",
+            url("reports:meeting_report", args=[circle.core_member_id, "mappa"]),
+            coordinator,
+        ),
         # Safeguarding cover and the on-call rota.
         Page("cover_list", url("circles:cover_list"), coordinator),
         Page("on_call_rota", url("circles:shift_list"), coordinator),

@@ -174,6 +174,7 @@ def core_member_erase(
     )
     from loneworking.models import Alert, AlertRecipient, CheckIn
     from outcomes.models import FollowUpCheck
+    from reports.models import MeetingReportSummary
 
     if acting_user is not None:
         _require_manager(acting_user)
@@ -240,6 +241,8 @@ def core_member_erase(
         AlertRecipient.objects.filter(alert__checkin__circle__in=circles),
         Alert.objects.filter(checkin__circle__in=circles),
         CheckIn.objects.filter(circle__in=circles),
+        # The coordinator's summaries of his meeting reports (MAPPA, offender manager).
+        MeetingReportSummary.objects.filter(core_member=core_member),
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
@@ -349,6 +352,8 @@ def _fields(obj, exclude=()):
 
 def subject_access_export(core_member: CoreMember) -> dict:
     """Everything held about one Core Member, volunteers' identities redacted."""
+    from reports.models import MeetingReportSummary
+
     redact = _Redactor()
     circles = []
     for circle in core_member.circles.select_related("coordinator").order_by("pk"):
@@ -517,6 +522,15 @@ def subject_access_export(core_member: CoreMember) -> dict:
             for d in Document.objects.about_core_member(core_member)
             .select_related("circle", "uploaded_by")
             .order_by("document_date", "pk")
+        ],
+        "meeting_report_summaries": [
+            {
+                **_fields(s, exclude=("id", "version")),
+                "written_by": redact(s.written_by),
+            }
+            for s in MeetingReportSummary.objects.filter(core_member=core_member)
+            .select_related("written_by")
+            .order_by("date_from", "pk")
         ],
         # Text typed on a form about him and not yet sent, kept on the server as a draft.
         "drafts": [

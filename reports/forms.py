@@ -1,6 +1,10 @@
 """Report filters: a date range (or a quarter) and, for managers, one coordinator."""
 
+import datetime
+
+from dateutil.relativedelta import relativedelta
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
 from cosa.forms import DateInput
@@ -105,3 +109,132 @@ class QuarterForm(_ScopeMixin, forms.Form):
     @property
     def label(self):
         return quarter_label(*self.year_quarter)
+
+
+# Meeting reports -------------------------------------------------------------------------
+
+# A meeting report covers at most two years: longer is a history, not a briefing.
+MEETING_REPORT_MAX_DAYS = 731
+
+
+class MeetingReportForm(forms.Form):
+    """The period of a MAPPA report or offender manager update (default: the last 3 months)."""
+
+    date_from = forms.DateField(label="From", widget=DateInput())
+    date_to = forms.DateField(label="To (included)", widget=DateInput())
+
+    def __init__(self, data=None, *, today=None):
+        self.today = today or timezone.localdate()
+        default = Period(
+            self.today - relativedelta(months=3) + datetime.timedelta(days=1), self.today
+        )
+        if data is not None and not any(key in data for key in ("date_from", "date_to")):
+            data = None
+        super().__init__(data, initial={"date_from": default.start, "date_to": default.end})
+        self.default = default
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if start > end:
+                self.add_error("date_to", "The end of the period must not be before its start.")
+            elif end > self.today:
+                self.add_error("date_to", "The period cannot end in the future.")
+            elif (end - start).days >= MEETING_REPORT_MAX_DAYS:
+                self.add_error("date_from", "Choose a period of at most two years.")
+        return cleaned
+
+    @property
+    def period(self):
+        if not self.is_bound:
+            return self.default
+        return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
+
+    def query(self):
+        period = self.period
+        return f"date_from={period.start.isoformat()}&date_to={period.end.isoformat()}"
+
+
+class MeetingSummaryForm(forms.Form):
+    date_from = forms.DateField(widget=forms.HiddenInput())
+    date_to = forms.DateField(widget=forms.HiddenInput())
+    text = forms.CharField(
+        label="Coordinator's summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What the meeting most needs to know. Do not name volunteers: "
+        "any name of the circle's volunteers is shown as Volunteer A, B, ...",
+    )
+
+    def clean_text(self):
+        from reports.services import SUMMARY_MAX_CHARS
+
+        text = self.cleaned_data["text"].strip()
+        if len(text) > SUMMARY_MAX_CHARS:
+            raise forms.ValidationError(f"Keep the summary to {SUMMARY_MAX_CHARS} characters.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The report's period is not valid: open it again.")
+        return cleaned
+
+    @property
+    def period(self):
+        return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
+
+
+def _liaison_label(user):
+    name = user.get_full_name()
+    return f"{name} ({user.agency.name})" if user.agency_id else name
+
+
+class MeetingReportShareForm(forms.Form):
+    date_from = forms.DateField(widget=forms.HiddenInput())
+    date_to = forms.DateField(widget=forms.HiddenInput())
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Send to",
+        help_text="Liaisons assigned to him whose agency his sharing agreement covers.",
+    )
+
+    def __init__(self, data=None, *, eligible, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["recipients"].queryset = eligible
+        self.fields["recipients"].label_from_instance = lambda user: (
+            f"{user.get_full_name()} ({user.agency.name})"
+            if user.agency_id
+            else user.get_full_name()
+        )
+
+    @property
+    def period(self):
+        return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
+
+
+class ReportTemplateForm(forms.Form):
+    kind = forms.ChoiceField(label="Report", choices=())
+    file = forms.FileField(
+        label="Word template (.docx)",
+        help_text="At most 2 MB. Placeholders as in the README; links to other files are removed.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from reports.models import ReportTemplate
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ReportTemplate.Kind.choices
+
+    def clean_file(self):
+        from cosa.documents import DOCX_MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > DOCX_MAX_BYTES:
+            raise forms.ValidationError("The file is too large: a template is at most 2 MB.")
+        if not upload.name.lower().endswith(".docx"):
+            raise forms.ValidationError("Choose a Word document ending in .docx.")
+        return upload

@@ -4,10 +4,13 @@ Every page is for coordinators (their own caseload) and managers (everything,
 or one coordinator's caseload). Every export writes an EXPORT row to the access log.
 """
 
-from django.http import Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
@@ -15,10 +18,30 @@ from circles.access import CHANGE, circle_for_user, circles_visible_to
 from circles.models import Circle
 from coreMembers.access import core_members_visible_to
 from coreMembers.models import CoreMember
-from cosa.views import csv_response, roles_required
+from cosa import documents
+from cosa.views import csv_response, posted, roles_required
+from formpages.pages import form_page
 from reports import anonymise, services
-from reports.forms import QuarterForm, ReportFilterForm
+from reports import documents as report_documents
+from reports.access import (
+    may_manage_templates,
+    may_write_summary,
+    report_core_member_for_user,
+    summary_core_member_for_user,
+)
+from reports.forms import (
+    MeetingReportForm,
+    MeetingReportShareForm,
+    MeetingSummaryForm,
+    QuarterForm,
+    ReportFilterForm,
+    ReportTemplateForm,
+)
+from reports.meeting_report import as_text as meeting_report_text
+from reports.meeting_report import build as meeting_report_build
+from reports.models import MeetingReportKind, MeetingReportSummary, ReportTemplate
 from reports.queries import REPORTS, Period, Scope, activity, build, ended_in, safety
+from sharing import services as sharing_services
 from sharing.access import records_visible_to
 from sharing.models import InformationSharingRecord
 
@@ -232,4 +255,317 @@ def circle_end_csv(request, pk):
         f"cosa-circle-{circle.pk}-end-of-circle.csv",
         ["table", "row", "column", "value"],
         [*header, *volunteers, *anonymise.long_rows(tables)],
+    )
+
+
+# Meeting reports: MAPPA meeting preparation and offender manager update ------------------
+
+KIND_SLUGS = {"mappa": MeetingReportKind.MAPPA, "om-update": MeetingReportKind.OFFENDER_MANAGER}
+
+
+def _kind(slug):
+    if slug not in KIND_SLUGS:
+        raise Http404("No such report.")
+    return KIND_SLUGS[slug]
+
+
+def _meeting_report(request, pk, slug):
+    """The Core Member (404 unseen, 403 seen but not his staff), the kind, the period form."""
+    core_member = report_core_member_for_user(request.user, pk)
+    kind = _kind(slug)
+    form = MeetingReportForm(request.GET or None)
+    return core_member, kind, form
+
+
+def _report_detail(kind, core_member, period):
+    return f"{MeetingReportKind(kind).label} {period.start}..{period.end}"
+
+
+@require_GET
+def meeting_report(request, pk, slug):
+    core_member, kind, form = _meeting_report(request, pk, slug)
+    report = None
+    if not form.is_bound or form.is_valid():
+        report = meeting_report_build(core_member, form.period, kind)
+        log_access(
+            request,
+            AccessLog.Action.EXPORT,
+            core_member,
+            detail=f"{_report_detail(kind, core_member, form.period)} (page)",
+        )
+    writer = report is not None and may_write_summary(request.user, core_member)
+    context = {
+        "core_member": core_member,
+        "slug": slug,
+        "kind": kind,
+        "form": form,
+        "report": report,
+        "query": form.query() if report else "",
+        "writer": writer,
+        "chart": _chart_geometry(),
+    }
+    return render(request, "reports/meeting_report.html", context)
+
+
+def _chart_geometry():
+    from circles import risk
+
+    return {
+        "width": risk.CHART_WIDTH,
+        "height": risk.CHART_HEIGHT,
+        "pad_left": risk.CHART_PAD_LEFT,
+        "right": risk.CHART_WIDTH - risk.CHART_PAD_RIGHT,
+    }
+
+
+def _download(request, pk, slug, fmt):
+    core_member, kind, form = _meeting_report(request, pk, slug)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest("Check the report's dates: " + _form_errors(form))
+    period = form.period
+    report = meeting_report_build(core_member, period, kind)
+    log_access(
+        request,
+        AccessLog.Action.EXPORT,
+        core_member,
+        detail=f"{_report_detail(kind, core_member, period)} ({fmt})",
+    )
+    filename = f"{slug}-{core_member.reference}-{period.start}-{period.end}.{fmt}"
+    if fmt == "pdf":
+        content = report_documents.render_pdf(
+            "reports/meeting_report_pdf.html", {"report": report, "chart": _chart_geometry()}
+        )
+        return _file_response(content, documents.PDF_MIME, filename)
+    return _docx_response(kind, report, filename)
+
+
+def _docx_response(kind, report, filename):
+    try:
+        content = report_documents.render_docx(kind, report)
+    except ValidationError as error:
+        # The organisation's template was accepted on a sample but fails on this report.
+        return HttpResponseBadRequest(
+            " ".join(error.messages) + " A manager can check the template on the report "
+            "templates page, or use the built-in one again."
+        )
+    return _file_response(content, documents.DOCX_MIME, filename)
+
+
+def _form_errors(form):
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _file_response(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def meeting_report_pdf(request, pk, slug):
+    return _download(request, pk, slug, "pdf")
+
+
+@require_GET
+def meeting_report_docx(request, pk, slug):
+    return _download(request, pk, slug, "docx")
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_report_summary(request, pk, slug):
+    """The coordinator's summary of one report and period: written, then the report again."""
+    core_member = summary_core_member_for_user(request.user, pk)
+    kind = _kind(slug)
+    # The period of the page it was opened from (a POST carries its own, hidden).
+    period_form = MeetingReportForm(request.GET or None)
+    if period_form.is_bound and not period_form.is_valid():
+        return HttpResponseBadRequest("Check the report's dates: " + _form_errors(period_form))
+    period = period_form.period
+    stored = MeetingReportSummary.objects.filter(
+        core_member=core_member, kind=kind, date_from=period.start, date_to=period.end
+    ).first()
+    form = MeetingSummaryForm(
+        posted(request),
+        initial={
+            "date_from": period.start,
+            "date_to": period.end,
+            "text": stored.text if stored else "",
+        },
+    )
+
+    def save(form):
+        return services.meeting_summary_save(
+            core_member=core_member,
+            kind=kind,
+            period=form.period,
+            text=form.cleaned_data["text"],
+            acting_user=request.user,
+            version=form.cleaned_data.get("version"),
+        )
+
+    def back(summary):
+        url = reverse("reports:meeting_report", args=[core_member.pk, slug])
+        return f"{url}?date_from={summary.date_from}&date_to={summary.date_to}"
+
+    label = MeetingReportKind(kind).label
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_url=back,
+        message="Summary saved.",
+        template="form_page.html",
+        about=core_member,
+        # On a POST the form's own hidden version decides.
+        version=stored.version if stored else 0,
+        title=f"Coordinator's summary: {label}",
+        back_url=reverse("reports:meeting_report", args=[core_member.pk, slug]),
+        back_label=f"{label}, {core_member.reference}",
+        intro="It opens the report. Volunteers are never named in a report: a name of one "
+        "of the circle's volunteers is shown as Volunteer A, B, ...",
+        submit_label="Save the summary",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_report_share(request, pk, slug):
+    """Send the report to liaisons: a shared record through the sharing service."""
+    core_member = summary_core_member_for_user(request.user, pk)
+    kind = _kind(slug)
+    period_form = MeetingReportForm(request.GET or request.POST or None)
+    if period_form.is_bound and not period_form.is_valid():
+        return HttpResponseBadRequest("Check the report's dates: " + _form_errors(period_form))
+    period = period_form.period
+    eligible, _assigned = sharing_services.eligible_recipients(core_member)
+    form = MeetingReportShareForm(
+        posted(request),
+        eligible=eligible,
+        initial={"date_from": period.start, "date_to": period.end},
+    )
+    report = meeting_report_build(core_member, period, kind)
+
+    def save(form):
+        shared = services.meeting_report_share(
+            core_member=core_member,
+            report=meeting_report_build(core_member, form.period, kind),
+            recipients=form.cleaned_data["recipients"],
+            acting_user=request.user,
+        )
+        log_access(request, AccessLog.Action.SHARE, shared, detail=MeetingReportKind(kind).label)
+        return shared
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        success_url=lambda record: reverse("sharing:record_detail", args=[record.pk]),
+        message="Shared. The recipients have been told it is waiting.",
+        template="reports/meeting_report_share.html",
+        about=core_member,
+        core_member=core_member,
+        slug=slug,
+        report=report,
+        text=meeting_report_text(report),
+        no_consent=not eligible.exists(),
+    )
+
+
+# The end-of-circle report as PDF and Word --------------------------------------------------
+
+
+def _circle_end_document(request, pk, fmt):
+    circle, period, tables, memberships = _circle_report(request, pk)
+    log_access(request, AccessLog.Action.EXPORT, circle, detail=f"end-of-circle report {fmt}")
+    report = report_documents.circle_end_report(
+        circle,
+        period,
+        tables,
+        list(memberships),
+        circle.milestones.order_by("due_on"),
+        circle.covenants.order_by("version"),
+        timezone.localtime(),
+    )
+    filename = f"cosa-circle-{circle.pk}-end-of-circle.{fmt}"
+    if fmt == "pdf":
+        content = report_documents.render_pdf("reports/circle_end_pdf.html", {"report": report})
+        return _file_response(content, documents.PDF_MIME, filename)
+    return _docx_response(ReportTemplate.Kind.CIRCLE_END, report, filename)
+
+
+@require_GET
+def circle_end_pdf(request, pk):
+    return _circle_end_document(request, pk, "pdf")
+
+
+@require_GET
+def circle_end_docx(request, pk):
+    return _circle_end_document(request, pk, "docx")
+
+
+# The organisation's Word templates (managers) -------------------------------------------------
+
+
+def _require_template_manager(request):
+    if not may_manage_templates(request.user):
+        raise Http404("No such page.")
+
+
+@require_http_methods(["GET", "POST"])
+def report_templates(request):
+    _require_template_manager(request)
+
+    def save(form):
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        content = upload.read()
+        template = services.report_template_upload(
+            kind=kind,
+            name=upload.name,
+            content=content,
+            acting_user=request.user,
+        )
+        return template
+
+    current = {t.kind: t for t in ReportTemplate.objects.filter(retired_at__isnull=True)}
+    kinds = [
+        {"value": value, "label": label, "current": current.get(value)}
+        for value, label in ReportTemplate.Kind.choices
+    ]
+    return form_page(
+        request,
+        ReportTemplateForm(posted(request), posted(request, files=True)),
+        save=save,
+        success_url=reverse("reports:templates"),
+        message=lambda t: (
+            "Template uploaded and in use."
+            + (
+                f" {t.stripped_relationships} link(s) to outside files were removed."
+                if t.stripped_relationships
+                else ""
+            )
+        ),
+        template="reports/templates.html",
+        kinds=kinds,
+    )
+
+
+@require_POST
+def report_template_retire(request, kind):
+    _require_template_manager(request)
+    if kind not in ReportTemplate.Kind.values:
+        raise Http404("No such report.")
+    services.report_template_retire(kind=kind, acting_user=request.user)
+    messages.success(request, "The built-in template is in use again.")
+    return redirect("reports:templates")
+
+
+@require_GET
+def report_template_builtin(request, kind):
+    """The built-in template of a kind, to start an organisation's own from."""
+    _require_template_manager(request)
+    if kind not in ReportTemplate.Kind.values:
+        raise Http404("No such report.")
+    return _file_response(
+        report_documents.builtin_template(kind), documents.DOCX_MIME, f"cosa-{kind}-template.docx"
     )

@@ -21,5 +21,7 @@ urlpatterns = [
     path("core-members/records/<int:pk>/edit/", views.record_edit, name="record_edit"),
     path("core-members/records/<int:pk>/addendum/", views.record_addendum, name="record_addendum"),
     path("core-members/records/<int:pk>/print/", views.record_print, name="record_print"),
+    path("core-members/records/<int:pk>/record.pdf", views.record_print_pdf, name="record_pdf"),
+    path("core-members/records/<int:pk>/record.docx", views.record_print_docx, name="record_docx"),
     path("core-members/<int:pk>/records/new/", views.record_compose, name="record_compose"),
 ]

@@ -9,8 +9,9 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,9 +20,11 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from circles.models import Circle, Concern, Meeting
 from coreMembers.access import CHANGE, core_member_for_user
+from cosa import documents
 from cosa.views import paginate, posted, roles_required
 from formpages import tokens
 from formpages.pages import form_page
+from sharing import documents as record_documents
 from sharing import services
 from sharing.access import (
     RECORD_ACKNOWLEDGE,
@@ -247,27 +250,63 @@ def record_decline(request, pk):
     )
 
 
-@require_GET
-def record_print(request, pk):
-    """The record with its addenda and acknowledgements, laid out for a MAPPA meeting."""
-    record = record_for_user(request.user, pk)
-    log_access(request, AccessLog.Action.EXPORT, record, detail="printable record")
+def _print_chain(request, record):
     user = request.user
     recipients = RecordRecipient.objects.select_related("liaison__agency").order_by("pk")
     if user.is_liaison:
         recipients = recipients.filter(liaison=user)
-    chain = (
+    return (
         records_visible_to(user)
         .filter(Q(pk=record.pk) | Q(addendum_to=record))
         .select_related("shared_by", "created_by", "approved_by")
         .prefetch_related(Prefetch("recipients", recipients))
         .order_by("created_at", "pk")
     )
+
+
+@require_GET
+def record_print(request, pk):
+    """The record with its addenda and acknowledgements, laid out for a MAPPA meeting."""
+    record = record_for_user(request.user, pk)
+    log_access(request, AccessLog.Action.EXPORT, record, detail="printable record")
     return render(
         request,
         "sharing/record_print.html",
-        {"record": record, "chain": chain, "printed_at": timezone.now()},
+        {"record": record, "chain": _print_chain(request, record), "printed_at": timezone.now()},
     )
+
+
+def _record_document(request, pk, fmt):
+    """The printable record as a file, drawn from the record as it was shared."""
+    record = record_for_user(request.user, pk)
+    log_access(request, AccessLog.Action.EXPORT, record, detail=f"printable record {fmt}")
+    chain = list(_print_chain(request, record))
+    filename = f"cosa-record-{record.pk}.{fmt}"
+    if fmt == "pdf":
+        html = render_to_string(
+            "sharing/record_print_pdf.html",
+            {"record": record, "chain": chain, "printed_at": timezone.now(), "user": request.user},
+        )
+        content, content_type = documents.pdf_from_html(html), documents.PDF_MIME
+    else:
+        context = record_documents.record_context(
+            record, chain, printed_at=timezone.localtime(), printed_by=request.user
+        )
+        content, content_type = record_documents.record_docx(context), documents.DOCX_MIME
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def record_print_pdf(request, pk):
+    return _record_document(request, pk, "pdf")
+
+
+@require_GET
+def record_print_docx(request, pk):
+    return _record_document(request, pk, "docx")
 
 
 # Writing -------------------------------------------------------------------------------

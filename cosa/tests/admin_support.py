@@ -50,7 +50,9 @@ from coreMembers.tests.factories import (
 )
 from outcomes.models import FollowUpCheck, OutcomeEvent
 from privacy.models import ErasureLog
-from reports.services import summary_refresh
+from reports.models import ReportTemplate
+from reports.queries import Period
+from reports.services import meeting_summary_save, summary_refresh
 from volunteers.tests.factories import (
     ReferenceFactory,
     SupervisionSessionFactory,
@@ -334,4 +336,19 @@ def make_rows():
     AgencyFactory()
     AccessLog.objects.create(user=circle.coordinator, action=AccessLog.Action.VIEW)
     summary_refresh()
+    today = timezone.localdate()
+    meeting_summary_save(
+        core_member=core_member,
+        kind="mappa",
+        period=Period(today, today),
+        text="A fictional coordinator's summary.",
+        acting_user=circle.coordinator,
+    )
+    ReportTemplate.objects.create(
+        kind="mappa",
+        name="ours.docx",
+        content=b"PK",
+        size=2,
+        uploaded_by=circle.coordinator,
+    )
     return circle

@@ -141,6 +141,7 @@ GUARDED_OBJECTS = (
     (r"^/circles/on-call/(\d+)/", _sees_shift),
     (r"^/circles/(\d+)/", _sees_circle),
     (r"^/reports/circles/(\d+)/", _sees_circle),
+    (r"^/reports/core-members/(\d+)/", _sees_core_member),
     (r"^/core-members/referrals/(\d+)/", _sees_referral),
     (r"^/core-members/records/(\d+)/", _sees_record),
     (r"^/core-members/(\d+)/", _sees_core_member),

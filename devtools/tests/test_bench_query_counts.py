@@ -36,6 +36,7 @@ PINNED = {
     # + their documents and DBS decisions; hours and supervision one query each
     "volunteer_page": 15,
     "coordinator_notifications": 6,
+    "mappa_report": 17,  # + the grant checks, then one read per section of the report
     "cover_list": 6,
     "on_call_rota": 6,
     "coordinator_calendar": 7,

@@ -8,6 +8,16 @@ CIRCLE_REPORT = expect(
 )
 
 
+MEETING_REPORT = expect(404, 405, manager=(200, 405), owner=(200, 405), liaison_assigned=(403, 405))
+MEETING_REPORT_FORM = expect(
+    404, 404, manager=(200, 200), owner=(200, 200), liaison_assigned=(403, 403)
+)
+
+
+def _mappa(w):
+    return {"pk": w.objects["core_member"].pk, "slug": "mappa"}
+
+
 def _circle(w):
     return {"pk": w.objects["circle"].pk}
 
@@ -28,4 +38,18 @@ ROWS = {
     # report (403); nobody else sees the circle (404).
     "reports:circle_end": (_circle, CIRCLE_REPORT),
     "reports:circle_end_csv": (_circle, CIRCLE_REPORT),
+    "reports:circle_end_pdf": (_circle, CIRCLE_REPORT),
+    "reports:circle_end_docx": (_circle, CIRCLE_REPORT),
+    # The meeting reports about A's Core Member: his coordinator and managers; the
+    # assigned liaison sees who he is but not the report (403); nobody else sees him.
+    "reports:meeting_report": (_mappa, MEETING_REPORT),
+    "reports:meeting_report_pdf": (_mappa, MEETING_REPORT),
+    "reports:meeting_report_docx": (_mappa, MEETING_REPORT),
+    # Form pages: an empty POST is shown again with its errors.
+    "reports:meeting_report_summary": (_mappa, MEETING_REPORT_FORM),
+    "reports:meeting_report_share": (_mappa, MEETING_REPORT_FORM),
+    # The organisation's Word templates: managers only, everyone else 404.
+    "reports:templates": (lambda w: {}, expect(404, 404, manager=(200, 200))),
+    "reports:template_retire": (lambda w: {"kind": "mappa"}, expect(405, 404, manager=(405, 302))),
+    "reports:template_builtin": (lambda w: {"kind": "mappa"}, expect(404, 405, manager=(200, 405))),
 }

@@ -21,6 +21,8 @@ ROWS = {
     "sharing:record_approvals": (lambda w: {}, only(STAFF, 200, 403)),
     "sharing:record_detail": (_record, only(READERS, 200, 404)),
     "sharing:record_print": (_record, only(READERS, 200, 404)),
+    "sharing:record_pdf": (_record, only(READERS, 200, 404)),
+    "sharing:record_docx": (_record, only(READERS, 200, 404)),
     "sharing:record_acknowledge": (
         _record,
         expect(
