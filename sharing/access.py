@@ -11,7 +11,11 @@ from django.http import Http404
 
 from coreMembers.access import FULL
 from coreMembers.models import CoreMemberUserObjectPermission
-from sharing.models import InformationSharingRecord, InformationSharingRecordUserObjectPermission
+from sharing.models import (
+    InformationSharingRecord,
+    InformationSharingRecordUserObjectPermission,
+    RecordRecipient,
+)
 
 # What may be done with a shared record (record_for_user).
 RECORD_READ = "view"
@@ -40,6 +44,16 @@ def records_visible_to(user):
             )
         )
     return records.none()
+
+
+def acknowledgements_visible_to(user):
+    """Recipients' acknowledgements the user may read: staff every recipient's of the
+    records they read; a liaison only their own (as the record page shows them)."""
+    records = records_visible_to(user)
+    recipients = RecordRecipient.objects.filter(record__in=records)
+    if user.is_authenticated and user.is_liaison:
+        recipients = recipients.filter(liaison=user)
+    return recipients
 
 
 def _record_core_member_granted(user):
