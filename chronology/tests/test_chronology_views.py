@@ -118,6 +118,9 @@ def test_a_volunteer_reads_the_briefing_and_meetings_only(client, planted):
     leaked = [name for name in (*STAFF_ONLY, *LIAISON_SEES) if PLANTED[name] in body]
     assert leaked == []
     assert "Group meeting: attended late" in body
+    # Known by his first name, as on the circle page: no reference, no surname.
+    core_member = planted.objects["core_member"]
+    assert core_member.reference not in body and core_member.last_name not in body
 
 
 def test_the_assigned_liaison_reads_what_was_shared_status_and_attendance_only(client, planted):
