@@ -33,13 +33,12 @@ def entries(core_member, user, window=EVERYTHING):
         )
         for row in rows:
             record = InformationSharingRecord(urgency=row["urgency"], category=row["category"])
-            what = "Addendum" if row["addendum_to_id"] else "Record"
+            what = "addendum" if row["addendum_to_id"] else "record"
             found.append(
                 Entry(
                     at=row["shared_at"],
                     kind="record",
-                    title=f"{what} shared ({record.get_urgency_display().lower()}): "
-                    f"{row['summary']}",
+                    title=f"{record.get_urgency_display()} {what} shared: {row['summary']}",
                     detail=record.get_category_display(),
                     url=reverse("sharing:record_detail", args=[row["pk"]]),
                 )

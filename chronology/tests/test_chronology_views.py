@@ -15,6 +15,7 @@ from chronology.tests.chronology_support import (
     VOLUNTEER_SEES,
     plant,
 )
+from circles import services as circle_services
 from circles.models import Meeting, MeetingNote
 from cosa.tests.world import LEAK_MARKERS, build_world
 
@@ -281,3 +282,31 @@ def test_five_years_of_weekly_meetings_show_the_latest_hundred_and_say_so(client
     assert "date_to=" in earlier
     older = client.get(_url(world.objects["core_member"]) + "?" + earlier).content.decode()
     assert "Meeting 104." in older
+
+
+def test_stepping_down_and_the_end_show_to_each_as_their_role_allows(client, world):
+    from circles.models import FrequencyChange
+
+    circle, owner = world.objects["circle"], world.users["owner"]
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    review = circle.milestones.order_by("due_on").first()
+    circle_services.circle_step_down(circle=circle, acting_user=owner, on=yesterday)
+    FrequencyChange.objects.create(
+        circle=circle, frequency="FORTNIGHTLY", from_date=yesterday, review=review
+    )
+    body = _body(client, world, "owner")
+    assert "Circle stepping down: Tuesday circle" in body
+    assert "Stepped down: meets fortnightly" in body
+    liaison = _body(client, world, "liaison_assigned")
+    assert "Circle stepping down<" in liaison and "fortnightly" not in liaison
+    circle_services.circle_end(
+        circle=circle, reason="COMPLETED", outcome_notes="ENDNOTE-PLANT", acting_user=owner
+    )
+    body = _body(client, world, "owner")
+    assert "Circle ended: Tuesday circle (completed)" in body and "ENDNOTE-PLANT" in body
+    liaison = _body(client, world, "liaison_assigned")
+    assert "Circle ended<" in liaison
+    assert "completed" not in liaison and "ENDNOTE-PLANT" not in liaison
+    # The circle's volunteers left it when it ended: it is no longer theirs to read.
+    response = _get(client, world.users["volunteer_in_circle"], world.objects["core_member"])
+    assert response.status_code == 404
