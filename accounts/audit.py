@@ -3,6 +3,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 
 from accounts.models import AccessLog
 
@@ -47,7 +48,21 @@ def _core_member_id(obj):
         return obj.pk
     if hasattr(obj, "core_member_id"):
         return obj.core_member_id
-    circle = getattr(obj, "circle", None)
+    # Whichever of its circle or its meeting's circle is already loaded (minutes carry
+    # both; the page loaded the meeting with its circle), else the circle.
+    meeting = _loaded(obj, "meeting")
+    circle = _loaded(obj, "circle") or (meeting.circle if meeting is not None else None)
+    if circle is None:
+        circle = getattr(obj, "circle", None)
     if circle is None and hasattr(obj, "meeting"):
         circle = obj.meeting.circle
     return circle.core_member_id if circle is not None else None
+
+
+def _loaded(obj, name):
+    """``obj.name`` if that relation is already loaded, else None (never a query)."""
+    try:
+        field = obj._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return getattr(obj, name) if field.is_relation and field.is_cached(obj) else None

@@ -6,6 +6,7 @@ import hashlib
 
 import icalendar
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from calendars.access import meetings_visible_to
@@ -17,6 +18,28 @@ from circles.reminders import VTIMEZONE_LONDON
 PAST = datetime.timedelta(days=31)
 AHEAD = datetime.timedelta(days=190)
 MAX_EVENTS = 500
+
+
+WINDOW_SECONDS = 60
+
+
+def over_limit(key: str, limit: int, *, store=None, now=None) -> bool:
+    """Count one request against ``key`` in this minute's window; True when over ``limit``.
+
+    The count lives in Django's cache (``store``, default the default cache), which the
+    settings make one store for every process: Redis in production, where ``incr`` is
+    atomic, so the workers of every host share one limit. The window is the clock's
+    minute, so the count starts again at the next minute.
+    """
+    store = store if store is not None else cache
+    moment = now or timezone.now()
+    window = int(moment.timestamp() // WINDOW_SECONDS)
+    key = f"calendars-feed:{key}:{window}"
+    store.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        return store.incr(key) > limit
+    except ValueError:  # evicted between add and incr
+        return False
 
 
 def token_key(raw: str) -> str:

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -104,17 +103,6 @@ def feed_revoke(request):
     return redirect("calendars:feed_settings")
 
 
-def _over_limit(key, limit):
-    """Count this request in a one-minute window; True when over ``limit``."""
-    window = int(timezone.now().timestamp() // 60)
-    key = f"calendars-feed:{key}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # evicted between add and incr
-        return False
-
-
 def _no_store(response):
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
@@ -127,7 +115,7 @@ def feed_ics(request, token):
     """The iCalendar feed, authenticated by its secret token instead of a login."""
     ip_address = client_ip(request) or "unknown"
     limit = settings.COSA_CALENDAR_FEED_PER_MINUTE
-    if _over_limit(f"ip:{ip_address}", limit * 4) or _over_limit(
+    if feed.over_limit(f"ip:{ip_address}", limit * 4) or feed.over_limit(
         f"token:{feed.token_key(token)}", limit
     ):
         return _no_store(HttpResponse("Too many requests.", status=429, content_type="text/plain"))

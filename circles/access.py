@@ -97,6 +97,38 @@ def circles_fixed_for(user, perm=VIEW):
     return Circle.objects.filter(pk__in=list(circles.values_list("pk", flat=True)))
 
 
+class CircleScope:
+    """The circles a page covers, as conditions for any list that hangs off a circle.
+
+    A caseload's circles are read once (ids and status, one query) and each list is
+    filtered by the literal ids: ``circle_id IN (1, 2, ...)`` rather than a subquery of
+    circles, which every list's plan repeated (the dashboard's 18 "also due" subqueries
+    spent 8 to 12 ms planning them). A manager covers every circle: no ids at all.
+    """
+
+    def __init__(self, user, perm=VIEW):
+        self.everywhere = user.is_manager
+        if self.everywhere:
+            self.ids = self.open_ids = None
+            return
+        rows = list(circles_visible_to(user, perm).values_list("pk", "status"))
+        self.ids = [pk for pk, _status in rows]
+        self.open_ids = [pk for pk, status in rows if status != Circle.Status.ENDED]
+
+    def q(self, path="circle", *, open_only=False):
+        """The condition on ``path`` (the circle's relation from the listed model)."""
+        if self.everywhere:
+            if not open_only:
+                return Q()
+            status = "status" if path == "pk" else f"{path}__status"
+            return Q(**{f"{status}__in": Circle.OPEN_STATUSES})
+        return Q(**{f"{path}__in": self.open_ids if open_only else self.ids})
+
+    def circles(self, *, open_only=False):
+        """The circles themselves, as a queryset."""
+        return Circle.objects.filter(self.q("pk", open_only=open_only))
+
+
 def circle_for_user(user, pk, perm=VIEW, *, roles=None):
     """The circle: 404 when ``user`` may not see it; 403 when they see it but may not do
     ``perm``, or when the page is for other ``roles``. The lookup always comes first, so

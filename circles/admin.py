@@ -111,7 +111,7 @@ class SweepRunAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
 # Safeguarding: cover and its grants change only through circles.cover; the action log
 # is append-only. The admin shows them, read-only.
 @admin.register(Cover)
-class CoverAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+class CoverAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
     list_display = ["coordinator", "deputy", "starts_on", "ends_on", "started_at", "ended_at"]
     list_select_related = ["coordinator", "deputy"]
 
@@ -124,7 +124,7 @@ class FrequencyChangeAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
 
 
 @admin.register(OnCallShift)
-class OnCallShiftAdmin(NoAddOrChangeAdminMixin, CosaModelAdmin):
+class OnCallShiftAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
     list_display = ["staff", "starts_at", "ends_at", "ended_at"]
     list_select_related = ["staff"]
 

@@ -7,6 +7,7 @@ coordinator's circle permissions for its dates, through services only; the sweep
 changes nothing. Deactivating someone ends the cover they give or take.
 """
 
+import copy
 import datetime
 import zoneinfo
 
@@ -19,6 +20,7 @@ from accounts.grants import grant, revoke
 from accounts.models import User
 from circles.models import Circle, Cover, OnCallShift, SafeguardingContact
 from cosa.services import service, validated_save
+from formpages import versions
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The covered coordinator's circle permissions (circles.services.COORDINATOR_CIRCLE_PERMS;
@@ -134,6 +136,40 @@ def _require_staff(user, field):
         raise ValidationError({field: "Choose an active coordinator or manager."})
 
 
+def _day(day):
+    return f"{day:%-d %b %Y}"
+
+
+def _moment(moment):
+    return f"{timezone.localtime(moment, LONDON):%a %-d %b %Y, %H:%M}"
+
+
+def _check_cover(cover, now):
+    """What creating and changing cover both refuse, before anything is written."""
+    _require_staff(cover.deputy if cover.deputy_id else None, "deputy")
+    if cover.ends_on is not None and cover.ends_on < _local_day(now):
+        raise ValidationError({"ends_on": "Cover cannot end in the past."})
+    cover.full_clean()
+    # Two covers of one coordinator on the same day would leave "who covers" to chance.
+    clash = (
+        Cover.objects.overlapping(cover.starts_on, cover.ends_on)
+        .filter(coordinator_id=cover.coordinator_id)
+        .exclude(pk=cover.pk)
+        .select_related("deputy")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "starts_on": (
+                    f"{clash.deputy.get_full_name()} already covers these dates "
+                    f"({_day(clash.starts_on)} to {_day(clash.ends_on)}): "
+                    "change that cover instead, or choose other dates."
+                )
+            }
+        )
+
+
 @service
 @transaction.atomic
 def cover_create(
@@ -148,22 +184,65 @@ def cover_create(
 ) -> Cover:
     now = now or timezone.now()
     _require_staff(coordinator, "coordinator")
-    _require_staff(deputy, "deputy")
-    if ends_on < _local_day(now):
-        raise ValidationError({"ends_on": "Cover cannot end in the past."})
-    cover = validated_save(
-        Cover(
-            coordinator=coordinator,
-            deputy=deputy,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            reason=reason.strip(),
-            created_by=acting_user,
-            created_at=now,
-        )
+    cover = Cover(
+        coordinator=coordinator,
+        deputy=deputy,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        created_by=acting_user,
+        created_at=now,
     )
+    _check_cover(cover, now)
+    validated_save(cover)
     if cover.is_active_on(_local_day(now)):
         _start(cover, now)
+    return cover
+
+
+@service
+@transaction.atomic
+def cover_change(
+    *,
+    cover: Cover,
+    deputy: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reason: str = "",
+    version: int | None = None,
+    acting_user: User,
+    now=None,
+) -> Cover:
+    """Move a cover's dates or change its deputy, keeping the grants true to the new dates.
+
+    A running cover whose new dates no longer include today, or whose deputy changes,
+    gives its grants back (and a new deputy gets them while the cover runs); a planned
+    cover moved to include today starts now. The covered coordinator stays: cover for
+    someone else is new cover.
+    """
+    now = now or timezone.now()
+    today = _local_day(now)
+    cover = Cover.objects.select_for_update().get(pk=cover.pk)
+    if cover.ended_at is not None:
+        raise ValidationError("This cover has ended: arrange new cover instead.")
+    before = copy.copy(cover)
+    cover.deputy = deputy
+    cover.starts_on = starts_on
+    cover.ends_on = ends_on
+    cover.reason = (reason or "").strip()
+    _check_cover(cover, now)
+    versions.advance(cover, version)
+    if before.started_at is not None:
+        # Taken back from the deputy as they were; given again below if still due.
+        _revoke_cover(before, today)
+    if cover.is_active_on(today):
+        # A cover still running keeps the moment it started.
+        cover.started_at = before.started_at
+        validated_save(cover)
+        _start(cover, now)
+    else:
+        cover.started_at = None
+        validated_save(cover)
     return cover
 
 
@@ -194,21 +273,74 @@ def cover_sweep(*, now=None) -> dict:
     return {"started": started, "ended": ended}
 
 
+def _check_shift(shift):
+    """What adding and changing a shift both refuse, before anything is written."""
+    _require_staff(shift.staff if shift.staff_id else None, "staff")
+    shift.phone = (shift.phone or "").strip()
+    if not shift.phone:
+        raise ValidationError({"phone": "Give the number to call."})
+    shift.full_clean()
+    # One person answers out of hours at a time: two shifts at once leave it to chance.
+    clash = (
+        OnCallShift.objects.overlapping(shift.starts_at, shift.ends_at)
+        .exclude(pk=shift.pk)
+        .select_related("staff")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "starts_at": (
+                    f"{clash.staff.get_full_name()} is on call from {_moment(clash.starts_at)} "
+                    f"to {_moment(clash.ends_at)}: change that shift instead, or choose "
+                    "other times."
+                )
+            }
+        )
+
+
 @service
 @transaction.atomic
 def shift_create(*, staff: User, phone: str, starts_at, ends_at, acting_user: User) -> OnCallShift:
-    _require_staff(staff, "staff")
-    if not (phone or "").strip():
-        raise ValidationError({"phone": "Give the number to call."})
-    return validated_save(
-        OnCallShift(
-            staff=staff,
-            phone=phone.strip(),
-            starts_at=starts_at,
-            ends_at=ends_at,
-            created_by=acting_user,
-        )
+    shift = OnCallShift(
+        staff=staff,
+        phone=phone,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=acting_user,
     )
+    _check_shift(shift)
+    return validated_save(shift)
+
+
+@service
+@transaction.atomic
+def shift_change(
+    *,
+    shift: OnCallShift,
+    staff: User,
+    phone: str,
+    starts_at,
+    ends_at,
+    version: int | None = None,
+    acting_user: User,
+    now=None,
+) -> OnCallShift:
+    """Move a shift or hand it to someone else. A shift carries no grants: who is on
+    call is looked up at the moment it is needed, so the new times count at once."""
+    now = now or timezone.now()
+    shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
+    if shift.ended_at is not None or shift.ends_at <= now:
+        raise ValidationError("That shift is already over: add a new one instead.")
+    shift.staff = staff
+    shift.phone = phone
+    shift.starts_at = starts_at
+    shift.ends_at = ends_at
+    _check_shift(shift)
+    if ends_at <= now:
+        raise ValidationError({"ends_at": "A changed shift must still be to come or running."})
+    versions.advance(shift, version)
+    return validated_save(shift)
 
 
 @service

@@ -50,6 +50,9 @@ class Circle(models.Model):
         STEP_DOWN = "STEP_DOWN", "Stepping down"
         ENDED = "ENDED", "Ended"
 
+    # Every status but ENDED (an index can use IN where it cannot use <>).
+    OPEN_STATUSES = (Status.FORMING, Status.ACTIVE, Status.STEP_DOWN)
+
     class EndReason(models.TextChoices):
         COMPLETED = "COMPLETED", "Completed"
         WITHDREW = "WITHDREW", "Core Member withdrew"
@@ -454,6 +457,12 @@ class MeetingNote(models.Model):
     RISK_FIELDS = RISK_FIELDS
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="notes")
+    # The meeting's circle, copied when the minutes are created (a meeting never moves to
+    # another circle): a caseload's review queue is then one probe per circle of a small
+    # index, not every submitted note in the service joined to the caseload's meetings.
+    circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, related_name="meeting_notes", editable=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meeting_notes"
     )
@@ -497,6 +506,12 @@ class MeetingNote(models.Model):
             models.Index(
                 fields=["meeting"], condition=Q(status="SUBMITTED"), name="meeting_note_to_review"
             ),
+            # A caseload's review queue, oldest first: the circles' ids probe this index.
+            models.Index(
+                fields=["circle", "submitted_at"],
+                condition=Q(status="SUBMITTED"),
+                name="meeting_note_review_queue",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["meeting"], name="meeting_note_one_per_meeting"),
@@ -525,6 +540,14 @@ class MeetingNote(models.Model):
 
     def __str__(self):
         return f"Minutes of {self.meeting}"
+
+    def save(self, *args, **kwargs):
+        # The circle is the meeting's: set here when the minutes are created, so no way
+        # of creating them (a service, a factory) can leave it out. Neither the minutes'
+        # meeting nor a meeting's circle ever changes afterwards.
+        if self.circle_id is None and self.meeting_id is not None:
+            self.circle_id = self.meeting.circle_id
+        super().save(*args, **kwargs)
 
     @property
     def is_editable(self):
@@ -809,6 +832,10 @@ class CoverQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("coordinator", "deputy", "created_by")
 
+    def overlapping(self, starts_on, ends_on):
+        """Live cover sharing a day with ``starts_on``–``ends_on``."""
+        return self.live().filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+
 
 class Cover(models.Model):
     """A named deputy covers a coordinator's circles for some dates (holiday, sickness).
@@ -833,8 +860,12 @@ class Cover(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # An edit carries the version it began at: two people moving the same dates do
+    # not overwrite each other silently.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = CoverQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-starts_on", "-pk"]
@@ -868,6 +899,10 @@ class OnCallShiftQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("staff")
 
+    def overlapping(self, starts_at, ends_at):
+        """Live shifts sharing some moment with ``starts_at``–``ends_at``."""
+        return self.live().filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
 
 class OnCallShift(models.Model):
     """One out-of-hours shift (an evening, a weekend) of the on-call rota."""
@@ -883,8 +918,10 @@ class OnCallShift(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OnCallShiftQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["starts_at", "pk"]

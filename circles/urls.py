@@ -29,9 +29,11 @@ urlpatterns = [
     ),
     path("cover/", safeguarding.cover_list, name="cover_list"),
     path("cover/new/", safeguarding.cover_new, name="cover_new"),
+    path("cover/<int:pk>/", safeguarding.cover_edit, name="cover_edit"),
     path("cover/<int:pk>/end/", safeguarding.cover_end, name="cover_end"),
     path("on-call/", safeguarding.shift_list, name="shift_list"),
     path("on-call/new/", safeguarding.shift_new, name="shift_new"),
+    path("on-call/<int:pk>/", safeguarding.shift_edit, name="shift_edit"),
     path("on-call/<int:pk>/end/", safeguarding.shift_end, name="shift_end"),
     path("<int:pk>/coordinator/", circles.coordinator_change, name="coordinator_change"),
     # Leaving the pool ends circle memberships, so the page lives with circles.

@@ -17,7 +17,7 @@ may do with it (403), so a role check never answers for an object the user canno
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 
 from coreMembers.models import (
@@ -72,6 +72,21 @@ def core_member_ids_visible_to(user, perm=IDENTITY):
     return core_members_visible_to(user, perm).values("pk")
 
 
+def cover_role(user, core_member_ref="pk"):
+    """An expression: the role of ``user``'s current assignment to the Core Member at
+    ``core_member_ref``, else NULL.
+
+    A liaison sees a Core Member's name and their agency's reference only while they
+    cover him; a liaison whose cover ended (who may still hold a record until its
+    grants are taken back) sees the CM- reference alone.
+    """
+    return Subquery(
+        LiaisonAssignment.objects.open()
+        .filter(liaison=user, core_member=OuterRef(core_member_ref))
+        .values("role")[:1]
+    )
+
+
 def sees_full_record(user):
     return user.is_case_staff
 
@@ -100,6 +115,8 @@ def _visible_core_member(user, pk):
     if user.is_coordinator:
         # Whether they may also change him, in the same query (``can_change``).
         core_members = core_members.annotate(change_granted=_core_member_granted(user, CHANGE))
+    elif user.is_liaison:
+        core_members = core_members.annotate(viewer_cover_role=cover_role(user))
     core_member = core_members.first()
     if core_member is None:
         raise Http404("No such Core Member.")

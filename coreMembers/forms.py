@@ -1,14 +1,11 @@
 """Forms for referrals and the Core Member record. Forms validate; services act."""
 
 import datetime
-import os
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
-from django.conf import settings
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from accounts.models import Agency, User
 from coreMembers import rules
@@ -20,21 +17,11 @@ from coreMembers.models import (
     Referral,
     RiskAssessment,
 )
+from cosa import uploads
 from cosa.forms import DateInput
 
-# Referral documents: the formats referral packs arrive in, and their magic numbers.
-DOCUMENT_MAX_BYTES = settings.COSA_DOCUMENT_MAX_BYTES
-DOCUMENT_MAX_FILES = settings.COSA_DOCUMENT_MAX_FILES
-DOCUMENT_SIGNATURES = {
-    ".pdf": (b"%PDF-",),
-    ".docx": (b"PK\x03\x04",),
-    ".odt": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".txt": (),  # checked as UTF-8 text below
-}
+# Referral documents: at most this many in one form (each checked by cosa.uploads).
+DOCUMENT_MAX_FILES = uploads.MAX_FILES
 
 
 def _not_future(value, what="This date"):
@@ -64,9 +51,7 @@ class MultipleDocumentField(forms.FileField):
     """Several uploads in one field, each checked for type and size."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": ",".join(DOCUMENT_SIGNATURES)})
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": uploads.ACCEPT}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -76,43 +61,9 @@ class MultipleDocumentField(forms.FileField):
         if len(files) > DOCUMENT_MAX_FILES:
             raise forms.ValidationError(f"Upload at most {DOCUMENT_MAX_FILES} documents at once.")
         return [
-            validate_document(super(MultipleDocumentField, self).clean(f, initial)) for f in files
+            uploads.validate_document(super(MultipleDocumentField, self).clean(f, initial))
+            for f in files
         ]
-
-
-def validate_document(upload):
-    """Allow only the listed formats, by extension and content; rename to a safe name."""
-    name = os.path.basename(upload.name or "")
-    stem, extension = os.path.splitext(name)
-    extension = extension.lower()
-    if extension not in DOCUMENT_SIGNATURES:
-        allowed = ", ".join(sorted(ext.lstrip(".").upper() for ext in DOCUMENT_SIGNATURES))
-        raise forms.ValidationError(f"“{name}” is not an accepted format ({allowed}).")
-    if upload.size > DOCUMENT_MAX_BYTES:
-        raise forms.ValidationError(f"“{name}” is larger than 10 MB.")
-    if upload.size == 0:
-        raise forms.ValidationError(f"“{name}” is empty.")
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    signatures = DOCUMENT_SIGNATURES[extension]
-    if signatures and not head.startswith(signatures):
-        raise forms.ValidationError(
-            f"“{name}” is not really a {extension.lstrip('.').upper()} file."
-        )
-    if not signatures:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError:
-            # A multi-byte character may straddle the cut; anything else is binary.
-            try:
-                head[:-3].decode("utf-8")
-            except UnicodeDecodeError:
-                raise forms.ValidationError(f"“{name}” is not a plain text file.") from None
-    safe_stem = get_valid_filename(stem)[:60] or "document"
-    upload.original_name = name
-    upload.name = f"{safe_stem}{extension}"
-    return upload
 
 
 class ReferralFilterForm(forms.Form):

@@ -128,6 +128,12 @@ class CoreMember(models.Model):
     def display_name(self):
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
+    def agency_reference(self, cover_role):
+        """(label, value) of the reference a liaison's own agency files him under, for
+        the role they cover in: probation's CRN, the police's PNC, MAPPA's ViSOR."""
+        field, label = LiaisonAssignment.AGENCY_REFERENCE.get(cover_role, (None, ""))
+        return (label, getattr(self, field)) if field else ("", "")
+
 
 class MappaRecord(models.Model):
     """Dated history of MAPPA category and level; the latest is copied onto CoreMember."""
@@ -387,6 +393,13 @@ class LiaisonAssignment(models.Model):
         OFFENDER_MANAGER = "OFFENDER_MANAGER", "Offender manager (probation)"
         POLICE_PPU = "POLICE_PPU", "Police public-protection unit"
         MAPPA = "MAPPA", "MAPPA coordinator"
+
+    # The Core Member's reference in the covering agency's own system, by role.
+    AGENCY_REFERENCE = {
+        Role.OFFENDER_MANAGER: ("probation_crn", "CRN"),
+        Role.POLICE_PPU: ("pnc_reference", "PNC"),
+        Role.MAPPA: ("visor_reference", "ViSOR"),
+    }
 
     core_member = models.ForeignKey(
         CoreMember, on_delete=models.CASCADE, related_name="liaison_assignments"

@@ -2,7 +2,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from coreMembers.forms import (
     WithdrawAgreementForm,
 )
 from coreMembers.models import CoreMember, Referral
+from cosa.uploads import attachment_response
 from cosa.views import csv_response, paginate, posted, roles_required
 from formpages.pages import form_page
 
@@ -134,7 +135,13 @@ def detail(request, pk):
                 missed=Count("pk", filter=Q(status="MISSED")),
                 attended=Count("notes", filter=Q(notes__attendance__in=["YES", "LATE"])),
             )
-        context.update(template="core_members/liaison_detail.html", attendance=attendance)
+        context.update(
+            template="core_members/liaison_detail.html",
+            attendance=attendance,
+            agency_reference=core_member.agency_reference(
+                getattr(core_member, "viewer_cover_role", None)
+            ),
+        )
     return render(request, context["template"], context)
 
 
@@ -466,10 +473,7 @@ def referral_document(request, pk, document_pk):
     """Documents are served only through this check, never from a public media URL."""
     document = referral_document_for_user(request.user, pk, document_pk)
     referral = document.referral
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("The file is missing from storage.") from None
+    response = attachment_response(document.file, os.path.basename(document.file.name))
     log_access(
         request,
         AccessLog.Action.EXPORT,
@@ -477,9 +481,6 @@ def referral_document(request, pk, document_pk):
         core_member_id=referral.core_member_id,
         detail=f"referral document: {document.title}",
     )
-    filename = os.path.basename(document.file.name)
-    response = FileResponse(handle, as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

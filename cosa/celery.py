@@ -49,6 +49,11 @@ app.conf.update(
             "task": "formpages.tasks.purge",
             "schedule": crontab(hour=3, minute=45),  # UTC
         },
+        # The DBS code of practice: no copy of a certificate kept longer than needed.
+        "dbs-scans-purge": {
+            "task": "documents.tasks.dbs_scans_purge",
+            "schedule": crontab(hour=4, minute=0),  # UTC
+        },
         "retention": {
             "task": "privacy.tasks.retention_sweep",
             "schedule": crontab(hour=3, minute=30),  # UTC

@@ -99,3 +99,39 @@ def parse_email_url(name, url):
     if parsed.scheme == "file":
         settings["EMAIL_FILE_PATH"] = unquote(parsed.path) or None
     return settings
+
+
+CACHE_BACKENDS = {
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    # file://cache (a folder under COSA_VAR_DIR) or file:///absolute/folder.
+    "file": "django.core.cache.backends.filebased.FileBasedCache",
+    # One process only: each process counts alone (tests, a single runserver).
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+}
+
+
+def parse_cache_url(name, url, *, var_dir):
+    """Turn ``redis://host:6379/2``, ``file://cache`` or ``locmem://`` into CACHES.
+
+    No ``dummy://``: the cache counts the calendar feed's rate limit, and a cache that
+    forgets everything would switch the limit off without a word.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme not in CACHE_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{name} has scheme {parsed.scheme!r}; use one of {', '.join(sorted(CACHE_BACKENDS))}."
+        )
+    default = {"BACKEND": CACHE_BACKENDS[parsed.scheme], "KEY_PREFIX": "cosa"}
+    if parsed.scheme in ("redis", "rediss"):
+        default["LOCATION"] = url
+    elif parsed.scheme == "file":
+        # file://cache names a folder under var/ (file:// is var/cache/); file:///srv/cache
+        # an absolute one.
+        if parsed.netloc or not parsed.path:
+            default["LOCATION"] = str(var_dir / unquote(parsed.netloc + parsed.path or "cache"))
+        else:
+            default["LOCATION"] = unquote(parsed.path)
+    else:
+        default["LOCATION"] = parsed.netloc or "cosa"
+    return {"default": default}

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from cosa.env import env_bool, env_int, env_list, env_str, parse_email_url
+from cosa.env import env_bool, env_int, env_list, env_str, parse_cache_url, parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("COSA_VAR_DIR", str(BASE_DIR / "var")))
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sharing",
     "outcomes",
     "calendars",
+    "documents",
     "privacy",
     "reports",
     "search",
@@ -312,6 +313,16 @@ else:
     # Redis: redeliver an unacknowledged task after an hour, not the default.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# Django's cache counts the calendar feed's rate limit, so it must be one store for
+# every process (gunicorn workers, several hosts): Redis in production, by default the
+# Redis the broker uses; without Redis a folder under var/ that `make run`'s processes
+# share.
+_broker_redis = (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None
+)
+COSA_CACHE_URL = env_str("COSA_CACHE_URL", REDIS_URL or _broker_redis or "file://cache")
+CACHES = parse_cache_url("COSA_CACHE_URL", COSA_CACHE_URL, var_dir=VAR_DIR)
 
 LOGGING = {
     "version": 1,

@@ -39,3 +39,13 @@ def _broker_of_this_test_process(url):
 
 CELERY_BROKER_URL = _broker_of_this_test_process(os.environ.get("REDIS_URL")) or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+# Each test process counts in memory of its own: parallel processes never share a rate
+# limit, and tests that count clear the cache first (calendars/tests).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cosa-tests",
+        "KEY_PREFIX": "cosa",
+    }
+}

@@ -294,9 +294,13 @@ def pick_pages():
             url("chronology:chronology", args=[assigned.core_member_id]),
             liaison,
         ),
-        # Manager: the reports overview, notifications.
+        Page("liaison_my_core_members", url("sharing:my_core_members"), liaison),
+        # Manager: the reports overview, notifications, the audit trail.
         Page("manager_reports", url("reports:index"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),
+        # The audit trail's reads: the access log alone, as the data protection lead
+        # asks "who read what" most.
+        Page("manager_audit_reads", url("privacy:audit") + "?what=read", manager),
         # The search box with a typo'd surname: one of the coordinator's Core Members'
         # with a letter left out ("Lowther" as "Lowthr").
         Page("coordinator_search", url("search:index") + f"?q={typo}", coordinator),

@@ -861,6 +861,7 @@ class _Generator:
             [
                 "id",
                 "meeting_id",
+                "circle_id",
                 "author_id",
                 "attendance",
                 "summary",
@@ -901,6 +902,7 @@ class _Generator:
                     notes.add(
                         nid,
                         mid,
+                        pk,
                         author,
                         MeetingNote.Attendance.YES,
                         "Fictional minutes: the circle met and talked about the week.",

@@ -46,6 +46,13 @@ class ErasureLog(models.Model):
 
     class Meta:
         ordering = ["-erased_at", "-pk"]
+        # The audit trail's own permission lives with the data-protection records.
+        permissions = [
+            (
+                "view_sensitive_audit_values",
+                "See sensitive old and new values in the audit trail",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.reference} erased {self.erased_at:%Y-%m-%d}"

@@ -32,6 +32,8 @@ from django.utils import timezone
 from accounts.models import AccessLog, User
 from coreMembers.models import CoreMember, Referral
 from cosa.services import service, validated_save
+from documents.models import Document
+from documents.services import documents_erase
 from formpages.models import Draft
 from outcomes.models import OutcomeEvent
 from privacy.models import ErasureLog
@@ -211,13 +213,16 @@ def core_member_erase(
             Reminder.objects.filter(kind=kind, object_id__in=ids)._raw_delete(Reminder.objects.db)
 
     counts = {}
+    # A concern passed on and the record it became protect each other: unlink the
+    # record's side (both go below, in this transaction), then the concern goes first.
+    records.filter(source_concern__isnull=False).update(source_concern=None)
     # Children before parents: the foreign keys PROTECT against accidental deletion.
     steps = [
+        ConcernAction.objects.filter(concern__in=concerns),
+        concerns,
         RecordRecipient.objects.filter(record__in=records),
         records.filter(addendum_to__isnull=False),
         records,
-        ConcernAction.objects.filter(concern__in=concerns),
-        concerns,
         SafeguardingContact.objects.filter(core_member=core_member),
         MeetingObservation.objects.filter(note__in=notes),
         notes,
@@ -233,6 +238,8 @@ def core_member_erase(
     ]
     for queryset in steps:
         _delete_with_history(queryset, counts)
+    # His documents and his circles' (rows now, files once the erasure commits).
+    _count(counts, Document, documents_erase(Document.objects.about_core_member(core_member)))
     # Unsent drafts about him, whoever was typing them.
     _delete_with_history(Draft.objects.about_core_member(core_member.pk), counts)
     groups = [c.volunteer_group for c in circles if c.volunteer_group_id]
@@ -259,6 +266,12 @@ def core_member_erase(
         closed_on=closed,
         counts={label: n for label, n in sorted(counts.items()) if n},
     )
+
+
+def _count(counts, model, n):
+    if n:
+        label = model._meta.label_lower
+        counts[label] = counts.get(label, 0) + n
 
 
 def _delete_with_history(queryset, counts):
@@ -473,6 +486,21 @@ def subject_access_export(core_member: CoreMember) -> dict:
             ).order_by("occurred_on", "pk")
         ],
         "shared_records": records,
+        # The index of his documents and his circles' (the files themselves on request).
+        "documents": [
+            {
+                "on": "circle " + d.circle.name if d.circle_id else "Core Member",
+                "title": d.title,
+                "kind": d.get_category_display(),
+                "dated": d.document_date.isoformat(),
+                "file": d.original_name,
+                "uploaded_at": d.uploaded_at.isoformat(),
+                "uploaded_by": redact(d.uploaded_by),
+            }
+            for d in Document.objects.about_core_member(core_member)
+            .select_related("circle", "uploaded_by")
+            .order_by("document_date", "pk")
+        ],
         # Text typed on a form about him and not yet sent, kept on the server as a draft.
         "drafts": [
             {

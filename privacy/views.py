@@ -9,17 +9,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from coreMembers.access import core_member_for_user
 from coreMembers.models import CoreMember
-from cosa.views import paginate, roles_required
+from cosa.views import csv_response, paginate, roles_required
 from formpages import tokens
 from formpages.pages import form_page
 from privacy import retention
-from privacy.forms import EraseForm, LegalHoldForm
+from privacy.access import audit_trail_reader, sees_sensitive_audit_values
+from privacy.audit_trail import resolve, trail_entries
+from privacy.forms import AuditFilterForm, EraseForm, LegalHoldForm
 from privacy.models import ErasureLog
 
 
@@ -143,3 +146,74 @@ def erase(request, pk):
         render_with=lambda form: _record_page(request, core_member, erase_form=form, status=400),
         about=core_member,
     )
+
+
+# The audit trail ---------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+# The export is read a page at a time, so each chunk is named in bulk like a page.
+AUDIT_EXPORT_CHUNK = 500
+AUDIT_EXPORT_LIMIT = 50_000
+
+
+@require_GET
+def audit(request):
+    """The manager's audit trail: who read, exported, shared or changed what, and when."""
+    user = audit_trail_reader(request.user)
+    form = AuditFilterForm(request.GET)
+    page = entries = None
+    if form.is_valid():
+        page = paginate(request, trail_entries(form.trail_filter()), per_page=AUDIT_PAGE_SIZE)
+        entries = resolve(page.object_list, show_sensitive=sees_sensitive_audit_values(user))
+        log_access(request, AccessLog.Action.LIST, detail=f"audit trail: {form.described()}")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "privacy/audit.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": entries,
+            "sees_sensitive": sees_sensitive_audit_values(user),
+            "export_query": query.urlencode(),
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@require_GET
+def audit_export(request):
+    """The filtered trail as CSV; the export is itself written to the trail first."""
+    user = audit_trail_reader(request.user)
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "privacy/audit.html",
+            {"form": form, "page": None, "entries": None, "export_query": ""},
+            status=400,
+        )
+    log_access(request, AccessLog.Action.EXPORT, detail=f"audit-trail.csv: {form.described()}")
+    trail = trail_entries(form.trail_filter())
+    show_sensitive = sees_sensitive_audit_values(user)
+
+    def rows():
+        for start in range(0, AUDIT_EXPORT_LIMIT, AUDIT_EXPORT_CHUNK):
+            chunk = list(trail[start : start + AUDIT_EXPORT_CHUNK])
+            for entry in resolve(chunk, show_sensitive=show_sensitive):
+                yield (
+                    f"{timezone.localtime(entry.at):%d/%m/%Y %H:%M:%S}",
+                    entry.who,
+                    entry.role,
+                    entry.what,
+                    entry.happened,
+                    entry.description,
+                    "; ".join(f"{c.field}: {c.old} → {c.new}" for c in entry.changes),
+                    entry.detail,
+                )
+            if len(chunk) < AUDIT_EXPORT_CHUNK:
+                return
+
+    header = ["when (UK time)", "who", "role", "what", "happened", "object", "changes", "detail"]
+    return csv_response("audit-trail.csv", header, rows())

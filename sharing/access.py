@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from coreMembers.access import FULL
-from coreMembers.models import CoreMemberUserObjectPermission
+from coreMembers.access import FULL, core_member_ids_visible_to, cover_role
+from coreMembers.models import CoreMember, CoreMemberUserObjectPermission, LiaisonAssignment
 from sharing.models import (
     InformationSharingRecord,
     InformationSharingRecordUserObjectPermission,
@@ -66,9 +66,26 @@ def _record_core_member_granted(user):
     )
 
 
+def with_viewer_cover(records, user):
+    """Each record with ``viewer_cover_role``: for a liaison, the role they cover its Core
+    Member in now (NULL once the cover ended: the page then names him by reference only)."""
+    if user.is_authenticated and user.is_liaison:
+        return records.annotate(viewer_cover_role=cover_role(user, "core_member_id"))
+    return records
+
+
+def shows_core_member_name(user, obj):
+    """Whether a page names the Core Member of ``obj`` (a record or a Core Member annotated
+    by ``with_viewer_cover`` / ``core_member_for_user``) to ``user``: staff who read it
+    always, a liaison only while they cover him."""
+    if not user.is_liaison:
+        return True
+    return getattr(obj, "viewer_cover_role", None) is not None
+
+
 def record_for_user(user, pk, perm=RECORD_READ):
     record = (
-        records_visible_to(user)
+        with_viewer_cover(records_visible_to(user), user)
         .filter(pk=pk)
         .select_related("core_member", "created_by", "shared_by", "approved_by")
         .first()
@@ -80,3 +97,12 @@ def record_for_user(user, pk, perm=RECORD_READ):
     if perm == RECORD_CHANGE and not user.is_case_staff:
         raise PermissionDenied("You may read this record but not change it.")
     return record
+
+
+def core_members_covered_by(user):
+    """The Core Members a liaison covers now: an open assignment and its identity grant
+    both. The page is a liaison's own: anyone else gets 404."""
+    if not (user.is_authenticated and user.is_active and user.is_liaison):
+        raise Http404("This page is a liaison's own.")
+    covering = LiaisonAssignment.objects.open().filter(liaison=user, core_member=OuterRef("pk"))
+    return CoreMember.objects.filter(Exists(covering), pk__in=core_member_ids_visible_to(user))

@@ -6,10 +6,12 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from circles.models import Circle, Meeting, MeetingNote
 from coreMembers.models import CoreMember, LiaisonAssignment
 from cosa.services import history_user
 
@@ -227,3 +229,36 @@ class InformationSharingRecordUserObjectPermission(UserObjectPermissionBase):
 
 class InformationSharingRecordGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(InformationSharingRecord, on_delete=models.CASCADE)
+
+
+def caseload_for_list(core_members, liaison):
+    """A liaison's Core Members, each with what their list shows, in the one query:
+    ``viewer_cover_role``, ``circle_status`` (the latest circle's), ``last_attended_at``
+    (the start of the last meeting whose submitted minutes record him attending, late
+    or not: the date alone, never the minutes) and ``waiting_count`` (records sent to
+    this liaison about him still to acknowledge)."""
+    latest_circle = Circle.objects.filter(core_member=models.OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    attended = Meeting.objects.filter(
+        circle__core_member=models.OuterRef("pk"),
+        notes__attendance__in=[MeetingNote.Attendance.YES, MeetingNote.Attendance.LATE],
+        notes__status__in=MeetingNote.DONE_STATUSES,
+    ).order_by("-starts_at")
+    waiting = (
+        RecordRecipient.objects.waiting()
+        .filter(liaison=liaison, record__core_member=models.OuterRef("pk"))
+        .order_by()
+        .values("liaison")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    cover = LiaisonAssignment.objects.open().filter(
+        liaison=liaison, core_member=models.OuterRef("pk")
+    )
+    return core_members.annotate(
+        viewer_cover_role=models.Subquery(cover.values("role")[:1]),
+        circle_status=models.Subquery(latest_circle.values("status")[:1]),
+        last_attended_at=models.Subquery(attended.values("starts_at")[:1]),
+        waiting_count=Coalesce(models.Subquery(waiting), models.Value(0)),
+    ).order_by("reference")

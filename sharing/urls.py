@@ -7,6 +7,7 @@ app_name = "sharing"
 # Mounted at the site root: the paths read as they did when the records lived with the
 # Core Members.
 urlpatterns = [
+    path("core-members/mine/", views.my_core_members, name="my_core_members"),
     path("core-members/records/", views.record_list, name="records"),
     path("core-members/records/approvals/", views.record_approvals, name="record_approvals"),
     path("core-members/records/<int:pk>/", views.record_detail, name="record_detail"),

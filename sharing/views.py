@@ -17,20 +17,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog, User
-from circles.models import Concern, Meeting
+from circles.models import Circle, Concern, Meeting
 from coreMembers.access import CHANGE, core_member_for_user
 from cosa.views import paginate, posted, roles_required
 from formpages import tokens
 from formpages.pages import form_page
 from sharing import services
-from sharing.access import RECORD_ACKNOWLEDGE, RECORD_CHANGE, record_for_user, records_visible_to
+from sharing.access import (
+    RECORD_ACKNOWLEDGE,
+    RECORD_CHANGE,
+    core_members_covered_by,
+    record_for_user,
+    records_visible_to,
+    with_viewer_cover,
+)
 from sharing.forms import (
     AcknowledgeForm,
     DeclineForm,
     RecordFilterForm,
     RecordForm,
 )
-from sharing.models import InformationSharingRecord, RecordRecipient
+from sharing.models import InformationSharingRecord, RecordRecipient, caseload_for_list
 
 Record = InformationSharingRecord
 
@@ -50,7 +57,9 @@ def record_list(request):
     """A liaison's inbox (waiting first, then URGENT first); staff see their records."""
     user = request.user
     filters = RecordFilterForm(request.GET or None, user=user)
-    records = filters.filter(records_visible_to(user)).select_related("core_member")
+    records = filters.filter(with_viewer_cover(records_visible_to(user), user)).select_related(
+        "core_member"
+    )
     if user.is_liaison:
         mine = RecordRecipient.objects.filter(record=OuterRef("pk"), liaison=user)
         records = records.annotate(
@@ -82,6 +91,18 @@ def record_list(request):
         "sharing/record_list.html",
         {"page": paginate(request, records), "filters": filters, "now": timezone.now()},
     )
+
+
+@require_GET
+def my_core_members(request):
+    """A liaison's caseload: whom they cover now, his circle's state, when he last came to
+    a meeting (the date, nothing of the minutes) and what waits for their acknowledgement."""
+    page = paginate(request, caseload_for_list(core_members_covered_by(request.user), request.user))
+    for core_member in page:
+        status = core_member.circle_status
+        core_member.circle_status_label = Circle.Status(status).label if status else "No circle"
+    log_access(request, AccessLog.Action.LIST, detail="my core members")
+    return render(request, "sharing/my_core_members.html", {"page": page})
 
 
 @require_GET

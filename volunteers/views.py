@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -185,13 +185,25 @@ def me(request):
 # One volunteer -----------------------------------------------------------------------------
 
 
-def _hours_totals(volunteer):
-    """Hours by kind (meetings, travel, other) and in all, in one query."""
-    by_kind = dict(volunteer.hours.order_by().values_list("kind").annotate(total=Sum("hours")))
-    totals = [
-        (label, by_kind.get(kind, Decimal("0"))) for kind, label in VolunteerHours.Kind.choices
-    ]
-    return totals, sum(by_kind.values(), Decimal("0"))
+def _hours_totals_and_recent(volunteer, recent=5):
+    """Hours by kind (meetings, travel, other), in all, and the latest entries, in one
+    query: each of the latest rows carries every kind's total over all the rows (a window
+    is summed before the LIMIT)."""
+    totals_by_kind = {
+        kind: Window(Sum(Case(When(kind=kind, then="hours"), default=Value(Decimal("0")))))
+        for kind in VolunteerHours.Kind.values
+    }
+    rows = list(
+        volunteer.hours.select_related("circle").annotate(
+            **{f"total_{kind.lower()}": total for kind, total in totals_by_kind.items()}
+        )[:recent]
+    )
+    by_kind = {
+        kind: (getattr(rows[0], f"total_{kind.lower()}") or Decimal("0")) if rows else Decimal("0")
+        for kind in VolunteerHours.Kind.values
+    }
+    totals = [(label, by_kind[kind]) for kind, label in VolunteerHours.Kind.choices]
+    return totals, sum(by_kind.values(), Decimal("0")), rows
 
 
 def _dbs_state(check, today):
@@ -211,7 +223,7 @@ def detail(request, pk):
     staff = can_change_volunteers(request.user)
     today = timezone.localdate()
     dbs_checks = list(volunteer.dbs_checks.all())
-    totals, total_hours = _hours_totals(volunteer)
+    totals, total_hours, recent_hours = _hours_totals_and_recent(volunteer)
     context = {
         "volunteer": volunteer,
         "staff": staff,
@@ -222,17 +234,20 @@ def detail(request, pk):
         "memberships": volunteer.memberships.select_related("circle").order_by("-joined_on"),
         "hours_totals": totals,
         "hours_total": total_hours,
-        "recent_hours": volunteer.hours.select_related("circle")[:5],
+        "recent_hours": recent_hours,
     }
     if staff:
-        supervision = supervision_visible_to(request.user).filter(volunteer=volunteer)
+        # Every session, each marked whether the user may read it, in one query: those
+        # held by other coordinators are counted, their notes not shown.
+        sessions = list(
+            volunteer.supervision_sessions.select_related("coordinator").annotate(
+                readable=Exists(supervision_visible_to(request.user).filter(pk=OuterRef("pk")))
+            )
+        )
         context.update(
             references=volunteer.references.all(),
-            supervision=supervision.select_related("coordinator"),
-            # Sessions held by other coordinators: counted, their notes not shown.
-            other_supervision_count=volunteer.supervision_sessions.exclude(
-                pk__in=supervision.values("pk")
-            ).count(),
+            supervision=[session for session in sessions if session.readable],
+            other_supervision_count=sum(1 for session in sessions if not session.readable),
             moves=[
                 (status, MOVE_LABELS[status])
                 for status in Volunteer.Status
@@ -391,7 +406,7 @@ def hours(request, pk):
     form = HoursForm(
         request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
     )
-    totals, total = _hours_totals(volunteer)
+    totals, total, _ = _hours_totals_and_recent(volunteer, recent=1)
     page = paginate(request, volunteer.hours.select_related("circle").order_by("-worked_on", "-pk"))
     staff = can_change_volunteers(request.user)
     name = volunteer.user.get_full_name()

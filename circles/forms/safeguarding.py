@@ -8,6 +8,10 @@ from django.utils import timezone
 from accounts.models import User
 from circles.models import ConcernAction
 
+# The formats a browser's date pickers read back, so an edit opens with its values.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
 
 def _staff():
     return User.objects.filter(is_active=True, role__in=User.STAFF_ROLES).order_by(
@@ -31,8 +35,8 @@ class ConcernActionForm(forms.Form):
 class CoverForm(forms.Form):
     coordinator = forms.ModelChoiceField(label="Coordinator away", queryset=User.objects.none())
     deputy = forms.ModelChoiceField(label="Deputy", queryset=User.objects.none())
-    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="From", widget=DATE)
+    ends_on = forms.DateField(label="Until", widget=DATE)
     reason = forms.CharField(label="Reason (optional)", max_length=200, required=False)
 
     def __init__(self, *args, coordinators=None, **kwargs):
@@ -49,15 +53,20 @@ class CoverForm(forms.Form):
         return data
 
 
+class CoverChangeForm(CoverForm):
+    """Cover's deputy, dates and reason; whose cover it is stays."""
+
+    def __init__(self, *args, cover, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["coordinator"]
+        self.fields["deputy"].queryset = _staff().exclude(pk=cover.coordinator_id)
+
+
 class ShiftForm(forms.Form):
     staff = forms.ModelChoiceField(label="On call", queryset=User.objects.none())
     phone = forms.CharField(label="Phone number to call", max_length=30)
-    starts_at = forms.DateTimeField(
-        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label="Ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label="Starts", widget=DATE_TIME)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATE_TIME)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

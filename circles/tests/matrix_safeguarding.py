@@ -74,12 +74,14 @@ ROWS = {
         expect(404, 404, **dict.fromkeys(STAFF, (200, 200))),
     ),
     # The covered coordinator and managers end cover; everyone else is told it is not there.
+    "circles:cover_edit": (_cover, expect(404, 404, manager=(200, 200), owner=(200, 200))),
     "circles:cover_end": (_cover, expect(405, 404, manager=(405, 302), owner=(405, 302))),
     "circles:shift_list": (lambda w: {}, only(STAFF, 200, 404)),
     "circles:shift_new": (
         lambda w: {},
         expect(404, 404, **dict.fromkeys(STAFF, (200, 200))),
     ),
+    "circles:shift_edit": (_shift, expect(404, 404, **dict.fromkeys(STAFF, (200, 200)))),
     "circles:shift_end": (
         _shift,
         expect(405, 404, manager=(405, 302), owner=(405, 302), other_coordinator=(405, 302)),

@@ -21,10 +21,10 @@ from circles import needs, risk, services
 from circles.access import (
     CHANGE,
     WRITE,
+    CircleScope,
     MinutesTaken,
     can_change_circle,
     circle_for_user,
-    circles_fixed_for,
     circles_visible_to,
     concern_for_user,
     minutes_to_write_for_user,
@@ -494,23 +494,23 @@ _CONCERN_FIELDS = (
 def dashboard(request):
     """The coordinator's start page: what needs them, most urgent first."""
     user = request.user
-    circles = circles_fixed_for(user, CHANGE)
+    scope = CircleScope(user, CHANGE)
     now = timezone.now()
     review_queue = (
-        MeetingNote.objects.filter(status=MeetingNote.Status.SUBMITTED, meeting__circle__in=circles)
+        MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
         .select_related("meeting__circle__core_member", "author")
         .annotate(due_at=minutes_due_expression("meeting__"))
         .only(*_REVIEW_FIELDS)
         .order_by("submitted_at", "pk")
     )
     concerns = (
-        Concern.objects.filter(status=Concern.Status.RAISED, circle__in=circles)
+        Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
         .select_related("circle__core_member", "raised_by")
         .only(*_CONCERN_FIELDS)
         .order_by("-severity", "-imminent_risk", "raised_at", "pk")
     )
     overdue = (
-        Meeting.objects.filter(circle__in=circles.open())
+        Meeting.objects.filter(scope.q("circle", open_only=True))
         .minutes_outstanding(now)
         .filter(due_at__lt=now)
         .select_related("circle")
@@ -519,7 +519,7 @@ def dashboard(request):
     )
     emergencies = (
         Meeting.objects.filter(
-            circle__in=circles,
+            scope.q("circle"),
             kind=Meeting.Kind.EMERGENCY,
             status=Meeting.Status.SCHEDULED,
             starts_at__gte=now - datetime.timedelta(days=1),
@@ -530,7 +530,7 @@ def dashboard(request):
     )
     # A coordinator's caseload is small enough to scan; a manager's is the whole service
     # (they read rises per Core Member on the trend page and in reports).
-    rises = risk.recent_rises(circles, now) if user.is_coordinator else None
+    rises = risk.recent_rises(scope.circles(), now) if user.is_coordinator else None
     # Each list and its count in one query (the badges show the counts).
     review_queue, review_count = first_rows_and_count(review_queue, LIST_LIMIT)
     concerns, concern_count = first_rows_and_count(concerns, LIST_LIMIT)
@@ -550,7 +550,7 @@ def dashboard(request):
             "rise_count": len(rises) if rises is not None else 0,
             "limit": LIST_LIMIT,
             "now": now,
-            "needs": needs.needs_for(user, circles, now),
+            "needs": needs.needs_for(user, scope, now),
             # The manager sees the same work across the service, by coordinator.
             "by_coordinator": needs.by_coordinator(now) if user.is_manager else None,
             # Minutes waiting longer than this for review are flagged.

@@ -24,6 +24,7 @@ from circles.access import (
 )
 from circles.forms.safeguarding import (
     ConcernActionForm,
+    CoverChangeForm,
     CoverForm,
     SafeguardingContactForm,
     ShiftForm,
@@ -127,6 +128,46 @@ def cover_new(request):
     )
 
 
+@GET_POST
+def cover_edit(request, pk):
+    """Move a cover's dates or change its deputy; the grants follow the new dates."""
+    cover = cover_for_user(request.user, pk, CHANGE)
+    list_url = reverse("circles:cover_list")
+    form = CoverChangeForm(
+        request.POST or None,
+        cover=cover,
+        initial={
+            "deputy": cover.deputy_id,
+            "starts_on": cover.starts_on,
+            "ends_on": cover.ends_on,
+            "reason": cover.reason,
+        },
+    )
+    return form_page(
+        request,
+        form,
+        save=lambda f: cover_services.cover_change(
+            cover=cover,
+            acting_user=request.user,
+            deputy=f.cleaned_data["deputy"],
+            starts_on=f.cleaned_data["starts_on"],
+            ends_on=f.cleaned_data["ends_on"],
+            reason=f.cleaned_data["reason"],
+            version=f.cleaned_data.get("version"),
+        ),
+        success_url=list_url,
+        message="Cover changed.",
+        title="Change cover",
+        subtitle=f"for {cover.coordinator.get_full_name()}",
+        submit_label="Save cover",
+        version=cover.version,
+        closed=cover.ended_at is not None,
+        closed_text="This cover has ended: arrange new cover instead.",
+        back_url=list_url,
+        back_label="Back to cover",
+    )
+
+
 @require_POST
 def cover_end(request, pk):
     cover = cover_for_user(request.user, pk, CHANGE)
@@ -153,6 +194,44 @@ def shift_new(request):
         message="Shift added to the rota.",
         title="Add an on-call shift",
         submit_label="Add shift",
+    )
+
+
+@GET_POST
+def shift_edit(request, pk):
+    """Move a shift or hand it to someone else: who is on call follows at once."""
+    shift = shift_for_user(request.user, pk, CHANGE)
+    list_url = reverse("circles:shift_list")
+    form = ShiftForm(
+        request.POST or None,
+        initial={
+            "staff": shift.staff_id,
+            "phone": shift.phone,
+            "starts_at": timezone.localtime(shift.starts_at),
+            "ends_at": timezone.localtime(shift.ends_at),
+        },
+    )
+    return form_page(
+        request,
+        form,
+        save=lambda f: cover_services.shift_change(
+            shift=shift,
+            acting_user=request.user,
+            staff=f.cleaned_data["staff"],
+            phone=f.cleaned_data["phone"],
+            starts_at=f.cleaned_data["starts_at"],
+            ends_at=f.cleaned_data["ends_at"],
+            version=f.cleaned_data.get("version"),
+        ),
+        success_url=list_url,
+        message="Shift changed.",
+        title="Change an on-call shift",
+        submit_label="Save shift",
+        version=shift.version,
+        closed=shift.ended_at is not None or shift.ends_at <= timezone.now(),
+        closed_text="That shift is already over: add a new one instead.",
+        back_url=list_url,
+        back_label="Back to the rota",
     )
 
 

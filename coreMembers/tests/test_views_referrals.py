@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from accounts.models import AccessLog
 from accounts.tests.factories import AgencyFactory, LiaisonFactory, VolunteerUserFactory
-from coreMembers import forms as cm_forms
 from coreMembers import services
 from coreMembers.models import CoreMember, Referral, ReferralDocument
 from coreMembers.tests.factories import login, make_referral
+from cosa import uploads
 
 PDF = b"%PDF-1.4\n% fictional referral form\n"
 
@@ -238,13 +238,13 @@ def test_create_refuses_bad_documents_and_writes_nothing(
 
 @pytest.mark.django_db
 def test_create_refuses_an_oversized_document(client, agency, coordinator, media, monkeypatch):
-    monkeypatch.setattr(cm_forms, "DOCUMENT_MAX_BYTES", 10)
+    monkeypatch.setattr(uploads, "MAX_BYTES", 10)
     login(client, coordinator)
     upload = SimpleUploadedFile("big.pdf", PDF)
     response = client.post(
         url("referral_create"), {**new_referral_data(agency), "documents": [upload]}
     )
-    assert "larger than 10 MB" in " ".join(response.context["form"].errors["documents"])
+    assert "is larger than 10 bytes" in " ".join(response.context["form"].errors["documents"])
     assert not Referral.objects.exists()
 
 

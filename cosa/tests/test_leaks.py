@@ -143,6 +143,7 @@ def test_liaison_never_receives_minutes_or_volunteer_identities(client, world):
         ("core_members:detail", {}, {"pk": world.objects["core_member"].pk}),
         ("sharing:records", {}, {}),
         ("sharing:record_detail", {}, {"pk": record.pk}),
+        ("sharing:my_core_members", {}, {}),
     ]
     volunteer_names = ("Ivy", "Inside", "Ida", "Iris", "Lena", "Leaver")
     for name, params, kwargs in pages:

@@ -148,6 +148,11 @@ NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}
 SEER_404 = {
     # The matrix's document names no stored file: "file missing" for every reader.
     "core_members:referral_document",
+    "documents:core_member_download",
+    "documents:circle_download",
+    "documents:volunteer_download",
+    # The world's DBS checks have no decision, so no scan to download.
+    "documents:dbs_scan",
 }
 
 
@@ -229,6 +234,17 @@ def _other_reference(w):
     return reference.pk
 
 
+def _other_record_document(w):
+    """A document on the other Core Member: no record of the world's holds it."""
+    from documents.tests.matrix import _document
+
+    return _document(w, "core_member", "other_core_member")["doc_pk"]
+
+
+def _other_dbs_check(w):
+    return w.objects["other_volunteer"].dbs_checks.first().pk
+
+
 OTHER_NESTED = {
     "meeting_pk": lambda w: w.objects["other_meeting"].pk,
     "concern_pk": lambda w: w.objects["other_concern"].pk,
@@ -238,6 +254,8 @@ OTHER_NESTED = {
     "assignment_pk": _other_assignment,
     "document_pk": _other_document,
     "reference_pk": _other_reference,
+    "doc_pk": _other_record_document,
+    "check_pk": _other_dbs_check,
 }
 
 

@@ -23,10 +23,10 @@ PINNED = {
     # Coordinator
     "coordinator_dashboard": 13,  # + the circles it covers, read once (circles_fixed_for)
     "circles_list": 7,
-    "circle_page": 14,
+    "circle_page": 15,  # + its documents (the documents section)
     "circle_meetings": 8,
     "core_members_list": 7,
-    "core_member_page": 15,
+    "core_member_page": 16,  # + his documents
     # The Core Member, the access log's row and one query per kind of entry (15 kinds).
     "coordinator_chronology": 22,
     "referral_list": 8,
@@ -35,7 +35,7 @@ PINNED = {
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    "volunteer_page": 15,
+    "volunteer_page": 15,  # + their documents and the DBS checks with their decisions; hours and supervision one query each
     "coordinator_notifications": 6,
     "cover_list": 6,
     "on_call_rota": 6,
@@ -44,7 +44,7 @@ PINNED = {
     "calendar_feed": 9,
     # Volunteer
     "volunteer_start": 8,
-    "volunteer_circle": 12,
+    "volunteer_circle": 13,  # + the circle's documents
     "minutes_form": 13,
     "my_minutes": 11,
     "volunteer_profile": 11,
@@ -54,9 +54,11 @@ PINNED = {
     "liaison_record": 9,
     "liaison_core_member": 10,
     "liaison_chronology": 11,  # circles, meetings, records sent to them, their responses
+    "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
+    "manager_audit_reads": 18,  # + one query per kind of object read on the page
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,

@@ -26,4 +26,7 @@ ROWS = {
     "privacy:legal_hold": (_core_member, _post_action(302)),
     # An empty erase form is a 400 (and the world's Core Member has an open circle).
     "privacy:erase": (_core_member, _post_action(400)),
+    # The audit trail: the managers' only; it does not exist for anyone else (404).
+    "privacy:audit": (lambda w: {}, only(("manager",), 200, 404)),
+    "privacy:audit_export": (lambda w: {}, only(("manager",), 200, 404)),
 }

@@ -6,16 +6,43 @@ place for the records; this app fills it, so neither app imports the records.
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from coreMembers.access import FULL, core_member_ids_visible_to
 from cosa.views import first_rows_and_count
-from sharing.access import records_visible_to
+from sharing.access import records_visible_to, shows_core_member_name
 from sharing.models import RecordRecipient
 
 register = template.Library()
 
 # As many as the Core Member page showed before the records had an app of their own.
 RECORDS_ON_CORE_MEMBER_PAGE = 50
+
+
+@register.simple_tag(takes_context=True)
+def core_member_label(context, obj, core_member=None):
+    """How a page names the Core Member of ``obj`` (a record, or the Core Member himself).
+
+    A covering liaison reads his reference, name and their own agency's reference
+    ("CM-000006 Alfred Fictional, CRN X123456"); a liaison whose cover ended reads the
+    CM- reference alone; staff read reference and name.
+    """
+    user = context["request"].user
+    core_member = core_member or getattr(obj, "core_member", obj)
+    if not shows_core_member_name(user, obj):
+        return core_member.reference
+    if not user.is_liaison:
+        return f"{core_member.reference} {core_member.display_name}"
+    label, value = core_member.agency_reference(obj.viewer_cover_role)
+    if not label:
+        return f"{core_member.reference} {core_member.display_name}"
+    return format_html(
+        "{} {}, {} {}",
+        core_member.reference,
+        core_member.display_name,
+        label,
+        value or "not recorded",
+    )
 
 
 @register.inclusion_tag("sharing/_records.html", takes_context=True)

@@ -15,6 +15,8 @@ def _record(w):
 
 
 ROWS = {
+    # A liaison's own caseload: the unassigned liaison sees an empty list, others 404.
+    "sharing:my_core_members": (lambda w: {}, only(LIAISONS, 200, 404)),
     "sharing:records": (lambda w: {}, only(STAFF + LIAISONS, 200, 403)),
     "sharing:record_approvals": (lambda w: {}, only(STAFF, 200, 403)),
     "sharing:record_detail": (_record, only(READERS, 200, 404)),

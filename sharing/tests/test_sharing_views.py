@@ -418,7 +418,8 @@ def test_liaison_core_member_page_shows_identity_and_shared_records_only(case, a
     )
     RiskAssessmentFactory(core_member=case.core_member, score="Score-marker-77")
     case.core_member.offence_summary = "Offence-marker-text"
-    case.core_member.save(update_fields=["offence_summary"])
+    case.core_member.pnc_reference = "PNC-marker-99"
+    case.core_member.save(update_fields=["offence_summary", "pnc_reference"])
     mine = case.compose(summary="Sent to Lorna")
     case.override(summary="Pending override")
     not_mine = case.override(summary="Sent only to Percy", recipients=[case.police_liaison])
@@ -438,10 +439,12 @@ def test_liaison_core_member_page_shows_identity_and_shared_records_only(case, a
         "Offence-marker-text",
         "Pending override",
         "Sent only to Percy",
-        case.core_member.probation_crn,
+        "PNC-marker-99",
         "Share a record",
     ):
         assert hidden not in page, hidden
+    # The offender manager reads his CRN, their own agency's reference; never the PNC.
+    assert case.core_member.probation_crn in page
 
 
 # Print -------------------------------------------------------------------------------------

@@ -207,6 +207,7 @@ class Command(BaseCommand):
             [
                 MeetingNote(
                     meeting=m,
+                    circle_id=m.circle_id,
                     author_id=users[i * VOLUNTEERS_PER_CIRCLE].pk,
                     attendance=MeetingNote.Attendance.YES,
                     summary="Fictional benchmark minutes.",
