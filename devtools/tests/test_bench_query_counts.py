@@ -35,7 +35,9 @@ PINNED = {
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    "volunteer_page": 15,  # + their documents and the DBS checks with their decisions; hours and supervision one query each
+    # + their documents and the DBS checks with their decisions; hours and supervision
+    # one query each
+    "volunteer_page": 15,
     "coordinator_notifications": 6,
     "cover_list": 6,
     "on_call_rota": 6,
