@@ -223,6 +223,7 @@ def _meetings(world, count):
     notes = MeetingNote.objects.bulk_create(
         MeetingNote(
             meeting=meeting,
+            circle=circle,
             author=volunteer.user,
             attendance=MeetingNote.Attendance.YES,
             summary=f"Meeting {week}.",
