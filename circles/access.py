@@ -23,8 +23,8 @@ from circles.models import (
     ReviewMilestone,
     SafeguardingContact,
 )
+from coreMembers.access import IDENTITY, core_member_for_user, core_member_ids_visible_to
 from coreMembers.access import can_change as can_change_core_member
-from coreMembers.access import core_member_for_user
 
 VIEW = "view"
 CHANGE = "change"
@@ -59,6 +59,31 @@ def circles_visible_to(user, perm=VIEW):
     if user.role not in (User.Role.COORDINATOR, User.Role.VOLUNTEER):
         return Circle.objects.none()
     return Circle.objects.filter(_granted(user, f"{perm}_circle"))
+
+
+# What of a Core Member's circles a chronology shows (chronology_circles).
+CHRONOLOGY_STAFF = "staff"  # everything: minutes, concerns, reviews, risk
+CHRONOLOGY_VOLUNTEER = "volunteer"  # the briefing and the meetings, never risk or concerns
+CHRONOLOGY_LIAISON = "liaison"  # the circle's status and attendance dates only
+
+
+def chronology_circles(user, core_member):
+    """The Core Member's circles the user's chronology covers, and at which level.
+
+    Staff and volunteers: the circles they see (a covering deputy's too). An assigned
+    liaison: every circle of the Core Member, for its status and attendance dates only
+    (DESIGN §4). Anyone else: no circles, level None.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Circle.objects.none(), None
+    if user.is_case_staff or user.is_volunteer:
+        level = CHRONOLOGY_STAFF if user.is_case_staff else CHRONOLOGY_VOLUNTEER
+        return circles_visible_to(user).filter(core_member=core_member), level
+    if user.is_liaison:
+        assigned = core_member_ids_visible_to(user, IDENTITY)
+        circles = Circle.objects.filter(core_member=core_member, core_member_id__in=assigned)
+        return circles, CHRONOLOGY_LIAISON
+    return Circle.objects.none(), None
 
 
 def circles_fixed_for(user, perm=VIEW):

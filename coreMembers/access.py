@@ -17,7 +17,7 @@ may do with it (403), so a role check never answers for an object the user canno
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 
 from coreMembers.models import (
@@ -89,6 +89,17 @@ def cover_role(user, core_member_ref="pk"):
 
 def sees_full_record(user):
     return user.is_case_staff
+
+
+def full_record_filter(user, field="core_member_id"):
+    """A filter keeping rows whose Core Member (``field``) the user holds the full record
+    of, or None when they hold none: the chronology's record entries ask it inside their
+    own query, so the grant costs no query of its own."""
+    if not user.is_authenticated or not user.is_active or not sees_full_record(user):
+        return None
+    if user.is_manager:
+        return Q()
+    return Q(**{f"{field}__in": core_member_ids_visible_to(user, FULL)})
 
 
 def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):

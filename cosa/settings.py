@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "privacy",
     "reports",
     "search",
+    "chronology",
 ]
 # Development tools (demo data, national-scale generator, benchmark, /floor/): only
 # where asked for (the Makefile's run, test, bench, scale and e2e), never by default.

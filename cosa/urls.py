@@ -19,6 +19,7 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),
     path("search/", include("search.urls")),
+    path("", include("chronology.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.COSA_DEVTOOLS:

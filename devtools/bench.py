@@ -234,6 +234,11 @@ def pick_pages():
             url("core_members:detail", args=[circle.core_member_id]),
             coordinator,
         ),
+        Page(
+            "coordinator_chronology",
+            url("chronology:chronology", args=[circle.core_member_id]),
+            coordinator,
+        ),
         Page("referral_list", url("core_members:referrals"), coordinator),
         Page("referral_page", url("core_members:referral_detail", args=[referral.pk]), coordinator),
         Page(
@@ -288,6 +293,11 @@ def pick_pages():
         Page(
             "liaison_core_member",
             url("core_members:detail", args=[assigned.core_member_id]),
+            liaison,
+        ),
+        Page(
+            "liaison_chronology",
+            url("chronology:chronology", args=[assigned.core_member_id]),
             liaison,
         ),
         Page("liaison_my_core_members", url("sharing:my_core_members"), liaison),

@@ -11,6 +11,8 @@ from cosa.chronology import Entry
 from documents.access import documents_visible_to
 from documents.models import Document
 
+KINDS = (("document", "Documents added"),)
+
 
 def entries(core_member, user):
     documents = (

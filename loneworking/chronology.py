@@ -7,6 +7,11 @@ from django.utils import timezone
 from cosa.chronology import Entry
 from loneworking.models import Alert, CheckIn
 
+KINDS = (
+    ("lone_working_checkin", "Lone-working check-ins"),
+    ("lone_working_alert", "Lone-working alerts"),
+)
+
 
 def _time(moment):
     return f"{timezone.localtime(moment):%H:%M}"

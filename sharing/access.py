@@ -11,7 +11,11 @@ from django.http import Http404
 
 from coreMembers.access import FULL, core_member_ids_visible_to, cover_role
 from coreMembers.models import CoreMember, CoreMemberUserObjectPermission, LiaisonAssignment
-from sharing.models import InformationSharingRecord, InformationSharingRecordUserObjectPermission
+from sharing.models import (
+    InformationSharingRecord,
+    InformationSharingRecordUserObjectPermission,
+    RecordRecipient,
+)
 
 # What may be done with a shared record (record_for_user).
 RECORD_READ = "view"
@@ -40,6 +44,18 @@ def records_visible_to(user):
             )
         )
     return records.none()
+
+
+def acknowledgements_visible_to(user):
+    """Recipients' acknowledgements the user may read: staff every recipient's of the
+    records they read; a liaison only their own (as the record page shows them)."""
+    if user.is_authenticated and user.is_active and user.is_manager:
+        # Every record: no subquery of them all for the planner to weigh.
+        return RecordRecipient.objects.all()
+    recipients = RecordRecipient.objects.filter(record__in=records_visible_to(user))
+    if user.is_authenticated and user.is_liaison:
+        recipients = recipients.filter(liaison=user)
+    return recipients
 
 
 def _record_core_member_granted(user):

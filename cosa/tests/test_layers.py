@@ -17,6 +17,7 @@ PRODUCT_APPS = (
     "outcomes",
     "privacy",
     "reports",
+    "chronology",
     "cosa",
 )
 

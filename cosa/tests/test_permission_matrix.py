@@ -80,6 +80,18 @@ def _sees_record(user, pk):
     return records_visible_to(user).filter(pk=pk).exists()
 
 
+def _sees_chronology(user, pk):
+    from django.http import Http404
+
+    from chronology.access import core_member_for_chronology
+
+    try:
+        core_member_for_chronology(user, pk)
+    except Http404:
+        return False
+    return True
+
+
 def _sees_volunteer(user, pk):
     from volunteers.access import volunteers_visible_to
 
@@ -144,6 +156,7 @@ GUARDED_OBJECTS = (
     (r"^/reports/core-members/(\d+)/", _sees_core_member),
     (r"^/core-members/referrals/(\d+)/", _sees_referral),
     (r"^/core-members/records/(\d+)/", _sees_record),
+    (r"^/core-members/(\d+)/chronology/", _sees_chronology),
     (r"^/core-members/(\d+)/", _sees_core_member),
     (r"^/volunteers/(\d+)/", _sees_volunteer),
     (r"^/notifications/(\d+)/", _sees_notification),

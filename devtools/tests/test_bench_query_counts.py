@@ -27,6 +27,8 @@ PINNED = {
     "circle_meetings": 8,
     "core_members_list": 7,
     "core_member_page": 16,  # + his documents
+    # The Core Member, the access log's row and one query per kind of entry (15 kinds).
+    "coordinator_chronology": 25,
     "referral_list": 8,
     "referral_page": 9,
     "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
@@ -54,6 +56,7 @@ PINNED = {
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
     "liaison_core_member": 10,
+    "liaison_chronology": 11,  # circles, meetings, records sent to them, their responses
     "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,

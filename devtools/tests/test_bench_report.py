@@ -179,6 +179,7 @@ EVERYDAY = {
         "circles_list",
         "circle_page",
         "core_member_page",
+        "coordinator_chronology",
         "referral_list",
         "concern_page",
         "minutes_review",
@@ -192,7 +193,7 @@ EVERYDAY = {
         "my_minutes",
         "volunteer_notifications",
     },
-    User.Role.LIAISON: {"liaison_inbox", "liaison_record"},
+    User.Role.LIAISON: {"liaison_inbox", "liaison_record", "liaison_chronology"},
     User.Role.MANAGER: {"manager_reports", "manager_notifications"},
 }
 

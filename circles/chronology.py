@@ -1,0 +1,387 @@
+"""A Core Member's circles in his chronology: formed, launched, covenant versions,
+frequency steps, meetings with attendance, minutes whose risk ratings rose, concerns
+and their triage, reviews, the end. One query per kind (the volunteers present of the
+meetings shown: one more), whatever the number of rows; meetings are the latest
+``window.meeting_limit`` in the window's dates.
+
+What each viewer gets is ``chronology_circles``' level (DESIGN §4): staff everything;
+a volunteer the briefing (covenant, frequency) and the meetings with their minutes,
+never risk or concerns; an assigned liaison the circle's status and each meeting's
+date and attendance, never the minutes, the circle's name or who was present.
+"""
+
+from django.db.models.query import EmptyQuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+
+from circles.access import CHRONOLOGY_LIAISON, CHRONOLOGY_STAFF, chronology_circles
+from circles.forms.minutes import RISK_SHORT_LABELS
+from circles.models import (
+    Circle,
+    Concern,
+    Covenant,
+    FrequencyChange,
+    Meeting,
+    MeetingNote,
+    ReviewMilestone,
+)
+from cosa.chronology import EVERYTHING, Entry, on_day
+
+KINDS = (
+    ("circle", "Circle formed, launched, stepping down, ended"),
+    ("covenant", "Covenant versions"),
+    ("frequency", "Meeting frequency"),
+    ("meeting", "Meetings and attendance"),
+    ("risk_rise", "Risk ratings that rose"),
+    ("concern", "Concerns and triage"),
+    ("review", "Reviews"),
+)
+
+DETAIL_WORDS = 30
+ATTENDANCE = dict(MeetingNote.Attendance.choices)
+
+
+def short(text):
+    return Truncator(" ".join((text or "").split())).words(DETAIL_WORDS)
+
+
+def entries(core_member, user, window=EVERYTHING):
+    circles, level = chronology_circles(user, core_member)
+    if level is None or isinstance(circles, EmptyQuerySet):
+        return []
+    staff = level == CHRONOLOGY_STAFF
+    liaison = level == CHRONOLOGY_LIAISON
+    wanted = {
+        "circle": window.wants("circle"),
+        "covenant": not liaison and window.wants("covenant"),
+        "frequency": not liaison and window.wants("frequency"),
+        "meeting": window.wants("meeting"),
+        "risk_rise": staff and window.wants("risk_rise"),
+        "concern": staff and window.wants("concern"),
+        "review": staff and window.wants("review"),
+    }
+    if not any(wanted.values()):
+        return []
+    rows = list(
+        circles.values(
+            "pk",
+            "name",
+            "status",
+            "created_at",
+            "launched_on",
+            "planned_end_on",
+            "status_changed_on",
+            "ended_on",
+            "end_reason",
+            "outcome_notes",
+        )
+    )
+    if not rows:
+        return []
+    ids = [row["pk"] for row in rows]
+    # A liaison opens no circle page (they do not see circles).
+    urls = {} if liaison else {pk: reverse("circles:detail", args=[pk]) for pk in ids}
+    found = []
+    if wanted["circle"]:
+        for row in rows:
+            found += _circle_status(row, urls.get(row["pk"], ""), staff=staff, liaison=liaison)
+    if wanted["covenant"]:
+        found += _covenants(ids, urls, window, staff=staff)
+    if wanted["frequency"]:
+        found += _frequencies(ids, urls, window)
+    if wanted["meeting"] or wanted["risk_rise"]:
+        found += _meetings(ids, window, level, wanted)
+    if wanted["concern"]:
+        found += _concerns(ids, window)
+    if wanted["review"]:
+        found += _reviews(ids, window)
+    return found
+
+
+def _circle_status(row, url, *, staff, liaison):
+    # The circle's neutral name is the briefing's; a liaison reads only its status.
+    name = "" if liaison else f": {row['name']}"
+    found = [Entry(at=row["created_at"], kind="circle", title=f"Circle formed{name}", url=url)]
+    if row["launched_on"]:
+        planned = row["planned_end_on"]
+        found.append(
+            Entry(
+                at=on_day(row["launched_on"]),
+                kind="circle",
+                title=f"Circle launched{name}",
+                detail=f"Planned to end {planned:%d %b %Y}" if planned and not liaison else "",
+                url=url,
+            )
+        )
+    if row["status"] == Circle.Status.STEP_DOWN and row["status_changed_on"]:
+        found.append(
+            Entry(
+                at=on_day(row["status_changed_on"]),
+                kind="circle",
+                title=f"Circle stepping down{name}",
+                url=url,
+            )
+        )
+    if row["status"] == Circle.Status.ENDED and row["ended_on"]:
+        reason = "" if liaison else f" ({Circle.EndReason(row['end_reason']).label.lower()})"
+        found.append(
+            Entry(
+                at=on_day(row["ended_on"]),
+                kind="circle",
+                title=f"Circle ended{name}{reason}",
+                detail=short(row["outcome_notes"]) if staff else "",
+                url=url,
+            )
+        )
+    return found
+
+
+def _covenants(ids, urls, window, *, staff):
+    rows = (
+        Covenant.objects.filter(window.days("agreed_on"), circle_id__in=ids)
+        .values("circle_id", "version", "frequency", "agreed_on", "goals")
+        .order_by("-agreed_on", "-version")
+    )
+    return [
+        Entry(
+            at=on_day(row["agreed_on"]),
+            kind="covenant",
+            title=f"Covenant version {row['version']} agreed "
+            f"({Covenant(frequency=row['frequency']).get_frequency_display().lower()})",
+            detail=short(row["goals"]),
+            url=urls[row["circle_id"]],
+        )
+        for row in rows
+    ]
+
+
+def _frequencies(ids, urls, window):
+    rows = (
+        FrequencyChange.objects.filter(window.days("from_date"), circle_id__in=ids)
+        .values("circle_id", "frequency", "from_date", "review_id")
+        .order_by("-from_date", "-pk")
+    )
+    found = []
+    for row in rows:
+        frequency = FrequencyChange(frequency=row["frequency"]).get_frequency_display().lower()
+        # The launch's step has no review; each step-down after it was decided at one.
+        title = f"Meets {frequency} from {row['from_date']:%d %b %Y}"
+        found.append(
+            Entry(
+                at=on_day(row["from_date"]),
+                kind="frequency",
+                title=f"Stepped down: {title.lower()}" if row["review_id"] else title,
+                url=urls[row["circle_id"]],
+            )
+        )
+    return found
+
+
+def _meetings(ids, window, level, wanted):
+    """Held and missed meetings, newest first, capped; with their minutes' attendance,
+    and for staff the ratings that rose since the circle's previous minutes."""
+    staff = level == CHRONOLOGY_STAFF
+    liaison = level == CHRONOLOGY_LIAISON
+    fields = [
+        "pk",
+        "circle_id",
+        "starts_at",
+        "status",
+        "kind",
+        "notes__status",
+        "notes__attendance",
+    ]
+    if not liaison:
+        fields += ["notes__pk", "notes__summary"]
+    if staff and wanted["risk_rise"]:
+        fields += [f"notes__{name}" for name in MeetingNote.RISK_FIELDS]
+    limit = window.meeting_limit
+    # One more than shown: it says older ones exist, and is the first shown's previous
+    # minutes for the rise. The circle id and status use the meeting's own indexes.
+    rows = list(
+        Meeting.objects.filter(
+            window.moments("starts_at"),
+            circle_id__in=ids,
+            status__in=[Meeting.Status.HELD, Meeting.Status.MISSED],
+            starts_at__lte=timezone.now(),
+        )
+        .values(*fields)
+        .order_by("-starts_at", "-pk")[: limit + 1]
+    )
+    shown, older = rows[:limit], rows[limit:]
+    present = {} if liaison or not wanted["meeting"] else _present(shown)
+    found = []
+    if wanted["meeting"]:
+        for row in shown:
+            found.append(_meeting_entry(row, present, liaison=liaison))
+        if older:
+            found.append(
+                Entry(
+                    at=shown[-1]["starts_at"],
+                    kind="meeting",
+                    title=f"Only the latest {limit} meetings are shown",
+                    detail="Choose an earlier end date to see the meetings before these.",
+                    truncated=True,
+                )
+            )
+    if staff and wanted["risk_rise"]:
+        found += _rises(rows, shown)
+    return found
+
+
+def _minutes_done(row):
+    return row["notes__status"] in MeetingNote.DONE_STATUSES
+
+
+def _meeting_entry(row, present, *, liaison):
+    kind = Meeting(kind=row["kind"]).get_kind_display()
+    if row["status"] == Meeting.Status.MISSED and not _minutes_done(row):
+        title = f"{kind} missed"
+    elif _minutes_done(row):
+        title = f"{kind}: {ATTENDANCE[row['notes__attendance']].lower()}"
+    else:
+        title = f"{kind} held (minutes not yet submitted)"
+    if liaison:
+        return Entry(at=row["starts_at"], kind="meeting", title=title)
+    detail = short(row["notes__summary"]) if _minutes_done(row) else ""
+    names = present.get(row["notes__pk"])
+    if names:
+        detail = f"Present: {', '.join(names)}. {detail}".strip()
+    url = (
+        reverse("circles:note_detail", args=[row["circle_id"], row["pk"]])
+        if row["notes__pk"]
+        else reverse("circles:detail", args=[row["circle_id"]])
+    )
+    return Entry(at=row["starts_at"], kind="meeting", title=title, detail=detail, url=url)
+
+
+def _present(rows):
+    """The volunteers present at each shown meeting's minutes: one query for them all."""
+    note_ids = [row["notes__pk"] for row in rows if row["notes__pk"] and _minutes_done(row)]
+    if not note_ids:
+        return {}
+    through = MeetingNote.volunteers_present.through
+    present = {}
+    for row in (
+        through.objects.filter(meetingnote_id__in=note_ids)
+        .values("meetingnote_id", "volunteer__user__first_name", "volunteer__user__last_name")
+        .order_by("volunteer__user__first_name", "volunteer__user__last_name")
+    ):
+        name = f"{row['volunteer__user__first_name']} {row['volunteer__user__last_name']}"
+        present.setdefault(row["meetingnote_id"], []).append(name)
+    return present
+
+
+def _rises(rows, shown):
+    """Each shown meeting's minutes where an indicator is higher than in the circle's
+    previous submitted minutes (the one extra row read serves the oldest shown)."""
+    shown_ids = {row["pk"] for row in shown}
+    previous = {}
+    found = []
+    for row in reversed(rows):  # oldest first
+        if not _minutes_done(row):
+            continue
+        before = previous.get(row["circle_id"])
+        previous[row["circle_id"]] = row
+        if before is None or row["pk"] not in shown_ids:
+            continue
+        rose = [
+            f"{RISK_SHORT_LABELS[name]} {before[f'notes__{name}']} → {row[f'notes__{name}']}"
+            for name in MeetingNote.RISK_FIELDS
+            if row[f"notes__{name}"] is not None
+            and before[f"notes__{name}"] is not None
+            and row[f"notes__{name}"] > before[f"notes__{name}"]
+        ]
+        if rose:
+            found.append(
+                Entry(
+                    at=row["starts_at"],
+                    kind="risk_rise",
+                    title="Risk ratings rose since the previous minutes",
+                    detail="; ".join(rose),
+                    url=reverse("circles:note_detail", args=[row["circle_id"], row["pk"]]),
+                )
+            )
+    return found
+
+
+def _concerns(ids, window):
+    rows = (
+        Concern.objects.filter(circle_id__in=ids)
+        .values(
+            "pk",
+            "circle_id",
+            "raised_at",
+            "severity",
+            "category",
+            "imminent_risk",
+            "description",
+            "status",
+            "triaged_at",
+            "triage_notes",
+            "closed_reason",
+            "raised_by__first_name",
+            "raised_by__last_name",
+            "shared_record__shared_at",
+        )
+        .order_by("-raised_at", "-pk")
+    )
+    found = []
+    for row in rows:
+        concern = Concern(severity=row["severity"], category=row["category"])
+        url = reverse("circles:concern_detail", args=[row["circle_id"], row["pk"]])
+        imminent = ", imminent risk" if row["imminent_risk"] else ""
+        found.append(
+            Entry(
+                at=row["raised_at"],
+                kind="concern",
+                title=f"{concern.get_severity_display()} concern raised: "
+                f"{concern.get_category_display().lower()}{imminent}",
+                detail=f"By {row['raised_by__first_name']} {row['raised_by__last_name']}: "
+                f"{short(row['description'])}",
+                url=url,
+            )
+        )
+        if row["triaged_at"] is not None:
+            closed = row["status"] == Concern.Status.CLOSED
+            found.append(
+                Entry(
+                    at=row["triaged_at"],
+                    kind="concern",
+                    title="Concern closed" if closed else "Concern triaged",
+                    detail=short(row["closed_reason"] if closed else row["triage_notes"]),
+                    url=url,
+                )
+            )
+        if row["status"] == Concern.Status.SHARED and row["shared_record__shared_at"]:
+            found.append(
+                Entry(
+                    at=row["shared_record__shared_at"],
+                    kind="concern",
+                    title="Concern shared with the outer circle",
+                    url=url,
+                )
+            )
+    return found
+
+
+def _reviews(ids, window):
+    rows = (
+        ReviewMilestone.objects.filter(
+            window.days("completed_on"), circle_id__in=ids, completed_on__isnull=False
+        )
+        .values("pk", "circle_id", "kind", "completed_on", "decision", "progress_notes")
+        .order_by("-completed_on", "-pk")
+    )
+    return [
+        Entry(
+            at=on_day(row["completed_on"]),
+            kind="review",
+            title=f"{ReviewMilestone.Kind(row['kind']).label}: "
+            f"{ReviewMilestone.Decision(row['decision']).label.lower()}",
+            detail=short(row["progress_notes"]),
+            url=reverse("circles:review", args=[row["circle_id"], row["pk"]]),
+        )
+        for row in rows
+    ]
