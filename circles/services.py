@@ -184,6 +184,7 @@ def membership_add(
         raise ValidationError({"volunteer": "Only an active volunteer can join a circle."})
     if circle.memberships.current().count() >= MAX_VOLUNTEERS:
         raise ValidationError({"volunteer": f"A circle has at most {MAX_VOLUNTEERS} volunteers."})
+    _require_not_excluded(circle, [volunteer])
     membership = validated_save(
         CircleMembership(
             circle=circle,
@@ -195,6 +196,88 @@ def membership_add(
     circle_group(circle).user_set.add(volunteer.user)
     grant(circle.volunteer_group, circle, *VOLUNTEER_CIRCLE_PERMS)
     return membership
+
+
+EXCLUDED = "excluded: lives in or declared a conflict with an exclusion area"
+
+
+def _require_not_excluded(circle, volunteers):
+    """Refuse volunteers living in or conflicting with one of the Core Member's exclusion
+    areas. The refusal never names the area: the coordinator sees it on the pool."""
+    districts = circle.core_member.exclusion_districts
+    if not districts:
+        return
+    excluded = set(
+        Volunteer.objects.filter(pk__in=[v.pk for v in volunteers])
+        .excluded_by(districts)
+        .values_list("pk", flat=True)
+    )
+    if excluded:
+        raise ValidationError(
+            {"volunteer": [f"{v} is {EXCLUDED}." for v in volunteers if v.pk in excluded]}
+        )
+
+
+@service
+@transaction.atomic
+def memberships_add(
+    *,
+    circle: Circle,
+    volunteer_ids: list[int],
+    primary_id: int | None = None,
+    acting_user: User,
+) -> list[CircleMembership]:
+    """Add several volunteers at once: all of them or, with any refusal, none.
+
+    Every problem is named in one refusal (who is not in the pool, already in the
+    circle, not active, excluded; too many for the circle), so the coordinator fixes
+    the ticks once.
+    """
+    if not circle.is_open:
+        raise ValidationError({"circle": "This circle has ended."})
+    # Two coordinators adding at once must not take the circle past its limit together.
+    Circle.objects.select_for_update().filter(pk=circle.pk).first()
+    if not volunteer_ids:
+        raise ValidationError({"volunteers": "Tick at least one volunteer to add."})
+    if len(set(volunteer_ids)) != len(volunteer_ids):
+        raise ValidationError({"volunteers": "Each volunteer can be added once."})
+    if primary_id is not None and primary_id not in volunteer_ids:
+        raise ValidationError({"primary": "The primary volunteer must be one of those added."})
+    found = {v.pk: v for v in Volunteer.objects.select_related("user").filter(pk__in=volunteer_ids)}
+    if len(found) != len(volunteer_ids):
+        raise ValidationError({"volunteers": "No such volunteer."})
+    volunteers = [found[pk] for pk in volunteer_ids]
+    current = circle.memberships.current()
+    members = set(current.values_list("volunteer_id", flat=True))
+    problems = [f"{v} is already in this circle." for v in volunteers if v.pk in members]
+    problems += [
+        f"{v} is not active. Only an active volunteer can join a circle."
+        for v in volunteers
+        if v.status != Volunteer.Status.ACTIVE
+    ]
+    held = len(members)
+    if held + len(volunteers) > MAX_VOLUNTEERS:
+        room = MAX_VOLUNTEERS - held
+        problems.append(
+            f"A circle has at most {MAX_VOLUNTEERS} volunteers. It has {held}, "
+            f"so add at most {room}."
+        )
+    if primary_id is not None and current.filter(role=CircleMembership.Role.PRIMARY).exists():
+        problems.append("This circle already has a primary volunteer.")
+    if problems:
+        raise ValidationError({"volunteers": problems})
+    _require_not_excluded(circle, volunteers)
+    return [
+        membership_add(
+            circle=circle,
+            volunteer=volunteer,
+            role=CircleMembership.Role.PRIMARY
+            if volunteer.pk == primary_id
+            else CircleMembership.Role.VOLUNTEER,
+            acting_user=acting_user,
+        )
+        for volunteer in volunteers
+    ]
 
 
 @service

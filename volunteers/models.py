@@ -100,6 +100,49 @@ class VolunteerQuerySet(models.QuerySet):
         bit = availability_bit(weekday, day_part_of(time))
         return self.alias(_free=models.F("availability").bitand(bit)).filter(_free__gt=0)
 
+    def near(self, district):
+        """Volunteers living in ``district`` or saying they travel to it."""
+        if not district:
+            return self
+        return self.filter(Q(postcode_area=district) | models.Exists(_travels_to(district)))
+
+    def with_match(self, weekday: int, time: datetime.time, district: str):
+        """Annotate ``free`` (free on ``weekday`` at the part of the day of ``time``) and
+        ``near`` (lives in or travels to ``district``), the pool's ranking."""
+        bit = availability_bit(weekday, day_part_of(time))
+        free = models.ExpressionWrapper(Q(_free_bit__gt=0), output_field=models.BooleanField())
+        if district:
+            # A scalar subquery, not EXISTS, in the SELECT list (see with_readiness).
+            travels = IsNull(models.Subquery(_travels_to(district).values("pk")[:1]), False)
+            near = models.Case(
+                models.When(postcode_area=district, then=True),
+                default=travels,
+                output_field=models.BooleanField(),
+            )
+        else:
+            near = models.Value(False)
+        return self.alias(_free_bit=models.F("availability").bitand(bit)).annotate(
+            free=free, near=near
+        )
+
+    def with_exclusion_area(self, districts):
+        """Annotate ``exclusion_area``: the home district or declared conflict that is one
+        of ``districts`` (for the coordinator's eyes only)."""
+        conflict = VolunteerDistrict.objects.filter(
+            volunteer=models.OuterRef("pk"),
+            kind=VolunteerDistrict.Kind.CONFLICT,
+            district__in=districts,
+        ).order_by("district")
+        return self.annotate(
+            exclusion_area=models.Case(
+                models.When(postcode_area__in=districts, then=models.F("postcode_area")),
+                default=models.Subquery(conflict.values("district")[:1]),
+            ),
+            exclusion_lives_there=models.ExpressionWrapper(
+                Q(postcode_area__in=districts), output_field=models.BooleanField()
+            ),
+        )
+
     def not_excluded_by(self, districts):
         """Volunteers who neither live in nor declared a conflict with any of ``districts``."""
         if not districts:
@@ -127,6 +170,12 @@ class VolunteerQuerySet(models.QuerySet):
                 )
             )
         )
+
+
+def _travels_to(district):
+    return VolunteerDistrict.objects.filter(
+        volunteer=models.OuterRef("pk"), kind=VolunteerDistrict.Kind.TRAVEL, district=district
+    )
 
 
 def _current_checks(on):
