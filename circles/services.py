@@ -156,6 +156,73 @@ def coordinator_handover(
     return core_member
 
 
+@dataclass(frozen=True)
+class Caseload:
+    """What a coordinator holds: what a reassignment moves, listed for its confirmation."""
+
+    core_members: list
+    circles: list
+    referrals: list
+
+    @property
+    def is_empty(self):
+        return not (self.core_members or self.circles or self.referrals)
+
+
+def caseload_of(coordinator: User) -> Caseload:
+    """The coordinator's Core Members, circles (open and ended) and undecided or accepted
+    referrals: three queries, whatever the size of the caseload."""
+    return Caseload(
+        core_members=list(CoreMember.objects.filter(coordinator=coordinator).order_by("reference")),
+        circles=list(
+            Circle.objects.filter(coordinator=coordinator)
+            .select_related("core_member")
+            .order_by("status", "name", "pk")
+        ),
+        referrals=list(
+            Referral.objects.filter(coordinator=coordinator)
+            .exclude(status__in=Referral.CLOSED_STATES)
+            .select_related("core_member")
+            .order_by("received_on", "pk")
+        ),
+    )
+
+
+@service
+@transaction.atomic
+def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Caseload:
+    """Move a (departing) coordinator's whole caseload to another coordinator at once.
+
+    Each Core Member goes through ``coordinator_handover`` (record, open referrals, open
+    circle, grants and drafts together); then the circles and referrals left over (ended
+    circles; a referral for a Core Member someone else coordinates). All or nothing, in
+    one transaction; every moved row gets a history row naming the manager.
+    Supervision sessions stay with the coordinator who held them: they record who
+    supervised, and are not a caseload.
+    """
+    if acting_user is None or not acting_user.is_manager or not acting_user.is_active:
+        raise ValidationError("Only a manager reassigns a caseload.")
+    _require_coordinator(to, field="to")
+    if to.pk == coordinator.pk:
+        raise ValidationError({"to": "Choose a different coordinator to take the caseload."})
+    # Serialise two managers moving the same caseload.
+    User.objects.select_for_update().filter(pk__in=[coordinator.pk, to.pk]).count()
+    caseload = caseload_of(coordinator)
+    for core_member in caseload.core_members:
+        coordinator_handover(core_member=core_member, coordinator=to, acting_user=acting_user)
+    for circle in Circle.objects.filter(coordinator=coordinator).select_related("coordinator"):
+        _circle_move_to(circle, to)
+    from coreMembers.services import referral_assign
+
+    for referral in (
+        Referral.objects.filter(coordinator=coordinator)
+        .exclude(status__in=Referral.CLOSED_STATES)
+        .select_related("core_member__coordinator")
+    ):
+        referral_assign(referral=referral, coordinator=to, acting_user=acting_user)
+    return caseload
+
+
 @service
 def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
     """The handover started from the circle page (see ``coordinator_handover``)."""

@@ -402,6 +402,12 @@ class DistrictListField(forms.CharField):
 class AreasForm(RecordForm):
     """Where he lives and where he must not go, as postcode districts (staff only)."""
 
+    home_district = forms.CharField(
+        label="Home postcode district",
+        required=False,
+        max_length=20,
+        help_text="The first half of his postcode, e.g. LS6.",
+    )
     exclusion_districts = DistrictListField(
         label="Exclusion areas",
         required=False,
@@ -416,7 +422,6 @@ class AreasForm(RecordForm):
     class Meta:
         model = CoreMember
         fields = ["home_district", "exclusion_districts"]
-        labels = {"home_district": "Home postcode district"}
 
     def clean_home_district(self):
         districts = parse_districts(self.cleaned_data["home_district"])

@@ -25,6 +25,7 @@ PINNED = {
     "circles_list": 7,
     "circle_page": 14,
     "circle_meetings": 8,
+    "circle_match": 15,  # + the volunteers his exclusion areas keep out
     "core_members_list": 7,
     "core_member_page": 15,
     "referral_list": 8,
@@ -33,7 +34,7 @@ PINNED = {
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    "volunteer_page": 15,
+    "volunteer_page": 16,  # + travel and conflict districts
     "coordinator_notifications": 6,
     "cover_list": 6,
     "on_call_rota": 6,
@@ -45,7 +46,7 @@ PINNED = {
     "volunteer_circle": 12,
     "minutes_form": 13,
     "my_minutes": 11,
-    "volunteer_profile": 11,
+    "volunteer_profile": 12,  # + travel districts
     "volunteer_notifications": 6,
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
