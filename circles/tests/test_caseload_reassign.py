@@ -6,7 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import CoordinatorFactory
 from circles import services
 from circles.access import circles_visible_to
 from circles.tests.factories import launchable_circle
