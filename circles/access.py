@@ -353,3 +353,16 @@ def contact_for_user(user, core_member_pk, pk):
     if not can_change_core_member(user, core_member):
         raise PermissionDenied("You may not change this Core Member's contacts.")
     return contact
+
+
+def caseload_owner_for_user(user, coordinator_pk):
+    """The coordinator whose caseload a manager is about to move: 404 for anyone else
+    (nobody but a manager learns who coordinates what from this page)."""
+    from accounts.models import User
+
+    if not (user.is_authenticated and user.is_active and user.is_manager):
+        raise Http404("No such coordinator.")
+    coordinator = User.objects.filter(pk=coordinator_pk, role=User.Role.COORDINATOR).first()
+    if coordinator is None:
+        raise Http404("No such coordinator.")
+    return coordinator

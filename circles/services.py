@@ -156,6 +156,73 @@ def coordinator_handover(
     return core_member
 
 
+@dataclass(frozen=True)
+class Caseload:
+    """What a coordinator holds: what a reassignment moves, listed for its confirmation."""
+
+    core_members: list
+    circles: list
+    referrals: list
+
+    @property
+    def is_empty(self):
+        return not (self.core_members or self.circles or self.referrals)
+
+
+def caseload_of(coordinator: User) -> Caseload:
+    """The coordinator's Core Members, circles (open and ended) and undecided or accepted
+    referrals: three queries, whatever the size of the caseload."""
+    return Caseload(
+        core_members=list(CoreMember.objects.filter(coordinator=coordinator).order_by("reference")),
+        circles=list(
+            Circle.objects.filter(coordinator=coordinator)
+            .select_related("core_member")
+            .order_by("status", "name", "pk")
+        ),
+        referrals=list(
+            Referral.objects.filter(coordinator=coordinator)
+            .exclude(status__in=Referral.CLOSED_STATES)
+            .select_related("core_member")
+            .order_by("received_on", "pk")
+        ),
+    )
+
+
+@service
+@transaction.atomic
+def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Caseload:
+    """Move a (departing) coordinator's whole caseload to another coordinator at once.
+
+    Each Core Member goes through ``coordinator_handover`` (record, open referrals, open
+    circle, grants and drafts together); then the circles and referrals left over (ended
+    circles; a referral for a Core Member someone else coordinates). All or nothing, in
+    one transaction; every moved row gets a history row naming the manager.
+    Supervision sessions stay with the coordinator who held them: they record who
+    supervised, and are not a caseload.
+    """
+    if acting_user is None or not acting_user.is_manager or not acting_user.is_active:
+        raise ValidationError("Only a manager reassigns a caseload.")
+    _require_coordinator(to, field="to")
+    if to.pk == coordinator.pk:
+        raise ValidationError({"to": "Choose a different coordinator to take the caseload."})
+    # Serialise two managers moving the same caseload.
+    User.objects.select_for_update().filter(pk__in=[coordinator.pk, to.pk]).count()
+    caseload = caseload_of(coordinator)
+    for core_member in caseload.core_members:
+        coordinator_handover(core_member=core_member, coordinator=to, acting_user=acting_user)
+    for circle in Circle.objects.filter(coordinator=coordinator).select_related("coordinator"):
+        _circle_move_to(circle, to)
+    from coreMembers.services import referral_assign
+
+    for referral in (
+        Referral.objects.filter(coordinator=coordinator)
+        .exclude(status__in=Referral.CLOSED_STATES)
+        .select_related("core_member__coordinator")
+    ):
+        referral_assign(referral=referral, coordinator=to, acting_user=acting_user)
+    return caseload
+
+
 @service
 def circle_change_coordinator(*, circle: Circle, coordinator: User, acting_user: User) -> Circle:
     """The handover started from the circle page (see ``coordinator_handover``)."""
@@ -184,6 +251,7 @@ def membership_add(
         raise ValidationError({"volunteer": "Only an active volunteer can join a circle."})
     if circle.memberships.current().count() >= MAX_VOLUNTEERS:
         raise ValidationError({"volunteer": f"A circle has at most {MAX_VOLUNTEERS} volunteers."})
+    _require_not_excluded(circle, [volunteer])
     membership = validated_save(
         CircleMembership(
             circle=circle,
@@ -195,6 +263,88 @@ def membership_add(
     circle_group(circle).user_set.add(volunteer.user)
     grant(circle.volunteer_group, circle, *VOLUNTEER_CIRCLE_PERMS)
     return membership
+
+
+EXCLUDED = "excluded: lives in or declared a conflict with an exclusion area"
+
+
+def _require_not_excluded(circle, volunteers):
+    """Refuse volunteers living in or conflicting with one of the Core Member's exclusion
+    areas. The refusal never names the area: the coordinator sees it on the pool."""
+    districts = circle.core_member.exclusion_districts
+    if not districts:
+        return
+    excluded = set(
+        Volunteer.objects.filter(pk__in=[v.pk for v in volunteers])
+        .excluded_by(districts)
+        .values_list("pk", flat=True)
+    )
+    if excluded:
+        raise ValidationError(
+            {"volunteer": [f"{v} is {EXCLUDED}." for v in volunteers if v.pk in excluded]}
+        )
+
+
+@service
+@transaction.atomic
+def memberships_add(
+    *,
+    circle: Circle,
+    volunteer_ids: list[int],
+    primary_id: int | None = None,
+    acting_user: User,
+) -> list[CircleMembership]:
+    """Add several volunteers at once: all of them or, with any refusal, none.
+
+    Every problem is named in one refusal (who is not in the pool, already in the
+    circle, not active, excluded; too many for the circle), so the coordinator fixes
+    the ticks once.
+    """
+    if not circle.is_open:
+        raise ValidationError({"circle": "This circle has ended."})
+    # Two coordinators adding at once must not take the circle past its limit together.
+    Circle.objects.select_for_update().filter(pk=circle.pk).first()
+    if not volunteer_ids:
+        raise ValidationError({"volunteers": "Tick at least one volunteer to add."})
+    if len(set(volunteer_ids)) != len(volunteer_ids):
+        raise ValidationError({"volunteers": "Each volunteer can be added once."})
+    if primary_id is not None and primary_id not in volunteer_ids:
+        raise ValidationError({"primary": "The primary volunteer must be one of those added."})
+    found = {v.pk: v for v in Volunteer.objects.select_related("user").filter(pk__in=volunteer_ids)}
+    if len(found) != len(volunteer_ids):
+        raise ValidationError({"volunteers": "No such volunteer."})
+    volunteers = [found[pk] for pk in volunteer_ids]
+    current = circle.memberships.current()
+    members = set(current.values_list("volunteer_id", flat=True))
+    problems = [f"{v} is already in this circle." for v in volunteers if v.pk in members]
+    problems += [
+        f"{v} is not active. Only an active volunteer can join a circle."
+        for v in volunteers
+        if v.status != Volunteer.Status.ACTIVE
+    ]
+    held = len(members)
+    if held + len(volunteers) > MAX_VOLUNTEERS:
+        room = MAX_VOLUNTEERS - held
+        problems.append(
+            f"A circle has at most {MAX_VOLUNTEERS} volunteers. It has {held}, "
+            f"so add at most {room}."
+        )
+    if primary_id is not None and current.filter(role=CircleMembership.Role.PRIMARY).exists():
+        problems.append("This circle already has a primary volunteer.")
+    if problems:
+        raise ValidationError({"volunteers": problems})
+    _require_not_excluded(circle, volunteers)
+    return [
+        membership_add(
+            circle=circle,
+            volunteer=volunteer,
+            role=CircleMembership.Role.PRIMARY
+            if volunteer.pk == primary_id
+            else CircleMembership.Role.VOLUNTEER,
+            acting_user=acting_user,
+        )
+        for volunteer in volunteers
+    ]
 
 
 @service

@@ -113,4 +113,10 @@ urlpatterns += [
         handover.coordinator_handover,
         name="coordinator_handover",
     ),
+    # A departing coordinator's whole caseload, in one step (managers only).
+    path(
+        "caseloads/<int:coordinator_pk>/reassign/",
+        handover.caseload_reassign,
+        name="caseload_reassign",
+    ),
 ]

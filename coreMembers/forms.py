@@ -18,6 +18,7 @@ from coreMembers.models import (
     RiskAssessment,
 )
 from cosa import uploads
+from cosa.districts import parse_districts
 from cosa.forms import DateInput
 
 # Referral documents: at most this many in one form (each checked by cosa.uploads).
@@ -331,6 +332,53 @@ class StatutoryForm(RecordForm):
         if data.get("shpo_prohibitions") and not data.get("has_shpo"):
             self.add_error("shpo_prohibitions", "Prohibitions need a SHPO.")
         return data
+
+
+class DistrictListField(forms.CharField):
+    """A list of postcode districts typed as "LS6, LS7"; shown back the same way."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return parse_districts(super().to_python(value))
+
+    def has_changed(self, initial, data):
+        try:
+            return (initial or []) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+
+class AreasForm(RecordForm):
+    """Where he lives and where he must not go, as postcode districts (staff only)."""
+
+    home_district = forms.CharField(
+        label="Home postcode district",
+        required=False,
+        max_length=20,
+        help_text="The first half of his postcode, e.g. LS6.",
+    )
+    exclusion_districts = DistrictListField(
+        label="Exclusion areas",
+        required=False,
+        max_length=400,
+        help_text=(
+            "Licence or SHPO exclusion zones and victims' areas, as postcode districts "
+            "(LS6, LS7). Coordinators and managers only: volunteers living in or declaring a "
+            "conflict with one of them are kept out of his circle's matching pool."
+        ),
+    )
+
+    class Meta:
+        model = CoreMember
+        fields = ["home_district", "exclusion_districts"]
+
+    def clean_home_district(self):
+        districts = parse_districts(self.cleaned_data["home_district"])
+        if len(districts) > 1:
+            raise forms.ValidationError("Give the one district he lives in.")
+        return districts[0] if districts else ""
 
 
 class SharingAgreementForm(CrispyForm, forms.Form):

@@ -9,6 +9,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from coreMembers import rules
+from cosa.districts import district_validator, validate_district_list
 from cosa.services import history_user
 
 
@@ -77,6 +78,16 @@ class CoreMember(models.Model):
     shpo_prohibitions = models.TextField("SHPO prohibitions", blank=True)
     offence_summary = models.TextField(blank=True)
     needs_and_adaptations = models.TextField(blank=True)
+    # Where the circle meets volunteers from: the postcode district he lives in.
+    home_district = models.CharField(
+        max_length=4, blank=True, validators=[district_validator], help_text="For example LS6."
+    )
+    # Licence or SHPO exclusion zones and victims' areas, as postcode districts.
+    # Coordinator-only: never shown to volunteers or liaisons. The matching pool keeps
+    # out volunteers who live in or declared a conflict with any of them.
+    exclusion_districts = models.JSONField(
+        default=list, blank=True, validators=[validate_district_list]
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # A legal hold (litigation, an inquiry, a serious case review) stops the retention
     # job from erasing this record until a manager releases it.

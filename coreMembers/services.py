@@ -124,6 +124,8 @@ def referral_documents_add(
 
 CORE_MEMBER_EDITABLE_FIELDS = frozenset(
     {
+        "home_district",
+        "exclusion_districts",
         "first_name",
         "last_name",
         "preferred_name",

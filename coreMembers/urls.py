@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/audit/", views.audit_trail, name="audit"),
     path("<int:pk>/identity/", views.identity_edit, name="identity_edit"),
     path("<int:pk>/statutory/", views.statutory_edit, name="statutory_edit"),
+    path("<int:pk>/areas/", views.areas_edit, name="areas_edit"),
     path("<int:pk>/mappa/", views.mappa_add, name="mappa_add"),
     path("<int:pk>/risk-assessments/new/", views.risk_assessment_add, name="risk_assessment_add"),
     path("<int:pk>/agreements/new/", views.agreement_add, name="agreement_add"),

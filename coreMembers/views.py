@@ -27,6 +27,7 @@ from coreMembers.access import (
     sharing_agreement_for_user,
 )
 from coreMembers.forms import (
+    AreasForm,
     CoordinatorForm,
     DocumentsForm,
     IdentityForm,
@@ -540,6 +541,17 @@ def statutory_edit(request, pk):
         title="Statutory details",
         anchor="statutory",
         done="Statutory details saved.",
+    )
+
+
+def areas_edit(request, pk):
+    return _record_edit(
+        request,
+        pk,
+        AreasForm,
+        title="Home and exclusion areas",
+        anchor="areas",
+        done="Areas saved.",
     )
 
 

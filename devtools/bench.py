@@ -228,6 +228,8 @@ def pick_pages():
         Page("circles_list", url("circles:index"), coordinator),
         Page("circle_page", url("circles:detail", args=[circle.pk]), coordinator),
         Page("circle_meetings", url("circles:meetings", args=[circle.pk]), coordinator),
+        # Matching: the national pool, ranked and with exclusions, for one circle.
+        Page("circle_match", url("circles:match", args=[circle.pk]), coordinator),
         Page("core_members_list", url("core_members:index"), coordinator),
         Page(
             "core_member_page",

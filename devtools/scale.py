@@ -14,6 +14,7 @@ data has no change history. Everything is fictional and numbered.
 
 import datetime
 import io
+import json
 import random
 import sys
 import time
@@ -50,7 +51,14 @@ from sharing.models import (
     InformationSharingRecordUserObjectPermission,
     RecordRecipient,
 )
-from volunteers.models import DBSCheck, TrainingRecord, Volunteer
+from volunteers.models import (
+    AVAILABILITY_ALL,
+    DBSCheck,
+    Gender,
+    TrainingRecord,
+    Volunteer,
+    VolunteerDistrict,
+)
 
 # Counts at scale 1 (the national picture).
 FULL = {
@@ -120,6 +128,8 @@ def _fmt(value):
         return "f"
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
+    if isinstance(value, list | dict):
+        value = json.dumps(value)
     return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
@@ -132,6 +142,8 @@ def _adapt(value):
         return ops.adapt_datefield_value(value)
     if isinstance(value, datetime.time):
         return ops.adapt_timefield_value(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value)
     return value
 
 
@@ -250,6 +262,7 @@ def reset():
                 core_members,
                 DBSCheck.objects.filter(volunteer__user__in=users),
                 TrainingRecord.objects.filter(volunteer__user__in=users),
+                VolunteerDistrict.objects.filter(volunteer__user__in=users),
                 Volunteer.objects.filter(user__in=users),
                 User.groups.through.objects.filter(user__in=users),
                 StaticToken.objects.filter(device__user__in=users),
@@ -424,11 +437,21 @@ class _Generator:
         vol_users = ids[User.Role.VOLUNTEER]
         t = table(
             Volunteer,
-            ["id", "user_id", "status", "applied_on", "started_on", "postcode_area"],
+            [
+                "id",
+                "user_id",
+                "status",
+                "applied_on",
+                "started_on",
+                "postcode_area",
+                "availability",
+                "gender",
+            ],
             "volunteers",
             len(vol_users),
         )
         volunteers = []
+        genders = [Gender.WOMAN, Gender.MAN, Gender.WOMAN, Gender.NON_BINARY, ""]
         for i, user_pk in enumerate(vol_users):
             applied = today - datetime.timedelta(days=400 + i % 1500)
             t.add(
@@ -438,8 +461,30 @@ class _Generator:
                 applied,
                 applied + datetime.timedelta(days=90),
                 f"SC{i % 99 + 1}",
+                # A spread of weekly patterns, some not recorded (0).
+                (i * 2_654_435_761) % (AVAILABILITY_ALL + 1) if i % 7 else 0,
+                genders[i % len(genders)],
             )
             volunteers.append(volunteer_id + i)
+        finish(t)
+        # Every other volunteer travels to the next district; one in 25 declared a conflict.
+        district_id = _next_id(VolunteerDistrict)
+        t = table(
+            VolunteerDistrict,
+            ["id", "volunteer_id", "kind", "district"],
+            "volunteer districts",
+            len(volunteers) // 2 + len(volunteers) // 25 + 2,
+        )
+        row = 0
+        for i, pk in enumerate(volunteers):
+            if i % 2 == 0:
+                t.add(district_id + row, pk, VolunteerDistrict.Kind.TRAVEL, f"SC{(i + 1) % 99 + 1}")
+                row += 1
+            if i % 25 == 0:
+                t.add(
+                    district_id + row, pk, VolunteerDistrict.Kind.CONFLICT, f"SC{(i + 3) % 99 + 1}"
+                )
+                row += 1
         finish(t)
         dbs_id = _next_id(DBSCheck)
         cert_base = 900_000_000_000 + dbs_id
@@ -501,6 +546,8 @@ class _Generator:
                 "mappa_level",
                 "probation_crn",
                 "offence_summary",
+                "home_district",
+                "exclusion_districts",
             ],
             "core members",
             n_cm,
@@ -530,6 +577,8 @@ class _Generator:
                 1 + i % 3,
                 f"X{i:06d}",
                 "Fictional offence summary for scale testing.",
+                f"SC{i % 99 + 1}",
+                [f"SC{(i + 5) % 99 + 1}"],
             )
             core_members.append((pk, status, coordinator))
         finish(t)
@@ -1088,6 +1137,7 @@ class _Generator:
             Agency,
             User,
             Volunteer,
+            VolunteerDistrict,
             DBSCheck,
             TrainingRecord,
             CoreMember,

@@ -265,6 +265,8 @@ def core_member_erase(
         _delete_with_history(getattr(core_member, related).all(), counts)
     _delete_with_history(core_member.liaison_assignments.all(), counts)
     reference = core_member.reference
+    # The record's own fields go with it, the home and exclusion districts (licence and
+    # SHPO zones, victims' areas) included, and so do their history rows.
     _delete_with_history(CoreMember.objects.filter(pk=core_member.pk), counts)
     return ErasureLog.objects.create(
         reference=reference,
@@ -463,6 +465,7 @@ def subject_access_export(core_member: CoreMember) -> dict:
             "made_at": timezone.now().isoformat(),
             "note": "Volunteers' identities are redacted (Volunteer A, B, ...).",
         },
+        # His own fields, the home and exclusion districts among them.
         "core_member": _fields(core_member, exclude=("id",)),
         "mappa_history": [_fields(m, exclude=("id",)) for m in core_member.mappa_history.all()],
         "referrals": [

@@ -25,6 +25,8 @@ VIEW = "view"
 CHANGE = "change"
 # Hours are the one thing a volunteer writes on their own record.
 LOG_HOURS = "log_hours"
+# ... and their availability and travel areas (not their conflicts: staff only).
+SET_AVAILABILITY = "set_availability"
 
 
 def volunteer_for_user(user, pk, perm=VIEW):
@@ -60,6 +62,15 @@ def reference_for_user(user, pk, reference_pk, perm=CHANGE):
 
 def can_change_volunteers(user):
     return user.is_case_staff
+
+
+def can_set_availability(user, volunteer):
+    """Staff, or the volunteer themself (while they have not left the pool)."""
+    if not user.is_active:
+        return False
+    if can_change_volunteers(user):
+        return True
+    return volunteer.user_id == user.pk and volunteer.status != Volunteer.Status.LEFT
 
 
 def supervision_visible_to(user):

@@ -5,8 +5,25 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 
+from cosa.districts import parse_districts
 from cosa.forms import DateInput
-from volunteers.models import DBSCheck, TrainingRecord, Volunteer, VolunteerHours
+from volunteers.models import (
+    DAY_PARTS,
+    WEEKDAYS,
+    DBSCheck,
+    Gender,
+    TrainingRecord,
+    Volunteer,
+    VolunteerDistrict,
+    VolunteerHours,
+    availability_bit,
+)
+
+AVAILABILITY_CHOICES = [
+    (str(availability_bit(day, part).bit_length() - 1), f"{name} {part_name}")
+    for day, name in enumerate(WEEKDAYS)
+    for part, part_name in enumerate(DAY_PARTS)
+]
 
 
 def _helper():
@@ -216,3 +233,90 @@ class HoursForm(forms.Form):
             circles.filter(memberships__volunteer=volunteer).distinct().order_by("name")
         )
         self.helper = _helper()
+
+
+class AvailabilityForm(forms.Form):
+    """When the volunteer is free and where they travel to (the volunteer may edit these)."""
+
+    availability = forms.MultipleChoiceField(
+        label="Free at",
+        required=False,
+        choices=AVAILABILITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Morning is before noon, afternoon before 5pm, evening after.",
+    )
+    travel_districts = forms.CharField(
+        label="Postcode districts they can travel to",
+        required=False,
+        max_length=400,
+        help_text="The first half of a postcode, separated by commas: LS6, LS7, BD1.",
+    )
+
+    def __init__(self, *args, volunteer=None, **kwargs):
+        if volunteer is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_for(volunteer)
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    @staticmethod
+    def initial_for(volunteer):
+        return {
+            "availability": [
+                value
+                for value, _ in AVAILABILITY_CHOICES
+                if volunteer.availability >> int(value) & 1
+            ],
+            "travel_districts": ", ".join(volunteer.districts_of(VolunteerDistrict.Kind.TRAVEL)),
+            "postcode_area": volunteer.postcode_area,
+            "gender": volunteer.gender,
+            "skills": volunteer.skills,
+            "languages": volunteer.languages,
+            "conflict_districts": ", ".join(
+                volunteer.districts_of(VolunteerDistrict.Kind.CONFLICT)
+            ),
+            "conflict_people": volunteer.conflict_people,
+        }
+
+    def clean_availability(self):
+        return sum(1 << int(value) for value in self.cleaned_data["availability"])
+
+    def clean_travel_districts(self):
+        return parse_districts(self.cleaned_data["travel_districts"])
+
+
+class ProfileForm(AvailabilityForm):
+    """The whole matching profile, conflicts included (coordinators and managers)."""
+
+    postcode_area = forms.CharField(
+        label="Home postcode district",
+        required=False,
+        max_length=8,
+        help_text="The district they live in, e.g. LS6. Never shown to volunteers.",
+    )
+    gender = forms.ChoiceField(
+        label="Gender", required=False, choices=[("", "Not recorded"), *Gender.choices]
+    )
+    skills = forms.CharField(label="Skills", required=False, max_length=300)
+    languages = forms.CharField(label="Languages besides English", required=False, max_length=200)
+    conflict_districts = forms.CharField(
+        label="Districts they must not be placed in",
+        required=False,
+        max_length=400,
+        help_text="Declared conflicts: where they work, where family lives. Comma-separated.",
+    )
+    conflict_people = forms.CharField(
+        label="People they know",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Declared conflicts with people; kept from volunteers and liaisons.",
+    )
+
+    def clean_postcode_area(self):
+        districts = parse_districts(self.cleaned_data["postcode_area"])
+        if len(districts) > 1:
+            raise forms.ValidationError("Give the one district the volunteer lives in.")
+        return districts[0] if districts else ""
+
+    def clean_conflict_districts(self):
+        return parse_districts(self.cleaned_data["conflict_districts"])

@@ -9,9 +9,29 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cosa.districts import district_validator
 from cosa.services import history_user
 
 DBS_RECHECK_YEARS = 3
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Parts of the day a volunteer can offer; a meeting starting before noon is in the
+# morning, before 17:00 the afternoon, otherwise the evening.
+DAY_PARTS = ("morning", "afternoon", "evening")
+AVAILABILITY_ALL = (1 << (len(WEEKDAYS) * len(DAY_PARTS))) - 1
+
+
+def availability_bit(weekday: int, part: int) -> int:
+    """The bit of ``availability`` for ``weekday`` (0 = Monday) and day ``part``."""
+    return 1 << (weekday * len(DAY_PARTS) + part)
+
+
+def day_part_of(time: datetime.time) -> int:
+    if time.hour < 12:
+        return 0
+    if time.hour < 17:
+        return 1
+    return 2
 
 
 class VolunteerQuerySet(models.QuerySet):
@@ -75,6 +95,88 @@ class VolunteerQuerySet(models.QuerySet):
     def ready_to_match(self, on=None):
         return self.active().vetted(on).with_readiness(on)
 
+    def free_at(self, weekday: int, time: datetime.time):
+        """Volunteers who said they are free on ``weekday`` at the part of the day of ``time``."""
+        bit = availability_bit(weekday, day_part_of(time))
+        return self.alias(_free=models.F("availability").bitand(bit)).filter(_free__gt=0)
+
+    def near(self, district):
+        """Volunteers living in ``district`` or saying they travel to it."""
+        if not district:
+            return self
+        return self.filter(Q(postcode_area=district) | models.Exists(_travels_to(district)))
+
+    def with_match(self, weekday: int, time: datetime.time, district: str):
+        """Annotate ``free`` (free on ``weekday`` at the part of the day of ``time``) and
+        ``near`` (lives in or travels to ``district``), the pool's ranking."""
+        bit = availability_bit(weekday, day_part_of(time))
+        free = models.ExpressionWrapper(Q(_free_bit__gt=0), output_field=models.BooleanField())
+        if district:
+            # A scalar subquery, not EXISTS, in the SELECT list (see with_readiness).
+            travels = IsNull(models.Subquery(_travels_to(district).values("pk")[:1]), False)
+            near = models.Case(
+                models.When(postcode_area=district, then=True),
+                default=travels,
+                output_field=models.BooleanField(),
+            )
+        else:
+            near = models.Value(False)
+        return self.alias(_free_bit=models.F("availability").bitand(bit)).annotate(
+            free=free, near=near
+        )
+
+    def with_exclusion_area(self, districts):
+        """Annotate ``exclusion_area``: the home district or declared conflict that is one
+        of ``districts`` (for the coordinator's eyes only)."""
+        conflict = VolunteerDistrict.objects.filter(
+            volunteer=models.OuterRef("pk"),
+            kind=VolunteerDistrict.Kind.CONFLICT,
+            district__in=districts,
+        ).order_by("district")
+        return self.annotate(
+            exclusion_area=models.Case(
+                models.When(postcode_area__in=districts, then=models.F("postcode_area")),
+                default=models.Subquery(conflict.values("district")[:1]),
+            ),
+            exclusion_lives_there=models.ExpressionWrapper(
+                Q(postcode_area__in=districts), output_field=models.BooleanField()
+            ),
+        )
+
+    def not_excluded_by(self, districts):
+        """Volunteers who neither live in nor declared a conflict with any of ``districts``."""
+        if not districts:
+            return self
+        return self.exclude(postcode_area__in=districts).exclude(
+            models.Exists(
+                VolunteerDistrict.objects.filter(
+                    volunteer=models.OuterRef("pk"),
+                    kind=VolunteerDistrict.Kind.CONFLICT,
+                    district__in=districts,
+                )
+            )
+        )
+
+    def excluded_by(self, districts):
+        if not districts:
+            return self.none()
+        return self.filter(
+            Q(postcode_area__in=districts)
+            | models.Exists(
+                VolunteerDistrict.objects.filter(
+                    volunteer=models.OuterRef("pk"),
+                    kind=VolunteerDistrict.Kind.CONFLICT,
+                    district__in=districts,
+                )
+            )
+        )
+
+
+def _travels_to(district):
+    return VolunteerDistrict.objects.filter(
+        volunteer=models.OuterRef("pk"), kind=VolunteerDistrict.Kind.TRAVEL, district=district
+    )
+
 
 def _current_checks(on):
     return DBSCheck.objects.filter(
@@ -94,6 +196,14 @@ def _dbs_current(on):
 
 def _trained():
     return models.Exists(_initial_training())
+
+
+class Gender(models.TextChoices):
+    WOMAN = "WOMAN", "Woman"
+    MAN = "MAN", "Man"
+    NON_BINARY = "NON_BINARY", "Non-binary"
+    SELF = "SELF", "Self-described"
+    UNSAID = "UNSAID", "Prefers not to say"
 
 
 class Volunteer(models.Model):
@@ -123,8 +233,20 @@ class Volunteer(models.Model):
     started_on = models.DateField(null=True, blank=True, help_text="Date first active.")
     left_on = models.DateField(null=True, blank=True)
     exit_reason = models.TextField(blank=True)
+    # The volunteer's home postcode district (the outward part only).
     postcode_area = models.CharField(max_length=8, blank=True)
     notes = models.TextField(blank=True)
+
+    # The matching profile. Availability packs weekday x part of the day into one
+    # integer (bit ``weekday * 3 + part``, see availability_bit): the pool filters
+    # on it with one bitwise AND, no join. 0 means "not recorded".
+    availability = models.PositiveIntegerField(default=0)
+    gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
+    skills = models.CharField(max_length=300, blank=True)
+    languages = models.CharField(max_length=200, blank=True, help_text="Besides English.")
+    # Declared conflicts: people the volunteer knows (free text, coordinator-only);
+    # the areas they must not be placed in are VolunteerDistrict rows of kind CONFLICT.
+    conflict_people = models.TextField("people they know", blank=True)
 
     objects = VolunteerQuerySet.as_manager()
     history = HistoricalRecords(get_user=history_user)
@@ -137,10 +259,76 @@ class Volunteer(models.Model):
                 name="volunteer_left_has_date",
                 violation_error_message="A volunteer who has left needs a leaving date.",
             ),
+            models.CheckConstraint(
+                condition=Q(availability__lte=AVAILABILITY_ALL),
+                name="volunteer_availability_in_range",
+                violation_error_message="Availability covers seven days of three parts only.",
+            ),
+        ]
+        indexes = [
+            # The pool excludes by home district (a Core Member's exclusion zones).
+            models.Index(fields=["postcode_area"], name="volunteer_postcode_area"),
         ]
 
     def __str__(self):
         return str(self.user)
+
+    def is_free(self, weekday: int, part: int) -> bool:
+        return bool(self.availability & availability_bit(weekday, part))
+
+    @property
+    def availability_grid(self):
+        """[(weekday name, [free in the morning, afternoon, evening])] for display."""
+        return [
+            (name, [self.is_free(day, part) for part in range(len(DAY_PARTS))])
+            for day, name in enumerate(WEEKDAYS)
+        ]
+
+    @property
+    def availability_summary(self) -> str:
+        """ "Monday evening; Saturday morning, afternoon" (empty when not recorded)."""
+        days = []
+        for name, free in self.availability_grid:
+            parts = [part for part, is_free in zip(DAY_PARTS, free, strict=True) if is_free]
+            if parts:
+                days.append(f"{name} {', '.join(parts)}")
+        return "; ".join(days)
+
+    def districts_of(self, kind) -> list[str]:
+        return [d.district for d in self.districts.all() if d.kind == kind]
+
+
+class VolunteerDistrict(models.Model):
+    """A postcode district a volunteer travels to, or declared they must not be placed in.
+
+    Rows, not a list on the volunteer: the pool finds the volunteers covering or
+    conflicting with a district through the (kind, district) index, on SQLite and
+    PostgreSQL alike.
+    """
+
+    class Kind(models.TextChoices):
+        TRAVEL = "TRAVEL", "Can travel to"
+        CONFLICT = "CONFLICT", "Must not be placed in"
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="districts")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    district = models.CharField(max_length=4, validators=[district_validator])
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["kind", "district"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "kind", "district"], name="volunteer_district_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "district", "volunteer"], name="volunteer_district_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.district}"
 
 
 class DBSCheckQuerySet(models.QuerySet):

@@ -9,14 +9,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_create
+from cosa.districts import parse_districts
 from cosa.services import service, transition, validated_save
-from volunteers.access import can_change_volunteers
+from volunteers.access import can_change_volunteers, can_set_availability
 from volunteers.models import (
+    AVAILABILITY_ALL,
     DBSCheck,
     Reference,
     SupervisionSession,
     TrainingRecord,
     Volunteer,
+    VolunteerDistrict,
     VolunteerHours,
 )
 
@@ -269,4 +272,100 @@ def hours_log(
             circle=circle,
             note=note,
         )
+    )
+
+
+# The matching profile ----------------------------------------------------------------
+
+
+def _set_districts(volunteer, kind, districts):
+    """Make ``volunteer``'s districts of ``kind`` exactly ``districts`` (one row each).
+
+    Rows are created and deleted one by one, not in bulk, so that each change has its
+    history row (bulk writes send no signals).
+    """
+    held = {d.district: d for d in volunteer.districts.filter(kind=kind)}
+    for district, row in held.items():
+        if district not in districts:
+            row.delete()
+    for district in districts:
+        if district not in held:
+            validated_save(VolunteerDistrict(volunteer=volunteer, kind=kind, district=district))
+
+
+def _check_availability(availability):
+    if not isinstance(availability, int) or not 0 <= availability <= AVAILABILITY_ALL:
+        raise ValidationError({"availability": "Choose parts of the week from the grid."})
+
+
+@service
+@transaction.atomic
+def volunteer_availability_set(
+    *,
+    volunteer: Volunteer,
+    availability: int,
+    travel_districts: str | list,
+    acting_user: User,
+) -> Volunteer:
+    """When a volunteer is free and where they can travel to: the volunteer or staff."""
+    if not can_set_availability(acting_user, volunteer):
+        raise ValidationError("Only the volunteer or a coordinator changes their availability.")
+    _check_availability(availability)
+    try:
+        travel = parse_districts(travel_districts)
+    except ValidationError as error:
+        raise ValidationError({"travel_districts": error.messages}) from error
+    volunteer.availability = availability
+    validated_save(volunteer, update_fields=["availability"])
+    _set_districts(volunteer, VolunteerDistrict.Kind.TRAVEL, travel)
+    return volunteer
+
+
+@service
+@transaction.atomic
+def volunteer_profile_set(
+    *,
+    volunteer: Volunteer,
+    acting_user: User,
+    availability: int,
+    travel_districts: str | list,
+    postcode_area: str = "",
+    gender: str = "",
+    skills: str = "",
+    languages: str = "",
+    conflict_districts: str | list = "",
+    conflict_people: str = "",
+) -> Volunteer:
+    """The whole matching profile, conflicts included: coordinators and managers only."""
+    if not can_change_volunteers(acting_user):
+        raise ValidationError("Only a coordinator or manager changes a volunteer's profile.")
+    errors = {}
+    try:
+        home = parse_districts(postcode_area)
+    except ValidationError as error:
+        errors["postcode_area"] = error.messages
+        home = []
+    if len(home) > 1:
+        errors["postcode_area"] = ["Give the one district the volunteer lives in."]
+    try:
+        conflicts = parse_districts(conflict_districts)
+    except ValidationError as error:
+        errors["conflict_districts"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    volunteer.postcode_area = home[0] if home else ""
+    volunteer.gender = gender
+    volunteer.skills = skills.strip()
+    volunteer.languages = languages.strip()
+    volunteer.conflict_people = conflict_people.strip()
+    validated_save(
+        volunteer,
+        update_fields=["postcode_area", "gender", "skills", "languages", "conflict_people"],
+    )
+    _set_districts(volunteer, VolunteerDistrict.Kind.CONFLICT, conflicts)
+    return volunteer_availability_set(
+        volunteer=volunteer,
+        availability=availability,
+        travel_districts=travel_districts,
+        acting_user=acting_user,
     )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,17 +26,21 @@ from volunteers import services
 from volunteers.access import (
     CHANGE,
     LOG_HOURS,
+    SET_AVAILABILITY,
     can_change_volunteers,
+    can_set_availability,
     reference_for_user,
     supervision_visible_to,
     volunteer_for_user,
     volunteers_visible_to,
 )
 from volunteers.forms import (
+    AvailabilityForm,
     DBSCheckForm,
     HoursForm,
     MoveForm,
     PoolFilterForm,
+    ProfileForm,
     ReferenceForm,
     ReferenceReceiveForm,
     SupervisionForm,
@@ -224,9 +228,16 @@ def detail(request, pk):
     today = timezone.localdate()
     dbs_checks = list(volunteer.dbs_checks.all())
     totals, total_hours, recent_hours = _hours_totals_and_recent(volunteer)
+    districts = list(volunteer.districts.all())
     context = {
         "volunteer": volunteer,
         "staff": staff,
+        "can_edit_profile": can_set_availability(request.user, volunteer),
+        "travel_districts": [d.district for d in districts if d.kind == d.Kind.TRAVEL],
+        # Declared conflicts are the coordinator's: the template shows them to staff only.
+        "conflict_districts": [d.district for d in districts if d.kind == d.Kind.CONFLICT]
+        if staff
+        else [],
         "own": volunteer.user_id == request.user.pk,
         "dbs_checks": dbs_checks,
         "dbs_state": _dbs_state(dbs_checks[0] if dbs_checks else None, today),
@@ -430,4 +441,33 @@ def hours(request, pk):
         total=total,
         staff=staff,
         submit_label="Log hours",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request, pk):
+    """The matching profile. Staff edit all of it; a volunteer their availability and travel."""
+    volunteer = volunteer_for_user(request.user, pk, SET_AVAILABILITY)
+    volunteer = (
+        Volunteer.objects.prefetch_related("districts").select_related("user").get(pk=volunteer.pk)
+    )
+    if not can_set_availability(request.user, volunteer):
+        raise PermissionDenied("This record can no longer be changed.")
+    staff = can_change_volunteers(request.user)
+    form_class = ProfileForm if staff else AvailabilityForm
+    form = form_class(request.POST or None, volunteer=volunteer)
+    service = services.volunteer_profile_set if staff else services.volunteer_availability_set
+    return form_page(
+        request,
+        form,
+        save=lambda form: service(
+            volunteer=volunteer, acting_user=request.user, **form.cleaned_data
+        ),
+        success_url=reverse("volunteers:detail", args=[volunteer.pk]),
+        message="Matching profile saved." if staff else "Availability saved.",
+        **_volunteer_page(
+            volunteer,
+            "Matching profile" if staff else "Availability and travel",
+            submit_label="Save",
+        ),
     )

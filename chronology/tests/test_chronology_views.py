@@ -244,7 +244,8 @@ def _meetings(world, count):
 # agreements; circles, covenants, frequency steps, meetings, the volunteers present,
 # concerns, reviews; records, acknowledgements; outcomes, follow-up checks.
 STAFF_QUERIES = 25  # + documents, lone-working check-ins and their alerts
-VOLUNTEER_QUERIES = 13  # circles, covenants, frequency steps, meetings, volunteers present, documents
+# circles, covenants, frequency steps, meetings, volunteers present, documents
+VOLUNTEER_QUERIES = 13
 LIAISON_QUERIES = 11  # circles, meetings; records, acknowledgements
 
 

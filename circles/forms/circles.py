@@ -10,7 +10,9 @@ from circles.models import (
     Meeting,
     ReviewMilestone,
 )
+from circles.services import MAX_VOLUNTEERS
 from cosa.forms import DateInput
+from volunteers.models import DAY_PARTS, Gender, day_part_of
 
 
 def not_in_future(day):
@@ -84,17 +86,27 @@ class CovenantForm(forms.Form):
 
 class MatchFilterForm(forms.Form):
     SORTS = {
+        # Free at the circle's time first, then living in or travelling to his district.
+        "match": ("-free", "-near", "circle_count", "user__last_name", "user__first_name", "pk"),
         "circles": ("circle_count", "user__last_name", "user__first_name", "pk"),
         "name": ("user__last_name", "user__first_name", "pk"),
         "dbs": ("dbs_recheck_due_on", "user__last_name", "pk"),
     }
-    # What an unfiltered first visit shows: who could join today.
-    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "sort": "circles"}
+    # What an unfiltered first visit shows: who could join today, best matches first.
+    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "sort": "match"}
 
     q = forms.CharField(label="Name or postcode area", required=False, max_length=100)
     active = forms.BooleanField(label="Active volunteers only", required=False, initial=True)
     dbs_current = forms.BooleanField(label="DBS check current", required=False, initial=True)
     trained = forms.BooleanField(label="Initial training done", required=False, initial=True)
+    free = forms.BooleanField(label="Free at the circle's meeting time", required=False)
+    near = forms.BooleanField(
+        label="Lives in or travels to the Core Member's district", required=False
+    )
+    gender = forms.ChoiceField(
+        label="Gender", required=False, choices=[("", "Any"), *Gender.choices]
+    )
+    language = forms.CharField(label="Speaks", required=False, max_length=50)
     max_circles = forms.IntegerField(
         label="Holding at most this many circles", required=False, min_value=0, max_value=10
     )
@@ -102,17 +114,76 @@ class MatchFilterForm(forms.Form):
         label="Sort by",
         required=False,
         choices=[
+            ("match", "Best match first"),
             ("circles", "Fewest circles first"),
             ("name", "Surname"),
             ("dbs", "DBS recheck due soonest"),
         ],
     )
 
+    def __init__(self, *args, circle=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if circle is not None:
+            when = f"{circle.get_weekday_display()} {DAY_PARTS[day_part_of(circle.meeting_time)]}"
+            self.fields["free"].label = f"Free on {when}s (the circle's meeting time)"
+            district = circle.core_member.home_district
+            if district:
+                self.fields["near"].label = f"Lives in or travels to {district}"
+            else:
+                self.fields["near"].help_text = "The Core Member's home district is not recorded."
+
 
 class MembershipAddForm(forms.Form):
+    """One volunteer with a role (a row's Add button), or several ticked at once."""
+
     # Bounded, so a hostile id is a form error rather than a database overflow.
-    volunteer = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
-    role = forms.ChoiceField(choices=CircleMembership.Role.choices)
+    volunteer = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1, required=False
+    )
+    role = forms.ChoiceField(choices=CircleMembership.Role.choices, required=False)
+    volunteers = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Volunteers to add",
+        empty_value=[],
+        error_messages={"invalid_choice": "No such volunteer: %(value)s."},
+    )
+    primary = forms.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, label="Primary volunteer"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is a choice: the service says which are not in the pool.
+        self.fields["volunteers"].valid_value = lambda value: True
+
+    def clean_volunteers(self):
+        values = self.cleaned_data["volunteers"]
+        if any(not 1 <= value <= 2**63 - 1 for value in values):
+            raise forms.ValidationError("No such volunteer.")
+        if len(values) > MAX_VOLUNTEERS:
+            raise forms.ValidationError(f"A circle has at most {MAX_VOLUNTEERS} volunteers.")
+        return values
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("volunteers"):
+            ids = data["volunteers"]
+            if len(set(ids)) != len(ids):
+                raise forms.ValidationError("Each volunteer can be ticked once.")
+            if data.get("primary") and data["primary"] not in ids:
+                self.add_error("primary", "Tick the primary volunteer too.")
+        elif data.get("volunteer"):
+            data["volunteers"] = [data["volunteer"]]
+            if data.get("role") == CircleMembership.Role.PRIMARY:
+                data["primary"] = data["volunteer"]
+            else:
+                data["primary"] = None
+        else:
+            raise forms.ValidationError("Tick at least one volunteer to add.")
+        return data
 
 
 class MembershipEndForm(forms.Form):

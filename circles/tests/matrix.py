@@ -72,6 +72,11 @@ ROWS = {
         ),
     ),
     "circles:match": (_circle, _change_page()),
+    # Managers only; to anyone else the coordinator's caseload page does not exist.
+    "circles:caseload_reassign": (
+        lambda w: {"coordinator_pk": w.users["owner"].pk},
+        expect(404, 404, manager=(200, 200)),
+    ),
     "circles:covenant": (_circle, _change_page()),
     "circles:pattern": (_circle, _change_page()),
     # Circle A is already active: the launch page says so and a POST is refused on the form.

@@ -291,11 +291,19 @@ def coordinator_change(request, pk):
 
 
 def _match_pool(circle, filters):
-    """Volunteers not already in the circle, with what matching needs, filtered and sorted."""
+    """Volunteers not already in the circle nor excluded by the Core Member's exclusion
+    areas, with what matching needs, filtered and ranked. One query for a page."""
     in_circle = CircleMembership.objects.filter(
         circle=circle, volunteer=OuterRef("pk"), left_on__isnull=True
     )
-    pool = Volunteer.objects.with_readiness().select_related("user").filter(~Exists(in_circle))
+    core_member = circle.core_member
+    pool = (
+        Volunteer.objects.with_readiness()
+        .with_match(circle.weekday, circle.meeting_time, core_member.home_district)
+        .not_excluded_by(core_member.exclusion_districts)
+        .select_related("user")
+        .filter(~Exists(in_circle))
+    )
     data = filters.cleaned_data if filters.is_valid() else {}
     if data.get("q"):
         q = data["q"]
@@ -307,37 +315,82 @@ def _match_pool(circle, filters):
     if data.get("active"):
         pool = pool.filter(status=Volunteer.Status.ACTIVE)
     if data.get("dbs_current"):
-        pool = pool.filter(dbs_current=True)
+        pool = pool.dbs_current_is(True)
     if data.get("trained"):
-        pool = pool.filter(trained=True)
+        pool = pool.trained_is(True)
+    if data.get("free"):
+        pool = pool.free_at(circle.weekday, circle.meeting_time)
+    if data.get("near"):
+        pool = pool.near(core_member.home_district)
+    if data.get("gender"):
+        pool = pool.filter(gender=data["gender"])
+    if data.get("language"):
+        pool = pool.filter(languages__icontains=data["language"])
     if data.get("max_circles") is not None:
         pool = pool.filter(circle_count__lte=data["max_circles"])
-    return pool.order_by(*MatchFilterForm.SORTS[data.get("sort") or "circles"])
+    return pool.order_by(*MatchFilterForm.SORTS[data.get("sort") or "match"])
+
+
+# How many excluded volunteers the coordinator sees named on the pool page.
+EXCLUDED_SHOWN = 20
+
+
+def _excluded(circle):
+    """Volunteers kept out by the Core Member's exclusion areas, each with the area.
+
+    The pool page is for the circle's coordinator and managers only (circle CHANGE):
+    they may see which area; the refusal a service gives names none.
+    """
+    districts = circle.core_member.exclusion_districts
+    if not districts:
+        return []
+    return list(
+        Volunteer.objects.excluded_by(districts)
+        .with_exclusion_area(districts)
+        .filter(status=Volunteer.Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")[: EXCLUDED_SHOWN + 1]
+    )
+
+
+def _balance(members):
+    """The circle's make-up as it stands: gender mix, experience, the primary volunteer."""
+    genders = {}
+    for membership in members:
+        label = membership.volunteer.get_gender_display() or "Not recorded"
+        genders[label] = genders.get(label, 0) + 1
+    return {
+        "genders": sorted(genders.items()),
+        "primary": next((m.volunteer for m in members if m.role == "PRIMARY"), None),
+        "new_to_circles": sum(1 for m in members if m.circles_served <= 1),
+    }
 
 
 @GET_POST
 def match(request, pk):
-    """The volunteer pool, filtered for matching, with an add button on each row."""
+    """The volunteer pool, filtered and ranked for matching; add one, or tick several."""
     circle = circle_for_user(request.user, pk, CHANGE)
 
     def add(form):
-        volunteer = (
-            Volunteer.objects.select_related("user")
-            .filter(pk=form.cleaned_data["volunteer"])
-            .first()
-        )
-        if volunteer is None:
-            raise ValidationError({"volunteer": "No such volunteer."})
-        return services.membership_add(
+        return services.memberships_add(
             circle=circle,
-            volunteer=volunteer,
-            role=form.cleaned_data["role"],
+            volunteer_ids=form.cleaned_data["volunteers"],
+            primary_id=form.cleaned_data["primary"],
             acting_user=request.user,
         )
 
     def pool_page(add_form):
-        filters = MatchFilterForm(request.GET or MatchFilterForm.DEFAULTS)
+        filters = MatchFilterForm(request.GET or MatchFilterForm.DEFAULTS, circle=circle)
         add_errors = [message for errors in add_form.errors.values() for message in errors]
+        members = list(
+            circle.memberships.current()
+            .select_related("volunteer__user")
+            .annotate(
+                circles_served=Count("volunteer__memberships", distinct=True),
+            )
+            .order_by("-role", "volunteer__user__last_name", "pk")
+        )
+        excluded = _excluded(circle)
         return render(
             request,
             "circles/match.html",
@@ -345,10 +398,16 @@ def match(request, pk):
                 "circle": circle,
                 "filters": filters,
                 "page": paginate(request, _match_pool(circle, filters)),
-                "members": circle.memberships.current().select_related("volunteer__user"),
+                "members": members,
+                "balance": _balance(members),
+                "excluded": excluded[:EXCLUDED_SHOWN],
+                "excluded_more": len(excluded) > EXCLUDED_SHOWN,
+                "excluded_reason": services.EXCLUDED,
+                "add_form": add_form,
                 "add_errors": add_errors,
                 "roles": CircleMembership.Role.choices,
                 "max_volunteers": services.MAX_VOLUNTEERS,
+                "room": services.MAX_VOLUNTEERS - len(members),
             },
         )
 
@@ -360,12 +419,23 @@ def match(request, pk):
         save=add,
         # Back to the same filtered list, to add the next one.
         success_url=f"{url}?{query}" if query else url,
-        message=lambda membership: (
-            f"{membership.volunteer} joined {circle.name} as "
-            f"{membership.get_role_display().lower()}."
-        ),
+        message=_added_message(circle),
         render_with=pool_page,
     )
+
+
+def _added_message(circle):
+    def message(memberships):
+        if len(memberships) == 1:
+            membership = memberships[0]
+            return (
+                f"{membership.volunteer} joined {circle.name} as "
+                f"{membership.get_role_display().lower()}."
+            )
+        names = ", ".join(str(m.volunteer) for m in memberships)
+        return f"{len(memberships)} volunteers joined {circle.name}: {names}."
+
+    return message
 
 
 @GET_POST

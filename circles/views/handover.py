@@ -4,11 +4,13 @@ Here rather than in coreMembers: the handover moves the open circle too, and thi
 owns the one service that does it (``circles.services.coordinator_handover``).
 """
 
+from django import forms
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from circles import services
+from circles.access import caseload_owner_for_user
 from coreMembers.access import core_member_for_user
 from coreMembers.forms import CoordinatorForm
 from cosa.views import posted
@@ -39,4 +41,50 @@ def coordinator_handover(request, core_member_pk):
         core_member=core_member,
         intro="The Core Member's record, open referral and open circle all move to the "
         "coordinator you choose; the previous coordinator loses them.",
+    )
+
+
+class CaseloadForm(forms.Form):
+    to = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Coordinator taking the caseload",
+        error_messages={"invalid_choice": "Choose an active coordinator from the list."},
+    )
+
+    def __init__(self, *args, coordinator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+            .exclude(pk=coordinator.pk)
+            .order_by("last_name", "first_name", "pk")
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def caseload_reassign(request, coordinator_pk):
+    """Managers only: everything a departing coordinator holds moves in one step, after a
+    page listing what will move."""
+    coordinator = caseload_owner_for_user(request.user, coordinator_pk)
+    url = reverse("circles:caseload_reassign", args=[coordinator.pk])
+    name = coordinator.get_full_name() or str(coordinator)
+    caseload = services.caseload_of(coordinator)
+    return form_page(
+        request,
+        CaseloadForm(posted(request), coordinator=coordinator),
+        save=lambda form: services.caseload_reassign(
+            coordinator=coordinator, to=form.cleaned_data["to"], acting_user=request.user
+        ),
+        success_url=url,
+        message=lambda moved: (
+            f"{name}'s caseload moved: {len(moved.core_members)} Core Members, "
+            f"{len(moved.circles)} circles, {len(moved.referrals)} referrals."
+        ),
+        template="circles/caseload_reassign.html",
+        title=f"Reassign {name}'s caseload",
+        coordinator=coordinator,
+        caseload=caseload,
+        submit_label="Move the whole caseload",
+        danger=True,
+        back_url=reverse("circles:index"),
+        back_label="Back to circles",
     )

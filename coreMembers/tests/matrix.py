@@ -67,6 +67,7 @@ ROWS = {
     # statutory form, whose every field is optional: it saves and redirects.
     "core_members:identity_edit": (_core_member, _change_page()),
     "core_members:statutory_edit": (_core_member, _change_page(post_status=302)),
+    "core_members:areas_edit": (_core_member, _change_page(post_status=302)),
     "core_members:mappa_add": (_core_member, _change_page()),
     "core_members:risk_assessment_add": (_core_member, _change_page()),
     "core_members:agreement_add": (_core_member, _change_page()),

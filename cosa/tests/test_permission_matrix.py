@@ -143,6 +143,13 @@ def _sees_lone_working_alert(user, pk):
     return True
 
 
+def _sees_caseload(user, pk):
+    # Only a manager sees who coordinates what, to move it.
+    from accounts.models import User
+
+    return user.is_manager and User.objects.filter(pk=pk, role=User.Role.COORDINATOR).exists()
+
+
 # The first object a path names, by its shape (the more specific shapes first).
 GUARDED_OBJECTS = (
     (r"^/account/users/(\d+)/", _sees_account),
@@ -151,6 +158,7 @@ GUARDED_OBJECTS = (
     (r"^/circles/volunteers/(\d+)/", _sees_volunteer),
     (r"^/circles/cover/(\d+)/", _sees_cover),
     (r"^/circles/on-call/(\d+)/", _sees_shift),
+    (r"^/circles/caseloads/(\d+)/", _sees_caseload),
     (r"^/circles/(\d+)/", _sees_circle),
     (r"^/reports/circles/(\d+)/", _sees_circle),
     (r"^/reports/core-members/(\d+)/", _sees_core_member),

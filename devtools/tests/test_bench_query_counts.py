@@ -25,6 +25,7 @@ PINNED = {
     "circles_list": 7,
     "circle_page": 15,  # + its documents (the documents section)
     "circle_meetings": 8,
+    "circle_match": 15,  # + the volunteers his exclusion areas keep out
     "core_members_list": 7,
     "core_member_page": 16,  # + his documents
     # The Core Member, the access log's row and one query per kind of entry (15 kinds).
@@ -35,8 +36,9 @@ PINNED = {
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    # + their documents and DBS decisions; hours and supervision one query each
-    "volunteer_page": 15,
+    # + their documents, DBS decisions and travel/conflict districts; hours and
+    # supervision one query each
+    "volunteer_page": 16,
     "coordinator_notifications": 6,
     "mappa_report": 17,  # + the grant checks, then one read per section of the report
     "cover_list": 6,
@@ -49,7 +51,7 @@ PINNED = {
     "volunteer_circle": 13,  # + the circle's documents
     "minutes_form": 13,
     "my_minutes": 11,
-    "volunteer_profile": 11,
+    "volunteer_profile": 12,  # + travel districts
     "volunteer_notifications": 6,
     "lone_working_check_in": 8,  # + the volunteer's open circles (the default and the choices)
     # Liaison

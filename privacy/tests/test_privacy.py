@@ -422,3 +422,19 @@ def test_safeguarding_actions_and_contacts_are_exported_then_erased(case):
     assert not ConcernAction.objects.exists()
     assert not SafeguardingContact.objects.filter(pk=own.pk).exists()
     assert SafeguardingContact.objects.filter(pk=desk.pk).exists()
+
+
+def test_exclusion_areas_are_exported_then_erased_with_their_history(case):
+    core_member = case["core_member"]
+    core_member.home_district = "LS6"
+    core_member.exclusion_districts = ["BD1", "HX7"]
+    core_member.save()
+    data = retention.subject_access_export(core_member)
+    assert data["core_member"]["exclusion_districts"] == ["BD1", "HX7"]
+    assert data["core_member"]["home_district"] == "LS6"
+
+    _end(case, days_ago=10)
+    retention.retention_sweep(timezone.localdate() + datetime.timedelta(days=365 * 8))
+
+    assert not CoreMember.objects.filter(pk=core_member.pk).exists()
+    assert not CoreMember.history.filter(id=core_member.pk).exists()

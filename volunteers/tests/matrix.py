@@ -67,4 +67,10 @@ ROWS = {
     "volunteers:supervision_new": _staff_form(_volunteer),
     # Staff and the volunteer themself log hours.
     "volunteers:hours": (_volunteer, expect(404, 404, **dict.fromkeys(STAFF + OWN, (200, 200)))),
+    # Staff edit the matching profile, the volunteer their availability (an empty POST
+    # shows the form again).
+    "volunteers:profile": (
+        _volunteer,
+        expect(404, 404, **dict.fromkeys(STAFF + OWN, (200, 200))),
+    ),
 }
