@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("", include("outcomes.urls")),
     path("", include("calendars.urls")),
+    path("volunteering/", include("volunteering.urls")),
     path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),

@@ -75,6 +75,25 @@ class VolunteerQuerySet(models.QuerySet):
     def ready_to_match(self, on=None):
         return self.active().vetted(on).with_readiness(on)
 
+    def with_last_supervision(self):
+        """Annotate ``last_supervised_on``: the latest session's date (a correlated
+        subquery, so a page of volunteers reads its own rows only)."""
+        return self.annotate(
+            last_supervised_on=models.Subquery(
+                SupervisionSession.objects.filter(volunteer=models.OuterRef("pk"))
+                .order_by("-held_on")
+                .values("held_on")[:1]
+            )
+        )
+
+    def supervision_overdue(self, cutoff):
+        """Volunteers last supervised (or, never supervised, started) before ``cutoff``."""
+        return self.with_last_supervision().filter(
+            Q(last_supervised_on__lt=cutoff)
+            | Q(last_supervised_on__isnull=True, started_on__lt=cutoff)
+            | Q(last_supervised_on__isnull=True, started_on__isnull=True)
+        )
+
 
 def _current_checks(on):
     return DBSCheck.objects.filter(
@@ -269,6 +288,7 @@ class VolunteerHours(models.Model):
     class Kind(models.TextChoices):
         MEETING = "MEETING", "Meetings"
         TRAVEL = "TRAVEL", "Travel"
+        PREPARATION = "PREPARATION", "Preparation"
         OTHER = "OTHER", "Other"
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="hours")
@@ -276,7 +296,13 @@ class VolunteerHours(models.Model):
         "circles.Circle", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     worked_on = models.DateField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Set when the hours were credited from a meeting's reviewed minutes: one row per
+    # volunteer and meeting. SET_NULL, not PROTECT: erasing a Core Member's meetings
+    # leaves the volunteer their hours (the volunteer's record, not his).
+    meeting = models.ForeignKey(
+        "circles.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
 
@@ -290,6 +316,12 @@ class VolunteerHours(models.Model):
                 condition=Q(hours__gt=0) & Q(hours__lte=24),
                 name="volunteer_hours_between_0_and_24",
                 violation_error_message="Hours must be more than 0 and at most 24.",
+            ),
+            models.UniqueConstraint(
+                fields=["volunteer", "meeting"],
+                condition=Q(meeting__isnull=False),
+                name="volunteer_hours_once_per_meeting",
+                violation_error_message="These hours were already credited for this meeting.",
             ),
         ]
 

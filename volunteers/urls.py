@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/training/new/", views.training_new, name="training_new"),
     path("<int:pk>/supervision/new/", views.supervision_new, name="supervision_new"),
     path("<int:pk>/hours/", views.hours, name="hours"),
+    path("<int:pk>/hours.csv", views.hours_export, name="hours_export"),
 ]

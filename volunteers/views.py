@@ -185,13 +185,42 @@ def me(request):
 # One volunteer -----------------------------------------------------------------------------
 
 
+HOUR_PERIODS = (("month", "This month"), ("year", "This year"), ("all", "All time"))
+
+
 def _hours_totals(volunteer):
-    """Hours by kind (meetings, travel, other) and in all, in one query."""
+    """Hours by kind and in all, in one query (the profile shows all time)."""
     by_kind = dict(volunteer.hours.order_by().values_list("kind").annotate(total=Sum("hours")))
     totals = [
         (label, by_kind.get(kind, Decimal("0"))) for kind, label in VolunteerHours.Kind.choices
     ]
     return totals, sum(by_kind.values(), Decimal("0"))
+
+
+def _hours_by_period(volunteer, today=None):
+    """Hours by kind for this month, this year and all time, in one query.
+
+    Returns ``(rows, totals)``: rows are ``(label, [hours per period])`` per kind,
+    totals ``[hours per period]`` over every kind, periods in ``HOUR_PERIODS`` order.
+    """
+    today = today or timezone.localdate()
+    starts = {"month": today.replace(day=1), "year": today.replace(month=1, day=1)}
+    sums = {}
+    for kind, _ in VolunteerHours.Kind.choices:
+        for period, _ in HOUR_PERIODS:
+            condition = Q(kind=kind)
+            if period in starts:
+                condition &= Q(worked_on__gte=starts[period])
+            sums[f"{kind}_{period}"] = Sum("hours", filter=condition, default=Decimal("0"))
+    found = volunteer.hours.order_by().aggregate(**sums)
+    rows = [
+        (label, [found[f"{kind}_{period}"] for period, _ in HOUR_PERIODS])
+        for kind, label in VolunteerHours.Kind.choices
+    ]
+    totals = [
+        sum(column, Decimal("0")) for column in zip(*(amounts for _, amounts in rows), strict=True)
+    ]
+    return rows, totals
 
 
 def _dbs_state(check, today):
@@ -391,7 +420,7 @@ def hours(request, pk):
     form = HoursForm(
         request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
     )
-    totals, total = _hours_totals(volunteer)
+    totals, total = _hours_by_period(volunteer)
     page = paginate(request, volunteer.hours.select_related("circle").order_by("-worked_on", "-pk"))
     staff = can_change_volunteers(request.user)
     name = volunteer.user.get_full_name()
@@ -413,6 +442,32 @@ def hours(request, pk):
         page=page,
         totals=totals,
         total=total,
+        periods=HOUR_PERIODS,
         staff=staff,
         submit_label="Log hours",
+    )
+
+
+@require_GET
+def hours_export(request, pk):
+    """The volunteer's hours as CSV: every row, then the totals by period."""
+    volunteer = volunteer_for_user(request.user, pk, LOG_HOURS)
+    entries = volunteer.hours.select_related("circle").order_by("worked_on", "pk")
+    rows = [
+        [
+            entry.worked_on.isoformat(),
+            entry.get_kind_display(),
+            entry.hours,
+            entry.circle.name if entry.circle else "",
+            "from the minutes" if entry.meeting_id else "logged",
+            entry.note,
+        ]
+        for entry in entries
+    ]
+    totals, total = _hours_by_period(volunteer)
+    for (_, label), amount in zip(HOUR_PERIODS, total, strict=True):
+        rows.append([f"Total {label.lower()}", "", f"{amount:.2f}", "", "", ""])
+    log_access(request, AccessLog.Action.EXPORT, volunteer, detail="hours CSV")
+    return csv_response(
+        f"hours-{volunteer.pk}.csv", ["Date", "What for", "Hours", "Circle", "Source", "Note"], rows
     )

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class VolunteeringConfig(AppConfig):
+    name = "volunteering"
+    label = "volunteering"
+    verbose_name = "Volunteering: hours, expenses, supervision"
+
+    def ready(self):
+        # The circles app never imports this one: it sends minutes_reviewed, this app
+        # credits the hours inside the same transaction.
+        from circles.signals import concern_raised, minutes_reviewed
+        from volunteering import services
+
+        minutes_reviewed.connect(
+            services.hours_credit_from_minutes_signal, dispatch_uid="volunteering.credit_hours"
+        )
+        concern_raised.connect(
+            services.debriefs_offer_signal, dispatch_uid="volunteering.offer_debriefs"
+        )
