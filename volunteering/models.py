@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -97,6 +98,11 @@ class ExpenseClaim(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} claim £{self.amount} ({self.incurred_on})"
+
+
+def supervision_interval():
+    """How often each volunteer is supervised (COSA_SUPERVISION_INTERVAL_WEEKS)."""
+    return datetime.timedelta(weeks=settings.COSA_SUPERVISION_INTERVAL_WEEKS)
 
 
 def mileage_amount(miles: Decimal, pence_per_mile: int) -> Decimal:

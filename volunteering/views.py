@@ -1,4 +1,3 @@
-import datetime
 import os
 
 from django.conf import settings
@@ -28,12 +27,7 @@ from volunteering.access import (
     supervised_volunteers_for,
 )
 from volunteering.forms import ClaimForm, DebriefForm, DecideForm
-from volunteering.models import ExpenseClaim
-
-
-def supervision_interval():
-    return datetime.timedelta(weeks=settings.COSA_SUPERVISION_INTERVAL_WEEKS)
-
+from volunteering.models import ExpenseClaim, supervision_interval
 
 # Claims -------------------------------------------------------------------------------------
 

@@ -24,3 +24,14 @@ class MileageClaimFactory(DjangoModelFactory):
     miles = Decimal("10.0")
     pence_per_mile = 45
     amount = Decimal("4.50")
+
+
+def coordinated_membership(**circle_fields):
+    """A volunteer in an active circle whose coordinator holds the circle's grants."""
+    from accounts.grants import grant
+    from circles.services import COORDINATOR_CIRCLE_PERMS
+    from circles.tests.factories import ActiveCircleFactory
+
+    circle = ActiveCircleFactory(**{"name": "Thursday circle", **circle_fields})
+    grant(circle.coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
+    return CircleMembershipFactory(circle=circle)
