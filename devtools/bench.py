@@ -250,6 +250,7 @@ def pick_pages():
         Page("volunteer_pool", url("volunteers:index"), coordinator),
         Page("volunteer_page", url("volunteers:detail", args=[pool_member.pk]), coordinator),
         Page("coordinator_notifications", url("accounts:notifications"), coordinator),
+        Page("expenses_queue", url("volunteering:queue"), coordinator),
         # Safeguarding cover and the on-call rota.
         Page("cover_list", url("circles:cover_list"), coordinator),
         Page("on_call_rota", url("circles:shift_list"), coordinator),
@@ -276,6 +277,7 @@ def pick_pages():
             volunteer,
         ),
         Page("volunteer_notifications", url("accounts:notifications"), volunteer),
+        Page("volunteer_hours", url("volunteers:hours", args=[volunteer.volunteer.pk]), volunteer),
         # Liaison: the inbox of shared records, one record, an assigned Core Member.
         Page("liaison_inbox", url(*records), liaison),
         Page("liaison_record", url(*record_detail, args=[received.record_id]), liaison),

@@ -202,9 +202,10 @@ def core_member_erase(
         "circles.Concern": concerns,
         "sharing.RecordRecipient": recipients,
     }
-    # Every kind of reminder about this record's rows goes (DBS rechecks are about a
-    # volunteer, not the Core Member): a new kind must be added here or this refuses.
-    uncovered = set(Reminder.KIND_MODELS.values()) - set(reminder_objects) - {"volunteers.DBSCheck"}
+    # Every kind of reminder about this record's rows goes (DBS rechecks and supervision
+    # are about a volunteer, not the Core Member): a new kind must be added here or this refuses.
+    about_volunteers = {"volunteers.DBSCheck", "volunteers.Volunteer"}
+    uncovered = set(Reminder.KIND_MODELS.values()) - set(reminder_objects) - about_volunteers
     if uncovered:
         raise RuntimeError(f"Erasure does not cover the reminders of {sorted(uncovered)}")
     for kind, model_label in Reminder.KIND_MODELS.items():

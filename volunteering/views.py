@@ -81,7 +81,7 @@ def queue(request):
 def claim_detail(request, pk):
     claim = claim_for_user(request.user, pk)
     decider = may_decide(request.user, claim) and claim.status == ExpenseClaim.Status.SUBMITTED
-    form = DecideForm(request.POST or None) if decider else None
+    form = DecideForm(posted(request)) if decider else None
     if request.method == "POST":
         claim = claim_for_user(request.user, pk, DECIDE)
         if form is None:

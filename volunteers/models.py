@@ -244,9 +244,19 @@ class TrainingRecord(models.Model):
         REFRESHER = "REFRESHER", "Refresher"
         OTHER = "OTHER", "Other"
 
+    # Mandatory training lapses: renewed this many years after completion.
+    RENEWAL_YEARS = {Course.SAFEGUARDING: 3, Course.REFRESHER: 1}
+
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="training")
+    # The course is the topic the learning hours are counted by.
     course = models.CharField(max_length=20, choices=Course.choices)
     completed_on = models.DateField()
+    hours = models.DecimalField(
+        "learning hours", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    renews_on = models.DateField(
+        "renewal due", null=True, blank=True, help_text="Set for mandatory training."
+    )
     notes = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
@@ -257,10 +267,26 @@ class TrainingRecord(models.Model):
             models.UniqueConstraint(
                 fields=["volunteer", "course", "completed_on"], name="training_unique_per_day"
             ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | (Q(hours__gt=0) & Q(hours__lte=500)),
+                name="training_hours_positive",
+                violation_error_message="Learning hours must be more than 0.",
+            ),
+            models.CheckConstraint(
+                condition=Q(renews_on__isnull=True) | Q(renews_on__gt=models.F("completed_on")),
+                name="training_renews_after_completion",
+                violation_error_message="The renewal date must be after the completion date.",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_course_display()} ({self.completed_on})"
+
+    def save(self, *args, **kwargs):
+        years = self.RENEWAL_YEARS.get(self.course)
+        if self.renews_on is None and years and self.completed_on:
+            self.renews_on = self.completed_on + relativedelta(years=years)
+        super().save(*args, **kwargs)
 
 
 class SupervisionSession(models.Model):

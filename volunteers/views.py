@@ -223,6 +223,16 @@ def _hours_by_period(volunteer, today=None):
     return rows, totals
 
 
+def _learning_by_topic(training):
+    """Learning hours summed by course (topic), from the records the page already holds."""
+    sums = {}
+    for record in training:
+        if record.hours:
+            label = record.get_course_display()
+            sums[label] = sums.get(label, Decimal("0")) + record.hours
+    return sorted(sums.items())
+
+
 def _dbs_state(check, today):
     """How the latest DBS check stands: current, due (within 60 days) or overdue."""
     if check is None:
@@ -240,6 +250,7 @@ def detail(request, pk):
     staff = can_change_volunteers(request.user)
     today = timezone.localdate()
     dbs_checks = list(volunteer.dbs_checks.all())
+    training = list(volunteer.training.all())
     totals, total_hours = _hours_totals(volunteer)
     context = {
         "volunteer": volunteer,
@@ -247,7 +258,10 @@ def detail(request, pk):
         "own": volunteer.user_id == request.user.pk,
         "dbs_checks": dbs_checks,
         "dbs_state": _dbs_state(dbs_checks[0] if dbs_checks else None, today),
-        "training": volunteer.training.all(),
+        "training": training,
+        "learning_by_topic": _learning_by_topic(training),
+        "renewal_soon": today + RECHECK_WINDOW,
+        "today": today,
         "memberships": volunteer.memberships.select_related("circle").order_by("-joined_on"),
         "hours_totals": totals,
         "hours_total": total_hours,

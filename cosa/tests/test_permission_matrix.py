@@ -104,6 +104,18 @@ def _sees_notification(user, pk):
     return Notification.objects.filter(recipient=user, pk=pk).exists()
 
 
+def _sees_claim(user, pk):
+    from volunteering.access import claims_visible_to
+
+    return claims_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_debrief(user, pk):
+    from volunteering.access import debriefs_visible_to
+
+    return debriefs_visible_to(user).filter(pk=pk).exists()
+
+
 def _sees_account(user, pk):
     # Only a manager acts on another user's account (an enrolment code for them).
     from accounts.models import User
@@ -128,6 +140,8 @@ GUARDED_OBJECTS = (
     (r"^/core-members/(\d+)/", _sees_core_member),
     (r"^/volunteers/(\d+)/", _sees_volunteer),
     (r"^/notifications/(\d+)/", _sees_notification),
+    (r"^/volunteering/expenses/(\d+)/", _sees_claim),
+    (r"^/volunteering/supervision/debriefs/(\d+)/", _sees_debrief),
 )
 # Patterns whose path carries digits that name no guarded object.
 NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}
@@ -135,6 +149,8 @@ NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}
 SEER_404 = {
     # The matrix's document names no stored file: "file missing" for every reader.
     "core_members:referral_document",
+    # The matrix's claim has no receipt: "no receipt" for every reader.
+    "volunteering:claim_receipt",
 }
 
 

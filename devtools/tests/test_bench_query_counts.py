@@ -35,6 +35,7 @@ PINNED = {
     "volunteer_pool": 7,
     "volunteer_page": 15,
     "coordinator_notifications": 6,
+    "expenses_queue": 7,  # + the circles the coordinator may change, the page of claims
     "cover_list": 6,
     "on_call_rota": 6,
     "coordinator_calendar": 7,
@@ -47,6 +48,7 @@ PINNED = {
     "my_minutes": 11,
     "volunteer_profile": 11,
     "volunteer_notifications": 6,
+    "volunteer_hours": 12,  # + totals by period (one aggregate), the form's circles, a page
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('circles', '0012_meeting_note_circle'),
-        ('volunteers', '0002_hours_from_minutes'),
+        ('volunteers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

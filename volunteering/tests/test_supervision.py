@@ -108,3 +108,26 @@ def test_the_supervision_page_does_not_grow_with_rows(client):
             volunteer=CircleMembershipFactory(circle=membership.circle).volunteer
         )
     assert measure() == few
+
+
+def test_overdue_supervision_is_reminded_once_to_the_coordinator(settings):
+    from circles import reminders
+    from circles.models import Reminder
+
+    settings.COSA_SUPERVISION_INTERVAL_WEEKS = 8
+    membership = coordinated_membership()
+    session = SupervisionSessionFactory(volunteer=membership.volunteer, held_on=_ago(70))
+    first = reminders.sweep().created
+    again = reminders.sweep().created
+    rows = list(Reminder.objects.filter(kind=Reminder.Kind.SUPERVISION_DUE))
+    assert (first, again, len(rows)) == (1, 0, 1)
+    reminder = rows[0]
+    assert reminder.recipient == membership.circle.coordinator
+    assert reminder.object_id == membership.volunteer.pk
+    assert reminders.compose(reminder).link == reverse("volunteering:supervision")
+    # Supervised since: the reminder is no longer needed, and no new one is due.
+    session.held_on = _ago(1)
+    session.save()
+    with pytest.raises(reminders.NotNeeded):
+        reminders.compose(reminder)
+    assert reminders.sweep().created == 0

@@ -67,4 +67,5 @@ ROWS = {
     "volunteers:supervision_new": _staff_form(_volunteer),
     # Staff and the volunteer themself log hours.
     "volunteers:hours": (_volunteer, expect(404, 404, **dict.fromkeys(STAFF + OWN, (200, 200)))),
+    "volunteers:hours_export": (_volunteer, only(STAFF + OWN, 200, 404)),
 }
