@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circles.models import Circle, CircleMembership, Reminder
-from circles.reminders import LONDON, Due, Message, NotNeeded, day_time
+from circles.reminders import LONDON, Due, Message, NotNeeded, _lookback, day_time
 from volunteering.models import supervision_interval
 from volunteers.models import Volunteer
 
@@ -40,9 +40,14 @@ def due_supervision(now):
         "volunteer_id", "circle__coordinator_id"
     ):
         coordinators.setdefault(volunteer_id, set()).add(coordinator_id)
+    # Like every other kind: a due time within the look-back window (a missed sweep is
+    # caught by the next); a volunteer overdue for longer is on the dashboard already.
+    oldest = now - _lookback()
     found = []
     for pk, started_on, last in overdue:
         due_on = _due_on(started_on, last)
+        if not oldest <= day_time(due_on) <= now:
+            continue
         for recipient in sorted(coordinators.get(pk, ())):
             found.append(
                 Due(Kind.SUPERVISION_DUE, pk, recipient, due_on.isoformat(), day_time(due_on))

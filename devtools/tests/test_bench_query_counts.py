@@ -21,7 +21,9 @@ from devtools import bench, scale
 PINNED = {
     "floor": 5,
     # Coordinator
-    "coordinator_dashboard": 13,  # + the circles it covers, read once (circles_fixed_for)
+    # + the circles it covers, read once (circles_fixed_for); + supervision overdue (one
+    # windowed list) and the debriefs still to hold (a count), filled by volunteering's tag
+    "coordinator_dashboard": 15,
     "circles_list": 7,
     "circle_page": 14,
     "circle_meetings": 8,
@@ -35,7 +37,7 @@ PINNED = {
     "volunteer_pool": 7,
     "volunteer_page": 15,
     "coordinator_notifications": 6,
-    "expenses_queue": 7,  # + the circles the coordinator may change, the page of claims
+    "expenses_queue": 6,  # + the count and the page of claims (the grants are a subquery)
     "cover_list": 6,
     "on_call_rota": 6,
     "coordinator_calendar": 7,
@@ -48,7 +50,7 @@ PINNED = {
     "my_minutes": 11,
     "volunteer_profile": 11,
     "volunteer_notifications": 6,
-    "volunteer_hours": 12,  # + totals by period (one aggregate), the form's circles, a page
+    "volunteer_hours": 9,  # + totals by period (one aggregate), the form's circles, a page
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,

@@ -116,7 +116,8 @@ def test_overdue_supervision_is_reminded_once_to_the_coordinator(settings):
 
     settings.COSA_SUPERVISION_INTERVAL_WEEKS = 8
     membership = coordinated_membership()
-    session = SupervisionSessionFactory(volunteer=membership.volunteer, held_on=_ago(70))
+    # Due four days ago (56 days after the session): within the sweep's look-back week.
+    session = SupervisionSessionFactory(volunteer=membership.volunteer, held_on=_ago(60))
     first = reminders.sweep().created
     again = reminders.sweep().created
     rows = list(Reminder.objects.filter(kind=Reminder.Kind.SUPERVISION_DUE))
