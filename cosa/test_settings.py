@@ -39,3 +39,7 @@ def _broker_of_this_test_process(url):
 
 CELERY_BROKER_URL = _broker_of_this_test_process(os.environ.get("REDIS_URL")) or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+# The suite's circles are never supervised: supervision reminders would join every count
+# of reminders the other tests make. The supervision tests turn them on.
+COSA_SUPERVISION_REMINDERS = False

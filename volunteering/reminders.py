@@ -5,6 +5,7 @@ The sweep in circles/reminders.py runs it; this module registers itself there
 date, so a volunteer is reminded once per overdue spell: a new session moves the date.
 """
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ def _due_on(volunteer_started_on, last_supervised_on):
 
 
 def due_supervision(now):
+    if not settings.COSA_SUPERVISION_REMINDERS:
+        return []
     today = timezone.localtime(now, LONDON).date()
     cutoff = today - supervision_interval()
     overdue = list(

@@ -41,7 +41,7 @@ from circles.tests.factories import (
 from coreMembers.tests.factories import InformationSharingRecordFactory, RecordRecipientFactory
 from sharing.models import InformationSharingRecord
 from volunteers.models import Volunteer
-from volunteers.tests.factories import DBSCheckFactory, SupervisionSessionFactory
+from volunteers.tests.factories import DBSCheckFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +76,6 @@ def circle(freeze_time):
     CircleMembershipFactory(circle=circle, role=CircleMembership.Role.PRIMARY)
     CircleMembershipFactory.create_batch(2, circle=circle)
     CircleMembershipFactory(circle=circle, left_on=timezone.localdate())
-    # Supervised today: no supervision reminder (the volunteering app's kind) falls due
-    # among the reminders these tests count.
-    for membership in circle.memberships.all():
-        SupervisionSessionFactory(volunteer=membership.volunteer, held_on=timezone.localdate())
     return circle
 
 

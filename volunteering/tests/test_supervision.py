@@ -115,6 +115,7 @@ def test_overdue_supervision_is_reminded_once_to_the_coordinator(settings):
     from circles.models import Reminder
 
     settings.COSA_SUPERVISION_INTERVAL_WEEKS = 8
+    settings.COSA_SUPERVISION_REMINDERS = True
     membership = coordinated_membership()
     # Due four days ago (56 days after the session): within the sweep's look-back week.
     session = SupervisionSessionFactory(volunteer=membership.volunteer, held_on=_ago(60))
