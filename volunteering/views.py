@@ -2,7 +2,6 @@ import os
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,11 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.audit import log_access
 from accounts.models import AccessLog
-from cosa.views import add_service_errors, csv_response, paginate, posted
+from cosa.views import csv_response, paginate, posted
 from formpages.pages import form_page
 from volunteering import services
 from volunteering.access import (
     DECIDE,
+    VIEW,
     claim_for_user,
     claims_to_decide_for,
     claims_visible_to,
@@ -79,32 +79,32 @@ def queue(request):
 
 @require_http_methods(["GET", "POST"])
 def claim_detail(request, pk):
-    claim = claim_for_user(request.user, pk)
-    decider = may_decide(request.user, claim) and claim.status == ExpenseClaim.Status.SUBMITTED
-    form = DecideForm(posted(request)) if decider else None
-    if request.method == "POST":
-        claim = claim_for_user(request.user, pk, DECIDE)
-        if form is None:
+    """The claim; its coordinator (or a manager) approves or refuses it here."""
+    claim = claim_for_user(request.user, pk, VIEW if request.method == "GET" else DECIDE)
+    own = claim.volunteer.user_id == request.user.pk
+
+    def page(form):
+        context = {"claim": claim, "form": form, "own": own}
+        return render(request, "volunteering/claim_detail.html", context)
+
+    if claim.status != ExpenseClaim.Status.SUBMITTED or not may_decide(request.user, claim):
+        if request.method != "GET":
             messages.info(request, "This claim was already decided.")
             return redirect("volunteering:claim_detail", pk=claim.pk)
-        if form.is_valid():
-            try:
-                services.claim_decide(
-                    claim=claim,
-                    acting_user=request.user,
-                    approve=form.cleaned_data["decision"] == "approve",
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Claim decided.")
-                return redirect("volunteering:queue")
-    return render(
+        return page(None)
+    return form_page(
         request,
-        "volunteering/claim_detail.html",
-        {"claim": claim, "form": form, "own": claim.volunteer.user_id == request.user.pk},
-        status=400 if form is not None and form.errors else 200,
+        DecideForm(posted(request)),
+        save=lambda form: services.claim_decide(
+            claim=claim,
+            acting_user=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+        ),
+        success_url=reverse("volunteering:queue"),
+        message="Claim decided.",
+        render_with=page,
+        about=claim,
     )
 
 
@@ -200,16 +200,21 @@ def supervision(request):
 @require_POST
 def debrief_record(request, pk):
     debrief = debrief_for_user(request.user, pk)
-    form = DebriefForm(request.POST)
-    if form.is_valid():
-        try:
-            services.debrief_record(
-                debrief=debrief, held_on=form.cleaned_data["held_on"], acting_user=request.user
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, "Debrief recorded.")
-    else:
-        messages.error(request, "Enter the date the debrief was held.")
-    return redirect("volunteering:supervision")
+
+    def back(form):
+        # The form sits in the supervision list: its errors go back there as a message.
+        errors = [e for field in form.errors.values() for e in field] or ["Check the date."]
+        messages.error(request, " ".join(errors))
+        return redirect("volunteering:supervision")
+
+    return form_page(
+        request,
+        DebriefForm(posted(request)),
+        save=lambda form: services.debrief_record(
+            debrief=debrief, held_on=form.cleaned_data["held_on"], acting_user=request.user
+        ),
+        success_url=reverse("volunteering:supervision"),
+        message="Debrief recorded.",
+        render_with=back,
+        about=debrief,
+    )

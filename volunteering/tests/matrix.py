@@ -47,10 +47,10 @@ ROWS = {
     # The payment run: managers only; a POST downloads the payment file.
     "volunteering:payment": (lambda w: {}, expect(404, 404, manager=(200, 200))),
     # The claimant reads it and may not decide it; the coordinator and a manager decide
-    # (an empty decision is a 400 form error).
+    # (an empty decision is a form error on the page).
     "volunteering:claim_detail": (
         _claim,
-        expect(404, 404, manager=(200, 400), owner=(200, 400), volunteer_in_circle=(200, 403)),
+        expect(404, 404, manager=(200, 200), owner=(200, 200), volunteer_in_circle=(200, 403)),
     ),
     "volunteering:claim_receipt": (_claim, expect(404, 405)),
     "volunteering:supervision": (lambda w: {}, only(STAFF, 200, 404)),

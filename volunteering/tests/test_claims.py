@@ -193,7 +193,7 @@ def test_refusing_needs_a_reason(client, membership):
     claim = MileageClaimFactory(membership=membership)
     client.force_login(membership.circle.coordinator)
     response = client.post(_url("claim_detail", claim.pk), {"decision": "refuse", "reason": " "})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "reason" in response.context["form"].errors
     claim.refresh_from_db()
     assert claim.status == ExpenseClaim.Status.SUBMITTED
