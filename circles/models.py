@@ -740,6 +740,7 @@ class Reminder(models.Model):
         RECORD_UNACKNOWLEDGED = "RECORD_UNACK", "Shared record not acknowledged"
         CONCERN_UNTRIAGED = "CONCERN_UNTRIAGED", "Red concern not triaged"
         DBS_RECHECK = "DBS_RECHECK", "DBS recheck due"
+        SUPERVISION_DUE = "SUPERVISION_DUE", "Volunteer supervision due"
 
     # What ``object_id`` points at, for each kind.
     KIND_MODELS = {
@@ -749,6 +750,8 @@ class Reminder(models.Model):
         Kind.RECORD_UNACKNOWLEDGED: "sharing.RecordRecipient",
         Kind.CONCERN_UNTRIAGED: "circles.Concern",
         Kind.DBS_RECHECK: "volunteers.DBSCheck",
+        # Registered by the volunteering app (its reminders module).
+        Kind.SUPERVISION_DUE: "volunteers.Volunteer",
     }
 
     kind = models.CharField(max_length=20, choices=Kind.choices)

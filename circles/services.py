@@ -30,6 +30,7 @@ from circles.models import (
     ReviewMilestone,
     minutes_due_expression,
 )
+from circles.signals import concern_raised, minutes_reviewed
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
@@ -883,9 +884,9 @@ def note_review(*, note: MeetingNote, acting_user: User, comment: str = "") -> M
     note.reviewed_by = acting_user
     note.reviewed_at = timezone.now()
     note.review_comment = comment.strip()
-    return validated_save(
-        note, update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"]
-    )
+    validated_save(note, update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    minutes_reviewed.send(sender=MeetingNote, note=note, acting_user=acting_user)
+    return note
 
 
 @service
@@ -956,6 +957,7 @@ def concern_raise(
             link=reverse("circles:concern_detail", args=[circle.pk, concern.pk]),
             body="An urgent concern has been raised in one of your circles.",
         )
+    concern_raised.send(sender=Concern, concern=concern, acting_user=acting_user)
     return concern
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "calendars",
     "documents",
     "loneworking",
+    "volunteering",
     "privacy",
     "reports",
     "search",
@@ -194,6 +195,12 @@ SESSION_TOUCH_SECONDS = max(1, min(60, SESSION_IDLE_SECONDS // 10))
 # Drafts (formpages/drafts.py): what a user types on a long form is saved on the
 # server every few seconds, kept for COSA_DRAFT_DAYS after its last save.
 COSA_DRAFT_DAYS = env_int("COSA_DRAFT_DAYS", 30, minimum=1)
+# Volunteers' mileage is paid at this rate (pence per mile; HMRC's approved rate is 45p).
+COSA_MILEAGE_PENCE_PER_MILE = env_int("COSA_MILEAGE_PENCE_PER_MILE", 45, minimum=1)
+# Each volunteer is supervised at least this often (weeks since the last session).
+COSA_SUPERVISION_INTERVAL_WEEKS = env_int("COSA_SUPERVISION_INTERVAL_WEEKS", 8, minimum=1)
+# The sweep reminds coordinators of supervision due (volunteering/reminders.py).
+COSA_SUPERVISION_REMINDERS = env_bool("COSA_SUPERVISION_REMINDERS", True)
 COSA_DRAFT_AUTOSAVE_SECONDS = env_int("COSA_DRAFT_AUTOSAVE_SECONDS", 5, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("calendars.urls")),
     path("", include("documents.urls")),
     path("", include("loneworking.urls")),
+    path("volunteering/", include("volunteering.urls")),
     path("", include("privacy.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("reports/", include("reports.urls")),

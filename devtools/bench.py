@@ -262,6 +262,7 @@ def pick_pages():
             url("reports:meeting_report", args=[circle.core_member_id, "mappa"]),
             coordinator,
         ),
+        Page("expenses_queue", url("volunteering:queue"), coordinator),
         # Safeguarding cover and the on-call rota.
         Page("cover_list", url("circles:cover_list"), coordinator),
         Page("on_call_rota", url("circles:shift_list"), coordinator),
@@ -289,6 +290,7 @@ def pick_pages():
         ),
         Page("volunteer_notifications", url("accounts:notifications"), volunteer),
         Page("lone_working_check_in", url("loneworking:check_in"), volunteer),
+        Page("volunteer_hours", url("volunteers:hours", args=[volunteer.volunteer.pk]), volunteer),
         # Liaison: the inbox of shared records, one record, an assigned Core Member.
         Page("liaison_inbox", url(*records), liaison),
         Page("liaison_record", url(*record_detail, args=[received.record_id]), liaison),

@@ -38,6 +38,8 @@ from formpages.models import Draft
 from outcomes.models import OutcomeEvent
 from privacy.models import ErasureLog
 from sharing.models import InformationSharingRecord, RecordRecipient
+from volunteering.models import ExpenseClaim, SupervisionDebrief
+from volunteers.models import Volunteer, VolunteerHours
 
 CLOSED_REFERRAL_STATES = ("DECLINED", "WITHDRAWN")
 
@@ -204,9 +206,10 @@ def core_member_erase(
         "circles.Concern": concerns,
         "sharing.RecordRecipient": recipients,
     }
-    # Every kind of reminder about this record's rows goes (DBS rechecks are about a
-    # volunteer, not the Core Member): a new kind must be added here or this refuses.
-    uncovered = set(Reminder.KIND_MODELS.values()) - set(reminder_objects) - {"volunteers.DBSCheck"}
+    # Every kind of reminder about this record's rows goes (DBS rechecks and supervision
+    # are about a volunteer, not the Core Member): a new kind must be added here or this refuses.
+    about_volunteers = {"volunteers.DBSCheck", "volunteers.Volunteer"}
+    uncovered = set(Reminder.KIND_MODELS.values()) - set(reminder_objects) - about_volunteers
     if uncovered:
         raise RuntimeError(f"Erasure does not cover the reminders of {sorted(uncovered)}")
     for kind, model_label in Reminder.KIND_MODELS.items():
@@ -251,6 +254,9 @@ def core_member_erase(
     # Unsent drafts about him, whoever was typing them.
     _delete_with_history(Draft.objects.about_core_member(core_member.pk), counts)
     groups = [c.volunteer_group for c in circles if c.volunteer_group_id]
+    # Volunteers' hours are their record, not his: they stay, unlinked from his circles
+    # and meetings (the hours' circle is PROTECTed against an accidental delete).
+    VolunteerHours.objects.filter(circle__in=circles).update(circle=None, meeting=None)
     _delete_with_history(circles, counts)
     for group in groups:
         group.delete()
@@ -558,5 +564,45 @@ def subject_access_export(core_member: CoreMember) -> dict:
             for row in AccessLog.objects.filter(core_member_id=core_member.pk)
             .select_related("user")
             .order_by("at")
+        ],
+    }
+
+
+def volunteer_export(volunteer: Volunteer) -> dict:
+    """Everything held about one volunteer (their subject-access request): the record,
+    vetting, training, supervision, hours, expense claims and debriefs. Core Members
+    appear by their circle's name only; supervision notes are the volunteer's data too."""
+    return {
+        "volunteer": _fields(volunteer),
+        "user": {
+            "name": volunteer.user.get_full_name(),
+            "email": volunteer.user.email,
+        },
+        "dbs_checks": [_fields(c) for c in volunteer.dbs_checks.order_by("pk")],
+        "references": [_fields(r) for r in volunteer.references.order_by("pk")],
+        "training": [_fields(t) for t in volunteer.training.order_by("pk")],
+        "supervision": [
+            {**_fields(s), "coordinator": s.coordinator.get_full_name()}
+            for s in volunteer.supervision_sessions.select_related("coordinator").order_by("pk")
+        ],
+        "hours": [
+            {**_fields(h), "circle": h.circle.name if h.circle else None}
+            for h in volunteer.hours.select_related("circle").order_by("pk")
+        ],
+        "expense_claims": [
+            {
+                **_fields(c, exclude=("receipt",)),
+                "circle": c.circle.name if c.circle else None,
+                "receipt": c.receipt.name or None,
+            }
+            for c in ExpenseClaim.objects.filter(volunteer=volunteer)
+            .select_related("circle")
+            .order_by("pk")
+        ],
+        "debriefs": [
+            {**_fields(d), "circle": d.circle.name if d.circle else None}
+            for d in SupervisionDebrief.objects.filter(volunteer=volunteer)
+            .select_related("circle")
+            .order_by("pk")
         ],
     }

@@ -36,6 +36,7 @@ from coreMembers.access import FULL, core_members_visible_to
 from coreMembers.models import CoreMember, MappaCategory, MappaLevel, MappaRecord, Referral
 from outcomes.models import FollowUpCheck, OutcomeEvent
 from sharing.models import InformationSharingRecord, RecordRecipient
+from volunteering.models import ExpenseClaim
 from volunteers.models import DBSCheck, Volunteer, VolunteerHours
 
 DBS_DUE_WITHIN_DAYS = 60
@@ -670,7 +671,55 @@ def volunteers(scope, period, today=None):
         kind="figures",
         note="Of those who had started before the period and had not left by its first day.",
     )
-    return Report("volunteers", "Volunteers", [status_table, dbs_table, retention_table, figures])
+    hours = dict(
+        scope.by_circle(VolunteerHours.objects.all())
+        .filter(worked_on__gte=period.start, worked_on__lte=period.end)
+        .order_by()
+        .values_list("kind")
+        .annotate(h=Sum("hours"))
+        .values_list("kind", "h")
+    )
+    hours_table = Table(
+        "volunteer-hours-by-kind",
+        "Volunteer hours in the period",
+        ["Kind", "Hours"],
+        [
+            [label, hours.get(value) or Decimal("0.00")]
+            for value, label in VolunteerHours.Kind.choices
+        ],
+        kind="hours",
+        note="Meetings are credited from reviewed minutes; travel and preparation as logged.",
+    )
+    hours_table.total = _total(hours_table.rows)
+    claims = (
+        scope.by_circle(ExpenseClaim.objects.all())
+        .filter(incurred_on__gte=period.start, incurred_on__lte=period.end)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+    )
+    by_claim_status = {row["status"]: row for row in claims}
+    expenses_table = Table(
+        "expenses",
+        "Expense claims for the period",
+        ["State", "Amount (£)", "Claims"],
+        [
+            [
+                label,
+                (by_claim_status.get(value) or {}).get("amount") or Decimal("0.00"),
+                (by_claim_status.get(value) or {}).get("n", 0),
+            ]
+            for value, label in ExpenseClaim.Status.choices
+        ],
+        chart=None,
+        kind="figures",
+        note="Mileage and receipts, by the date of the expense.",
+    )
+    return Report(
+        "volunteers",
+        "Volunteers",
+        [status_table, dbs_table, retention_table, figures, hours_table, expenses_table],
+    )
 
 
 # Outcomes ----------------------------------------------------------------------------------

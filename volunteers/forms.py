@@ -184,8 +184,22 @@ class ReferenceReceiveForm(forms.Form):
 
 
 class TrainingForm(forms.Form):
-    course = forms.ChoiceField(choices=TrainingRecord.Course.choices)
+    course = forms.ChoiceField(label="Course or topic", choices=TrainingRecord.Course.choices)
     completed_on = forms.DateField(label="Completed on", widget=DateInput)
+    hours = forms.DecimalField(
+        label="Learning hours",
+        required=False,
+        min_value=0.25,
+        max_value=500,
+        decimal_places=2,
+        max_digits=5,
+    )
+    renews_on = forms.DateField(
+        label="Renewal due",
+        required=False,
+        widget=DateInput,
+        help_text="Leave empty: safeguarding renews after 3 years, the refresher after 1.",
+    )
     notes = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):

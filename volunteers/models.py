@@ -171,6 +171,25 @@ class VolunteerQuerySet(models.QuerySet):
             )
         )
 
+    def with_last_supervision(self):
+        """Annotate ``last_supervised_on``: the latest session's date (a correlated
+        subquery, so a page of volunteers reads its own rows only)."""
+        return self.annotate(
+            last_supervised_on=models.Subquery(
+                SupervisionSession.objects.filter(volunteer=models.OuterRef("pk"))
+                .order_by("-held_on")
+                .values("held_on")[:1]
+            )
+        )
+
+    def supervision_overdue(self, cutoff):
+        """Volunteers last supervised (or, never supervised, started) before ``cutoff``."""
+        return self.with_last_supervision().filter(
+            Q(last_supervised_on__lt=cutoff)
+            | Q(last_supervised_on__isnull=True, started_on__lt=cutoff)
+            | Q(last_supervised_on__isnull=True, started_on__isnull=True)
+        )
+
 
 def _travels_to(district):
     return VolunteerDistrict.objects.filter(
@@ -413,9 +432,19 @@ class TrainingRecord(models.Model):
         REFRESHER = "REFRESHER", "Refresher"
         OTHER = "OTHER", "Other"
 
+    # Mandatory training lapses: renewed this many years after completion.
+    RENEWAL_YEARS = {Course.SAFEGUARDING: 3, Course.REFRESHER: 1}
+
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="training")
+    # The course is the topic the learning hours are counted by.
     course = models.CharField(max_length=20, choices=Course.choices)
     completed_on = models.DateField()
+    hours = models.DecimalField(
+        "learning hours", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    renews_on = models.DateField(
+        "renewal due", null=True, blank=True, help_text="Set for mandatory training."
+    )
     notes = models.CharField(max_length=300, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
@@ -426,10 +455,26 @@ class TrainingRecord(models.Model):
             models.UniqueConstraint(
                 fields=["volunteer", "course", "completed_on"], name="training_unique_per_day"
             ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | (Q(hours__gt=0) & Q(hours__lte=500)),
+                name="training_hours_positive",
+                violation_error_message="Learning hours must be more than 0.",
+            ),
+            models.CheckConstraint(
+                condition=Q(renews_on__isnull=True) | Q(renews_on__gt=models.F("completed_on")),
+                name="training_renews_after_completion",
+                violation_error_message="The renewal date must be after the completion date.",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_course_display()} ({self.completed_on})"
+
+    def save(self, *args, **kwargs):
+        years = self.RENEWAL_YEARS.get(self.course)
+        if self.renews_on is None and years and self.completed_on:
+            self.renews_on = self.completed_on + relativedelta(years=years)
+        super().save(*args, **kwargs)
 
 
 class SupervisionSession(models.Model):
@@ -457,6 +502,7 @@ class VolunteerHours(models.Model):
     class Kind(models.TextChoices):
         MEETING = "MEETING", "Meetings"
         TRAVEL = "TRAVEL", "Travel"
+        PREPARATION = "PREPARATION", "Preparation"
         OTHER = "OTHER", "Other"
 
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="hours")
@@ -464,7 +510,13 @@ class VolunteerHours(models.Model):
         "circles.Circle", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     worked_on = models.DateField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Set when the hours were credited from a meeting's reviewed minutes: one row per
+    # volunteer and meeting. SET_NULL, not PROTECT: erasing a Core Member's meetings
+    # leaves the volunteer their hours (the volunteer's record, not his).
+    meeting = models.ForeignKey(
+        "circles.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
 
@@ -478,6 +530,12 @@ class VolunteerHours(models.Model):
                 condition=Q(hours__gt=0) & Q(hours__lte=24),
                 name="volunteer_hours_between_0_and_24",
                 violation_error_message="Hours must be more than 0 and at most 24.",
+            ),
+            models.UniqueConstraint(
+                fields=["volunteer", "meeting"],
+                condition=Q(meeting__isnull=False),
+                name="volunteer_hours_once_per_meeting",
+                violation_error_message="These hours were already credited for this meeting.",
             ),
         ]
 

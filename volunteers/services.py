@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -220,13 +221,26 @@ def training_record(
     course: str,
     completed_on: datetime.date,
     notes: str = "",
+    hours: Decimal | None = None,
+    renews_on: datetime.date | None = None,
     acting_user: User | None = None,
 ) -> TrainingRecord:
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": "Training cannot be completed in the future."})
-    return validated_save(
-        TrainingRecord(volunteer=volunteer, course=course, completed_on=completed_on, notes=notes)
+    if renews_on is not None and renews_on <= completed_on:
+        raise ValidationError({"renews_on": "The renewal must be after the completion date."})
+    record = TrainingRecord(
+        volunteer=volunteer,
+        course=course,
+        completed_on=completed_on,
+        notes=notes,
+        hours=hours,
+        renews_on=renews_on,
     )
+    years = TrainingRecord.RENEWAL_YEARS.get(course)
+    if record.renews_on is None and years:
+        record.renews_on = completed_on + relativedelta(years=years)
+    return validated_save(record)
 
 
 @service

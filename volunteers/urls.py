@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/supervision/new/", views.supervision_new, name="supervision_new"),
     path("<int:pk>/hours/", views.hours, name="hours"),
     path("<int:pk>/profile/", views.profile, name="profile"),
+    path("<int:pk>/hours.csv", views.hours_export, name="hours_export"),
 ]

@@ -210,6 +210,45 @@ def _hours_totals_and_recent(volunteer, recent=5):
     return totals, sum(by_kind.values(), Decimal("0")), rows
 
 
+HOUR_PERIODS = (("month", "This month"), ("year", "This year"), ("all", "All time"))
+
+
+def _hours_by_period(volunteer, today=None):
+    """Hours by kind for this month, this year and all time, in one query.
+
+    Returns ``(rows, totals)``: rows are ``(label, [hours per period])`` per kind,
+    totals ``[hours per period]`` over every kind, periods in ``HOUR_PERIODS`` order.
+    """
+    today = today or timezone.localdate()
+    starts = {"month": today.replace(day=1), "year": today.replace(month=1, day=1)}
+    sums = {}
+    for kind, _ in VolunteerHours.Kind.choices:
+        for period, _ in HOUR_PERIODS:
+            condition = Q(kind=kind)
+            if period in starts:
+                condition &= Q(worked_on__gte=starts[period])
+            sums[f"{kind}_{period}"] = Sum("hours", filter=condition, default=Decimal("0"))
+    found = volunteer.hours.order_by().aggregate(**sums)
+    rows = [
+        (label, [found[f"{kind}_{period}"] for period, _ in HOUR_PERIODS])
+        for kind, label in VolunteerHours.Kind.choices
+    ]
+    totals = [
+        sum(column, Decimal("0")) for column in zip(*(amounts for _, amounts in rows), strict=True)
+    ]
+    return rows, totals
+
+
+def _learning_by_topic(training):
+    """Learning hours summed by course (topic), from the records the page already holds."""
+    sums = {}
+    for record in training:
+        if record.hours:
+            label = record.get_course_display()
+            sums[label] = sums.get(label, Decimal("0")) + record.hours
+    return sorted(sums.items())
+
+
 def _dbs_state(check, today):
     """How the latest DBS check stands: current, due (within 60 days) or overdue."""
     if check is None:
@@ -229,6 +268,7 @@ def detail(request, pk):
     dbs_checks = list(volunteer.dbs_checks.all())
     totals, total_hours, recent_hours = _hours_totals_and_recent(volunteer)
     districts = list(volunteer.districts.all())
+    training = list(volunteer.training.all())
     context = {
         "volunteer": volunteer,
         "staff": staff,
@@ -241,7 +281,10 @@ def detail(request, pk):
         "own": volunteer.user_id == request.user.pk,
         "dbs_checks": dbs_checks,
         "dbs_state": _dbs_state(dbs_checks[0] if dbs_checks else None, today),
-        "training": volunteer.training.all(),
+        "training": training,
+        "learning_by_topic": _learning_by_topic(training),
+        "renewal_soon": today + RECHECK_WINDOW,
+        "today": today,
         "memberships": volunteer.memberships.select_related("circle").order_by("-joined_on"),
         "hours_totals": totals,
         "hours_total": total_hours,
@@ -417,7 +460,7 @@ def hours(request, pk):
     form = HoursForm(
         request.POST or None, volunteer=volunteer, initial={"worked_on": timezone.localdate()}
     )
-    totals, total, _ = _hours_totals_and_recent(volunteer, recent=1)
+    totals, total = _hours_by_period(volunteer)
     page = paginate(request, volunteer.hours.select_related("circle").order_by("-worked_on", "-pk"))
     staff = can_change_volunteers(request.user)
     name = volunteer.user.get_full_name()
@@ -439,6 +482,7 @@ def hours(request, pk):
         page=page,
         totals=totals,
         total=total,
+        periods=HOUR_PERIODS,
         staff=staff,
         submit_label="Log hours",
     )
@@ -470,4 +514,29 @@ def profile(request, pk):
             "Matching profile" if staff else "Availability and travel",
             submit_label="Save",
         ),
+    )
+
+
+@require_GET
+def hours_export(request, pk):
+    """The volunteer's hours as CSV: every row, then the totals by period."""
+    volunteer = volunteer_for_user(request.user, pk, LOG_HOURS)
+    entries = volunteer.hours.select_related("circle").order_by("worked_on", "pk")
+    rows = [
+        [
+            entry.worked_on.isoformat(),
+            entry.get_kind_display(),
+            entry.hours,
+            entry.circle.name if entry.circle else "",
+            "from the minutes" if entry.meeting_id else "logged",
+            entry.note,
+        ]
+        for entry in entries
+    ]
+    totals, total = _hours_by_period(volunteer)
+    for (_, label), amount in zip(HOUR_PERIODS, total, strict=True):
+        rows.append([f"Total {label.lower()}", "", f"{amount:.2f}", "", "", ""])
+    log_access(request, AccessLog.Action.EXPORT, volunteer, detail="hours CSV")
+    return csv_response(
+        f"hours-{volunteer.pk}.csv", ["Date", "What for", "Hours", "Circle", "Source", "Note"], rows
     )

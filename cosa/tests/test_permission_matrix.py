@@ -116,6 +116,18 @@ def _sees_notification(user, pk):
     return Notification.objects.filter(recipient=user, pk=pk).exists()
 
 
+def _sees_claim(user, pk):
+    from volunteering.access import claims_visible_to
+
+    return claims_visible_to(user).filter(pk=pk).exists()
+
+
+def _sees_debrief(user, pk):
+    from volunteering.access import debriefs_visible_to
+
+    return debriefs_visible_to(user).filter(pk=pk).exists()
+
+
 def _sees_account(user, pk):
     # Only a manager acts on another user's account (an enrolment code for them).
     from accounts.models import User
@@ -170,6 +182,8 @@ GUARDED_OBJECTS = (
     (r"^/notifications/(\d+)/", _sees_notification),
     (r"^/lone-working/alerts/(\d+)/", _sees_lone_working_alert),
     (r"^/lone-working/(\d+)/", _sees_checkin),
+    (r"^/volunteering/expenses/(\d+)/", _sees_claim),
+    (r"^/volunteering/supervision/debriefs/(\d+)/", _sees_debrief),
 )
 # Patterns whose path carries digits that name no guarded object.
 NO_OBJECT = {"accounts:password_reset_confirm", "reports:table_csv"}
@@ -182,6 +196,8 @@ SEER_404 = {
     "documents:volunteer_download",
     # The world's DBS checks have no decision, so no scan to download.
     "documents:dbs_scan",
+    # The matrix's claim has no receipt: "no receipt" for every reader.
+    "volunteering:claim_receipt",
 }
 
 

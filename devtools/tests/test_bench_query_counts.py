@@ -21,7 +21,9 @@ from devtools import bench, scale
 PINNED = {
     "floor": 5,
     # Coordinator
-    "coordinator_dashboard": 13,  # + the circles it covers, read once (circles_fixed_for)
+    # + the circles it covers, read once (circles_fixed_for); + supervision overdue (one
+    # windowed list) and the debriefs still to hold (a count), filled by volunteering's tag
+    "coordinator_dashboard": 15,
     "circles_list": 7,
     "circle_page": 15,  # + its documents (the documents section)
     "circle_meetings": 8,
@@ -41,6 +43,7 @@ PINNED = {
     "volunteer_page": 16,
     "coordinator_notifications": 6,
     "mappa_report": 17,  # + the grant checks, then one read per section of the report
+    "expenses_queue": 6,  # + the count and the page of claims (the grants are a subquery)
     "cover_list": 6,
     "on_call_rota": 6,
     "coordinator_calendar": 7,
@@ -54,6 +57,7 @@ PINNED = {
     "volunteer_profile": 12,  # + travel districts
     "volunteer_notifications": 6,
     "lone_working_check_in": 8,  # + the volunteer's open circles (the default and the choices)
+    "volunteer_hours": 9,  # + totals by period (one aggregate), the form's circles, a page
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,

@@ -24,7 +24,7 @@ PINNED = {
     "reports:caseload": 15,
     "reports:activity": 15,
     "reports:safety": 16,
-    "reports:volunteers": 13,
+    "reports:volunteers": 15,  # + hours by kind, expense claims by state
     "reports:outcomes": 13,
     "reports:quarterly": 29,
     "reports:quarterly_csv": 27,

@@ -105,3 +105,28 @@ def test_retention_of_volunteers_active_at_the_start(pool, quarter, manager):
     # The whole pool: v1, v2, v3, v5, v7 active on 1 April; v3 left: 4 / 5 = 80.0 %.
     everyone = volunteers(Scope.for_user(manager), quarter)
     assert everyone.table("volunteer-figures").rows[0][1:] == [Decimal("80.0"), 5]
+
+
+def test_hours_and_expenses_in_the_period_for_the_coordinators_circles(
+    quarter, coordinator, other_coordinator
+):
+    from volunteering.tests.factories import MileageClaimFactory
+    from volunteers.tests.factories import VolunteerHoursFactory
+
+    mine = CircleMembershipFactory(circle=owned_circle(coordinator, launched_on=D(2026, 1, 5)))
+    theirs = CircleMembershipFactory(
+        circle=owned_circle(other_coordinator, launched_on=D(2026, 1, 5))
+    )
+    for membership in (mine, theirs):
+        VolunteerHoursFactory(
+            volunteer=membership.volunteer, circle=membership.circle, worked_on=D(2026, 5, 1)
+        )
+        MileageClaimFactory(membership=membership, incurred_on=D(2026, 5, 2), status="APPROVED")
+    # Before the period: not counted.
+    VolunteerHoursFactory(volunteer=mine.volunteer, circle=mine.circle, worked_on=D(2026, 3, 31))
+    MileageClaimFactory(membership=mine, incurred_on=D(2026, 3, 31))
+    report = volunteers(Scope.for_user(coordinator), quarter)
+    assert by_label(report.table("volunteer-hours-by-kind"))["Meetings"] == [Decimal("1.50")]
+    expenses = by_label(report.table("expenses"))
+    assert expenses["Approved"] == [Decimal("4.50"), 1]
+    assert expenses["Submitted"] == [Decimal("0.00"), 0]

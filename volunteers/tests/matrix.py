@@ -73,4 +73,5 @@ ROWS = {
         _volunteer,
         expect(404, 404, **dict.fromkeys(STAFF + OWN, (200, 200))),
     ),
+    "volunteers:hours_export": (_volunteer, only(STAFF + OWN, 200, 404)),
 }

@@ -1,0 +1,239 @@
+"""Writes: hours credited from reviewed minutes, expense claims, debriefs."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify
+from circles.access import CHANGE, circles_visible_to
+from circles.models import Circle, Concern, MeetingNote
+from cosa.services import service, transition, validated_save
+from volunteering.access import may_decide, may_pay
+from volunteering.models import ExpenseClaim, SupervisionDebrief, mileage_amount
+from volunteers.models import Volunteer, VolunteerHours
+
+# Hours ------------------------------------------------------------------------------------
+
+
+@service
+@transaction.atomic
+def hours_credit_from_minutes(*, note: MeetingNote, acting_user: User) -> list[VolunteerHours]:
+    """Give each volunteer present the meeting's duration, once per volunteer and meeting.
+
+    Reviewing again, or a retried request, finds the rows already there and adds none
+    (the unique constraint on volunteer and meeting stands behind the lookup).
+    """
+    if note.status != MeetingNote.Status.REVIEWED:
+        raise ValidationError("Hours are credited from reviewed minutes only.")
+    meeting = note.meeting
+    minutes = note.duration_minutes or meeting.duration_minutes
+    if not minutes:
+        return []
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    worked_on = timezone.localdate(meeting.starts_at)
+    present = list(note.volunteers_present.all())
+    already = set(
+        VolunteerHours.objects.filter(meeting=meeting, volunteer__in=present).values_list(
+            "volunteer_id", flat=True
+        )
+    )
+    created = []
+    for volunteer in present:
+        if volunteer.pk in already:
+            continue
+        created.append(
+            validated_save(
+                VolunteerHours(
+                    volunteer=volunteer,
+                    meeting=meeting,
+                    circle_id=meeting.circle_id,
+                    worked_on=worked_on,
+                    kind=VolunteerHours.Kind.MEETING,
+                    hours=min(hours, Decimal("24")),
+                    note="From the reviewed minutes",
+                )
+            )
+        )
+    return created
+
+
+def hours_credit_from_minutes_signal(sender, note, acting_user, **kwargs):
+    hours_credit_from_minutes(note=note, acting_user=acting_user)
+
+
+# Expense claims -----------------------------------------------------------------------------
+
+
+def mileage_rate() -> int:
+    """Pence per mile, set by the organisation (COSA_MILEAGE_PENCE_PER_MILE)."""
+    return settings.COSA_MILEAGE_PENCE_PER_MILE
+
+
+@service
+@transaction.atomic
+def claim_submit(
+    *,
+    volunteer: Volunteer,
+    acting_user: User,
+    circle: Circle,
+    kind: str,
+    incurred_on: datetime.date,
+    description: str,
+    miles: Decimal | None = None,
+    amount: Decimal | None = None,
+    receipt=None,
+) -> ExpenseClaim:
+    """A volunteer claims for an expense of one of their circles."""
+    if volunteer.user_id != acting_user.pk:
+        raise ValidationError("Volunteers submit their own claims.")
+    if incurred_on > timezone.localdate():
+        raise ValidationError({"incurred_on": "The date cannot be in the future."})
+    if not volunteer.memberships.filter(circle=circle).exists():
+        raise ValidationError({"circle": "Claim only for a circle you are or were in."})
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": "Say what the expense was for."})
+    claim = ExpenseClaim(
+        volunteer=volunteer,
+        circle=circle,
+        kind=kind,
+        incurred_on=incurred_on,
+        description=description,
+    )
+    if kind == ExpenseClaim.Kind.MILEAGE:
+        if not miles or miles <= 0:
+            raise ValidationError({"miles": "Enter the miles driven."})
+        claim.miles = miles
+        claim.pence_per_mile = mileage_rate()
+        claim.amount = mileage_amount(miles, claim.pence_per_mile)
+    elif kind == ExpenseClaim.Kind.RECEIPT:
+        if not amount or amount <= 0:
+            raise ValidationError({"amount": "Enter the amount on the receipt."})
+        if not receipt:
+            raise ValidationError({"receipt": "Upload the receipt."})
+        claim.amount = amount
+        claim.receipt = receipt
+    else:
+        raise ValidationError({"kind": "Choose mileage or a receipt."})
+    validated_save(claim)
+    if circle.coordinator_id:
+        notify(
+            recipient=circle.coordinator,
+            subject="CoSA: an expense claim to decide",
+            link=reverse("volunteering:claim_detail", args=[claim.pk]),
+            body="A volunteer has submitted an expense claim.",
+        )
+    return claim
+
+
+@service
+@transaction.atomic
+def claim_decide(
+    *, claim: ExpenseClaim, acting_user: User, approve: bool, reason: str = ""
+) -> ExpenseClaim:
+    """Approve, or refuse with a reason; a claim is decided once."""
+    claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+    if not may_decide(acting_user, claim):
+        raise ValidationError("Only the volunteer's coordinator or a manager decides a claim.")
+    if claim.volunteer.user_id == acting_user.pk:
+        raise ValidationError("Nobody decides their own claim.")
+    if claim.status != ExpenseClaim.Status.SUBMITTED:
+        raise ValidationError(f"This claim was already {claim.get_status_display().lower()}.")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": "Say why the claim is refused."})
+    transition(claim, ExpenseClaim.Status.APPROVED if approve else ExpenseClaim.Status.REFUSED)
+    claim.decided_by = acting_user
+    claim.decided_at = timezone.now()
+    claim.refusal_reason = "" if approve else reason
+    validated_save(claim, update_fields=["status", "decided_by", "decided_at", "refusal_reason"])
+    notify(
+        recipient=claim.volunteer.user,
+        subject=f"CoSA: your expense claim was {claim.get_status_display().lower()}",
+        link=reverse("volunteering:claim_detail", args=[claim.pk]),
+        body="Your coordinator has decided your expense claim.",
+    )
+    return claim
+
+
+@service
+@transaction.atomic
+def claims_pay(*, acting_user: User) -> list[ExpenseClaim]:
+    """Mark every approved, unpaid claim paid and return them for the payment file.
+
+    Claimed by a conditional update: a second run at once (a double click) finds none
+    left to pay and exports nothing twice.
+    """
+    if not may_pay(acting_user):
+        raise ValidationError("Only a manager runs the payment export.")
+    now = timezone.now()
+    ids = list(ExpenseClaim.objects.payable().select_for_update().values_list("pk", flat=True))
+    ExpenseClaim.objects.filter(pk__in=ids, status=ExpenseClaim.Status.APPROVED).update(
+        status=ExpenseClaim.Status.PAID, paid_at=now, paid_by=acting_user
+    )
+    return list(
+        ExpenseClaim.objects.filter(pk__in=ids, paid_at=now)
+        .for_list()
+        .order_by("volunteer__user__last_name", "incurred_on", "pk")
+    )
+
+
+# Debriefs after a RED concern ----------------------------------------------------------------
+
+
+@service
+@transaction.atomic
+def debriefs_offer(*, concern: Concern, acting_user: User) -> list[SupervisionDebrief]:
+    """Offer every current volunteer of the concern's circle a debrief, once per concern."""
+    if concern.severity != Concern.Severity.RED:
+        return []
+    circle = concern.circle
+    volunteers = Volunteer.objects.filter(
+        memberships__circle=circle, memberships__left_on__isnull=True
+    ).distinct()
+    offered = set(
+        SupervisionDebrief.objects.filter(concern=concern).values_list("volunteer_id", flat=True)
+    )
+    created = [
+        validated_save(SupervisionDebrief(volunteer=v, concern=concern, circle=circle))
+        for v in volunteers
+        if v.pk not in offered
+    ]
+    if created and circle.coordinator_id:
+        notify(
+            recipient=circle.coordinator,
+            subject="CoSA: offer the circle's volunteers a debrief",
+            link=reverse("volunteering:supervision"),
+            body="After a red concern, each volunteer of the circle is offered a debrief.",
+        )
+    return created
+
+
+def debriefs_offer_signal(sender, concern, acting_user, **kwargs):
+    if concern.severity == Concern.Severity.RED:
+        debriefs_offer(concern=concern, acting_user=acting_user)
+
+
+@service
+@transaction.atomic
+def debrief_record(
+    *, debrief: SupervisionDebrief, held_on: datetime.date, acting_user: User
+) -> SupervisionDebrief:
+    if not acting_user.is_case_staff or not (
+        acting_user.is_manager
+        or circles_visible_to(acting_user, CHANGE).filter(pk=debrief.circle_id).exists()
+    ):
+        raise ValidationError("Only the circle's coordinator records a debrief.")
+    if debrief.held_on is not None:
+        raise ValidationError("This debrief is already recorded.")
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "The debrief cannot be in the future."})
+    debrief.held_on = held_on
+    debrief.held_by = acting_user
+    return validated_save(debrief, update_fields=["held_on", "held_by"])

@@ -1,0 +1,135 @@
+"""Supervision due: the coordinator's list and the dashboard's block; debriefs recorded."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from circles.models import Concern
+from circles.tests.factories import ConcernFactory
+from volunteering import services
+from volunteering.models import SupervisionDebrief
+from volunteering.tests.factories import coordinated_membership
+from volunteers.tests.factories import SupervisionSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def _ago(days):
+    return TODAY() - datetime.timedelta(days=days)
+
+
+def test_outsiders_get_404_on_supervision_and_debriefs(client, liaison, other_coordinator):
+    membership = coordinated_membership()
+    concern = ConcernFactory(circle=membership.circle, severity=Concern.Severity.RED)
+    (debrief,) = services.debriefs_offer(concern=concern, acting_user=membership.circle.coordinator)
+    url = reverse("volunteering:debrief_record", args=[debrief.pk])
+    for user in (membership.volunteer.user, liaison):
+        client.force_login(user)
+        assert client.get(reverse("volunteering:supervision")).status_code == 404
+        assert client.post(url, {"held_on": TODAY().isoformat()}).status_code == 404
+    client.force_login(other_coordinator)
+    page = client.get(reverse("volunteering:supervision"))
+    assert membership.volunteer.user.last_name not in page.content.decode()
+    assert client.post(url, {"held_on": TODAY().isoformat()}).status_code == 404
+    debrief.refresh_from_db()
+    assert debrief.held_on is None
+
+
+def test_overdue_supervision_is_on_the_coordinators_dashboard(client, settings):
+    settings.COSA_SUPERVISION_INTERVAL_WEEKS = 8
+    overdue = coordinated_membership()
+    coordinator = overdue.circle.coordinator
+    SupervisionSessionFactory(volunteer=overdue.volunteer, held_on=_ago(60))
+    from circles.tests.factories import CircleMembershipFactory
+
+    recent = CircleMembershipFactory(circle=overdue.circle)
+    SupervisionSessionFactory(volunteer=recent.volunteer, held_on=_ago(10))
+    client.force_login(coordinator)
+    response = client.get(reverse("circles:dashboard"))
+    body = response.content.decode()
+    assert "Supervision overdue" in body
+    assert overdue.volunteer.user.get_full_name() in body
+    assert recent.volunteer.user.get_full_name() not in body
+    page = client.get(reverse("volunteering:supervision"))
+    rows = {v.pk: v for v in page.context["page"]}
+    assert rows[overdue.volunteer.pk].supervision_overdue
+    assert rows[overdue.volunteer.pk].supervision_due_on == _ago(60) + datetime.timedelta(weeks=8)
+    assert not rows[recent.volunteer.pk].supervision_overdue
+
+
+def test_a_debrief_is_recorded_once_and_never_in_the_future(client):
+    membership = coordinated_membership()
+    coordinator = membership.circle.coordinator
+    concern = ConcernFactory(circle=membership.circle, severity=Concern.Severity.RED)
+    (debrief,) = services.debriefs_offer(concern=concern, acting_user=coordinator)
+    client.force_login(coordinator)
+    url = reverse("volunteering:debrief_record", args=[debrief.pk])
+    client.post(url, {"held_on": (TODAY() + datetime.timedelta(days=1)).isoformat()})
+    debrief.refresh_from_db()
+    assert debrief.held_on is None
+    client.post(url, {"held_on": "not a date"})
+    client.post(url, {"held_on": _ago(1).isoformat()})
+    client.post(url, {"held_on": _ago(2).isoformat()})
+    debrief.refresh_from_db()
+    assert (debrief.held_on, debrief.held_by) == (_ago(1), coordinator)
+
+
+def test_an_amber_concern_offers_no_debrief():
+    membership = coordinated_membership()
+    concern = ConcernFactory(circle=membership.circle, severity=Concern.Severity.AMBER)
+    assert services.debriefs_offer(concern=concern, acting_user=membership.circle.coordinator) == []
+    assert not SupervisionDebrief.objects.exists()
+
+
+def test_the_supervision_page_does_not_grow_with_rows(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from circles.tests.factories import CircleMembershipFactory
+
+    membership = coordinated_membership()
+    coordinator = membership.circle.coordinator
+    client.force_login(coordinator)
+
+    def measure():
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(reverse("volunteering:supervision"))
+            [v.user.get_full_name() for v in response.context["page"]]
+            [d.volunteer.user.get_full_name() for d in response.context["debriefs"]]
+        return len(context.captured_queries)
+
+    few = measure()
+    for _ in range(5):
+        SupervisionSessionFactory(
+            volunteer=CircleMembershipFactory(circle=membership.circle).volunteer
+        )
+    assert measure() == few
+
+
+def test_overdue_supervision_is_reminded_once_to_the_coordinator(settings):
+    from circles import reminders
+    from circles.models import Reminder
+
+    settings.COSA_SUPERVISION_INTERVAL_WEEKS = 8
+    settings.COSA_SUPERVISION_REMINDERS = True
+    membership = coordinated_membership()
+    # Due four days ago (56 days after the session): within the sweep's look-back week.
+    session = SupervisionSessionFactory(volunteer=membership.volunteer, held_on=_ago(60))
+    first = reminders.sweep().created
+    again = reminders.sweep().created
+    rows = list(Reminder.objects.filter(kind=Reminder.Kind.SUPERVISION_DUE))
+    assert (first, again, len(rows)) == (1, 0, 1)
+    reminder = rows[0]
+    assert reminder.recipient == membership.circle.coordinator
+    assert reminder.object_id == membership.volunteer.pk
+    assert reminders.compose(reminder).link == reverse("volunteering:supervision")
+    # Supervised since: the reminder is no longer needed, and no new one is due.
+    session.held_on = _ago(1)
+    session.save()
+    with pytest.raises(reminders.NotNeeded):
+        reminders.compose(reminder)
+    assert reminders.sweep().created == 0
