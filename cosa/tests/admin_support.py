@@ -146,6 +146,7 @@ def one_of_each():
         recorded_by=coordinator,
     )
     TOTPDevice.objects.create(user=coordinator, name="Authenticator app", confirmed=True)
+    _lone_working_and_claims(circle, today)
     StaticDevice.objects.create(user=coordinator, name="Backup codes", confirmed=True)
     Group.objects.get_or_create(name="Spare group")
     ThrottleEvent.objects.create(
@@ -352,3 +353,34 @@ def make_rows():
         uploaded_by=circle.coordinator,
     )
     return circle
+
+
+def _lone_working_and_claims(circle, today):
+    """A lone-working check-in with an alert, an expense claim and a debrief offer."""
+    import datetime
+
+    from loneworking.models import Alert, CheckIn
+    from volunteering.models import ExpenseClaim, SupervisionDebrief
+
+    volunteer = circle.memberships.select_related("volunteer__user").first().volunteer
+    now = timezone.now()
+    checkin = CheckIn.objects.create(
+        volunteer=volunteer.user,
+        circle=circle,
+        kind=CheckIn.Kind.ONE_TO_ONE,
+        venue="A cafe in town",
+        expected_end_at=now + datetime.timedelta(hours=1),
+        phone="07700 900111",
+        token_hash="admin-support-" + "0" * 50,
+        link_expires_at=now + datetime.timedelta(hours=5),
+    )
+    Alert.objects.create(checkin=checkin, step=Alert.Step.HELP)
+    ExpenseClaim.objects.create(
+        volunteer=volunteer,
+        circle=circle,
+        kind=ExpenseClaim.Kind.RECEIPT,
+        incurred_on=today,
+        description="Bus fare",
+        amount="4.20",
+    )
+    SupervisionDebrief.objects.create(volunteer=volunteer, circle=circle)
