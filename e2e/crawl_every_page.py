@@ -21,7 +21,10 @@ DEPTH = 4
 PER_SHAPE = 2
 MAX_PAGES = 150
 PHONE_WIDTH = 375
-SKIP = re.compile(r"/logout/|/session/keepalive/|\.csv|\.json|/documents/\d+/|^/media/|^/static/")
+SKIP = re.compile(
+    r"/logout/|/session/keepalive/|\.csv|\.json|\.pdf|\.docx|\.ics|/documents/\d+/|/receipt/|"
+    r"/scan/|^/media/|^/static/"
+)
 ROLES = [
     ("manager", people.MANAGER, False),
     ("coordinator", people.COORDINATOR, False),
