@@ -211,6 +211,11 @@ class CircleMembership(models.Model):
     def __str__(self):
         return f"{self.volunteer} in {self.circle}"
 
+    @property
+    def is_primary(self):
+        # A membership's role in the circle, not a user's role.
+        return self.role == self.Role.PRIMARY
+
 
 class Covenant(models.Model):
     """The circle agreement, re-agreed (a new version) whenever the frequency changes."""

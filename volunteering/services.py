@@ -205,13 +205,8 @@ def debriefs_offer(*, concern: Concern, acting_user: User) -> list[SupervisionDe
         for v in volunteers
         if v.pk not in offered
     ]
-    if created and circle.coordinator_id:
-        notify(
-            recipient=circle.coordinator,
-            subject="CoSA: offer the circle's volunteers a debrief",
-            link=reverse("volunteering:supervision"),
-            body="After a red concern, each volunteer of the circle is offered a debrief.",
-        )
+    # No notification of its own: the coordinator is already alerted to the RED concern
+    # once, and the offers wait on the supervision page until each debrief is held.
     return created
 
 

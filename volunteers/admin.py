@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin_base import CosaHistoryAdmin
+from accounts.admin_base import CosaHistoryAdmin, NoAddOrChangeAdminMixin
 
 from .models import (
     DBSCheck,
@@ -8,6 +8,7 @@ from .models import (
     SupervisionSession,
     TrainingRecord,
     Volunteer,
+    VolunteerDistrict,
     VolunteerHours,
 )
 
@@ -75,3 +76,10 @@ class VolunteerHoursAdmin(CosaHistoryAdmin):
     list_filter = ["kind"]
     list_select_related = ["volunteer__user"]
     raw_id_fields = ["volunteer", "circle"]
+
+
+@admin.register(VolunteerDistrict)
+class VolunteerDistrictAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
+    # Written by the matching-profile services only; the admin may look.
+    list_display = ("volunteer", "kind", "district")
+    list_select_related = ("volunteer__user",)

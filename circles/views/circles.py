@@ -361,7 +361,7 @@ def _balance(members):
         genders[label] = genders.get(label, 0) + 1
     return {
         "genders": sorted(genders.items()),
-        "primary": next((m.volunteer for m in members if m.role == "PRIMARY"), None),
+        "primary": next((m.volunteer for m in members if m.is_primary), None),
         "new_to_circles": sum(1 for m in members if m.circles_served <= 1),
     }
 

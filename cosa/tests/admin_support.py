@@ -384,3 +384,8 @@ def _lone_working_and_claims(circle, today):
         amount="4.20",
     )
     SupervisionDebrief.objects.create(volunteer=volunteer, circle=circle)
+    from volunteers.models import VolunteerDistrict
+
+    VolunteerDistrict.objects.create(
+        volunteer=volunteer, kind=VolunteerDistrict.Kind.TRAVEL, district="LS6"
+    )

@@ -38,6 +38,7 @@ ALLOWED = {
     "cosa/views.py",  # roles_required, the decorator list pages use
     "coreMembers/services.py",  # _require_role: "the coordinator you chose is a coordinator"
     "accounts/models.py",  # the role properties and groups
+    "circles/models.py",  # CircleMembership.is_primary: a membership's role, not a user's
 }
 
 

@@ -120,6 +120,8 @@ def test_volunteer_hours_include_travel(activity_world, quarter, manager):
     assert by_label(table) == {
         "Meetings": [Decimal("1.50")],
         "Travel": [Decimal("0.75")],
+        # Preparation is a kind of its own; none was logged here.
+        "Preparation": [Decimal("0.00")],
         "Other": [Decimal("2.00")],
         "Total": [Decimal("4.25")],
     }
