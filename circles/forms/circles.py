@@ -92,8 +92,10 @@ class MatchFilterForm(forms.Form):
         "name": ("user__last_name", "user__first_name", "pk"),
         "dbs": ("dbs_recheck_due_on", "user__last_name", "pk"),
     }
-    # What an unfiltered first visit shows: who could join today, best matches first.
-    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "sort": "match"}
+    # What an unfiltered first visit shows: who could join today and can get to the Core
+    # Member (a circle's volunteers are local), best matches first. Unticking "near"
+    # widens the pool to every area.
+    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "near": "on", "sort": "match"}
 
     q = forms.CharField(label="Name or postcode area", required=False, max_length=100)
     active = forms.BooleanField(label="Active volunteers only", required=False, initial=True)

@@ -269,7 +269,7 @@ def test_dashboard_counts_every_row_while_listing_the_first_few(
 ):
     from circles.views import minutes as minutes_views
 
-    monkeypatch.setattr(minutes_views, "LIST_LIMIT", 2)
+    monkeypatch.setattr(minutes_views, "DASHBOARD_LIMIT", 2)
     add_rows(circle, members, 3)
     client.force_login(coordinator)
     response = client.get(reverse("circles:dashboard"))

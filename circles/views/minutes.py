@@ -55,6 +55,9 @@ from formpages import guard
 from formpages.pages import form_page
 
 LIST_LIMIT = 25
+# Each dashboard list shows its first few, most urgent first, beside the count of all:
+# the page is for seeing what needs doing now, and it renders seven lists.
+DASHBOARD_LIMIT = 10
 
 
 def _core_member_name(circle):
@@ -462,7 +465,7 @@ REVIEW_FLAG_HOURS = 48
 
 
 # What the dashboard's lists show: only these columns are read and turned into objects
-# (a Core Member or circle row is wide, and each list has up to LIST_LIMIT of them).
+# (a Core Member or circle row is wide, and each list has up to DASHBOARD_LIMIT of them).
 _MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
 _REVIEW_FIELDS = (
     "meeting_id",
@@ -532,9 +535,9 @@ def dashboard(request):
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(scope.circles(), now) if user.is_coordinator else None
     # Each list and its count in one query (the badges show the counts).
-    review_queue, review_count = first_rows_and_count(review_queue, LIST_LIMIT)
-    concerns, concern_count = first_rows_and_count(concerns, LIST_LIMIT)
-    overdue, overdue_count = first_rows_and_count(overdue, LIST_LIMIT)
+    review_queue, review_count = first_rows_and_count(review_queue, DASHBOARD_LIMIT)
+    concerns, concern_count = first_rows_and_count(concerns, DASHBOARD_LIMIT)
+    overdue, overdue_count = first_rows_and_count(overdue, DASHBOARD_LIMIT)
     return render(
         request,
         "circles/minutes/dashboard.html",
@@ -545,10 +548,10 @@ def dashboard(request):
             "concern_count": concern_count,
             "overdue": overdue,
             "overdue_count": overdue_count,
-            "emergencies": emergencies[:LIST_LIMIT],
-            "rises": rises[:LIST_LIMIT] if rises is not None else None,
+            "emergencies": emergencies[:DASHBOARD_LIMIT],
+            "rises": rises[:DASHBOARD_LIMIT] if rises is not None else None,
             "rise_count": len(rises) if rises is not None else 0,
-            "limit": LIST_LIMIT,
+            "limit": DASHBOARD_LIMIT,
             "now": now,
             "needs": needs.needs_for(user, scope, now),
             # The manager sees the same work across the service, by coordinator.
