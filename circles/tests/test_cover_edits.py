@@ -281,15 +281,25 @@ def _form_data(client, url, **data):
     return {"_once": token, **data}
 
 
+def _cover_move(running):
+    """A whole, valid change of the cover: refused only for who sends it."""
+    return {
+        "deputy": running.deputy.pk,
+        "starts_on": "2026-10-05",
+        "ends_on": "2026-10-05",
+        "version": running.version,
+    }
+
+
 def test_outsiders_get_404_and_the_deputy_403_on_the_cover_edit_page(client, running):
     url = reverse("circles:cover_edit", args=[running.pk])
     for outsider in (CoordinatorFactory(), VolunteerUserFactory(), LiaisonFactory()):
         client.force_login(outsider)
         assert client.get(url).status_code == 404
-        assert client.post(url, {"ends_on": "2026-10-05"}).status_code == 404
+        assert client.post(url, _cover_move(running)).status_code == 404
     client.force_login(running.deputy)
     assert client.get(url).status_code == 403
-    assert client.post(url, {"ends_on": "2026-10-05"}).status_code == 403
+    assert client.post(url, _cover_move(running)).status_code == 403
     running.refresh_from_db()
     assert running.version == 1
 
@@ -300,8 +310,19 @@ def test_volunteers_and_liaisons_get_404_on_the_shift_edit_page(client, manager)
     for outsider in (VolunteerUserFactory(), LiaisonFactory()):
         client.force_login(outsider)
         assert client.get(url).status_code == 404
-        assert client.post(url, {"phone": "01632 960111"}).status_code == 404
+        assert client.post(url, _shift_move(shift)).status_code == 404
     assert OnCallShift.objects.get().phone == "01632 960000"
+
+
+def _shift_move(shift):
+    """A whole, valid change of the shift: refused only for who sends it."""
+    return {
+        "staff": shift.staff.pk,
+        "phone": "01632 960111",
+        "starts_at": "2026-10-05T09:00",
+        "ends_at": "2026-10-05T20:00",
+        "version": shift.version,
+    }
 
 
 def test_the_coordinator_moves_their_cover_once_on_a_double_post(client, circle, running):
