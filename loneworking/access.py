@@ -12,6 +12,12 @@ from circles.models import Circle, CircleMembership
 from loneworking.models import Alert, CheckIn
 
 
+def require_volunteer(user):
+    """Lone working is for volunteers: 404 for anyone else."""
+    if not user.is_volunteer:
+        raise Http404("Lone working is for volunteers.")
+
+
 def circles_for_checkin(user):
     """The open circles the user sits in now as a volunteer."""
     if not user.is_active or not user.is_volunteer:

@@ -21,15 +21,10 @@ from loneworking.models import Alert
 SESSION_LINK = "loneworking_link_{}"
 
 
-def _require_volunteer(user):
-    if not user.is_volunteer:
-        raise Http404("Lone working is for volunteers.")
-
-
 @require_GET
 def mine(request):
     """The volunteer's own check-ins and the alerts each raised."""
-    _require_volunteer(request.user)
+    access.require_volunteer(request.user)
     checkins = access.checkins_visible_to(request.user).for_list()
     return render(
         request,
@@ -43,7 +38,7 @@ def mine(request):
 
 @require_http_methods(["GET", "POST"])
 def check_in(request):
-    _require_volunteer(request.user)
+    access.require_volunteer(request.user)
     circles = access.circles_for_checkin(request.user).order_by("name", "pk")
     initial = {"phone": request.user.phone}
     first = circles.first()
@@ -106,15 +101,17 @@ def detail(request, pk):
 
 @require_POST
 def check_out(request, pk):
-    checkin = access.checkin_for_user(request.user, pk)
-    _check_out(request, checkin)
-    return redirect("loneworking:detail", pk=checkin.pk)
+    return _signed_in_step(request, pk, _check_out)
 
 
 @require_POST
 def ask_for_help(request, pk):
+    return _signed_in_step(request, pk, _help)
+
+
+def _signed_in_step(request, pk, step):
     checkin = access.checkin_for_user(request.user, pk)
-    _help(request, checkin)
+    step(request, checkin)
     return redirect("loneworking:detail", pk=checkin.pk)
 
 
@@ -201,20 +198,21 @@ def link(request, token):
 @login_not_required
 @require_POST
 def link_check_out(request, token):
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
-    _check_out(request, checkin)
-    return redirect("loneworking:link", token=token)
+    return _link_step(request, token, _check_out)
 
 
 @login_not_required
 @require_POST
 def link_help(request, token):
+    return _link_step(request, token, _help)
+
+
+def _link_step(request, token, step):
+    """A step taken from the link: refused as expired once the link stops working."""
     checkin, works = _token_checkin(token)
     if not works:
         return _expired(request, checkin)
-    _help(request, checkin)
+    step(request, checkin)
     return redirect("loneworking:link", token=token)
 
 

@@ -483,3 +483,21 @@ class CoordinatorChangeForm(forms.Form):
         self.fields["coordinator"].queryset = User.objects.filter(
             role=User.Role.COORDINATOR, is_active=True
         ).exclude(pk=circle.coordinator_id)
+
+
+class CaseloadForm(forms.Form):
+    """The coordinator taking a departing coordinator's whole caseload."""
+
+    to = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Coordinator taking the caseload",
+        error_messages={"invalid_choice": "Choose an active coordinator from the list."},
+    )
+
+    def __init__(self, *args, coordinator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+            .exclude(pk=coordinator.pk)
+            .order_by("last_name", "first_name", "pk")
+        )
