@@ -1,6 +1,7 @@
 """Lone-working pages: the volunteer's check-ins, checking in, the check-out and help
 link (no login), and the alert page that coordinators and managers act on."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import log_access
+from accounts.audit import client_ip, log_access
 from accounts.models import AccessLog
 from cosa.views import paginate, posted
 from formpages.pages import form_page
@@ -154,11 +155,33 @@ def _private(response):
     return response
 
 
-def _token_checkin(token):
-    checkin = access.checkin_for_token(token)
+def _token_checkin(request, token):
+    """(the check-in, None), or (None or the check-in, the page refusing it): 429 while
+    this address (or everyone) has tried too many unknown tokens, 410 once expired. An
+    unknown token is counted, then a 404."""
+    ip_address = client_ip(request)
+    if access.link_guessing_refused(ip_address):
+        return None, _too_many(request)
+    try:
+        checkin = access.checkin_for_token(token)
+    except Http404:
+        access.link_guess_count(ip_address)
+        raise
     if not checkin.link_works(timezone.now()):
-        return checkin, False
-    return checkin, True
+        return checkin, _expired(request, checkin)
+    return checkin, None
+
+
+def _too_many(request):
+    minutes = settings.COSA_LONE_WORKING_LINK_GUESS_MINUTES
+    return _private(
+        render(
+            request,
+            "loneworking/link_too_many.html",
+            _as_nobody({"minutes": minutes}),
+            status=429,
+        )
+    )
 
 
 def _expired(request, checkin):
@@ -175,9 +198,9 @@ def _expired(request, checkin):
 @login_not_required
 @require_GET
 def link(request, token):
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
+    checkin, refused = _token_checkin(request, token)
+    if refused is not None:
+        return refused
     return _private(
         render(
             request,
@@ -208,10 +231,10 @@ def link_help(request, token):
 
 
 def _link_step(request, token, step):
-    """A step taken from the link: refused as expired once the link stops working."""
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
+    """A step taken from the link: refused while guessing is paused, or once expired."""
+    checkin, refused = _token_checkin(request, token)
+    if refused is not None:
+        return refused
     step(request, checkin)
     return redirect("loneworking:link", token=token)
 
