@@ -104,3 +104,22 @@ def test_the_logged_in_check_in_page_still_works_while_links_are_paused(client, 
     assert response.status_code == 302
     checkin.refresh_from_db()
     assert checkin.checked_out_at is not None
+
+
+def test_a_volunteer_halfway_through_logging_in_still_reaches_their_link(case):
+    from django.test import Client
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    checkin, raw = start(case)
+    StaticDevice.objects.create(user=case["vera"], name="Backup codes", confirmed=True)
+    password_only = Client()
+    password_only.force_login(case["vera"])
+    # Every other page still waits for the second factor.
+    response = password_only.get(reverse("loneworking:mine"))
+    assert response.status_code == 302 and "/login/two-factor/" in response["Location"]
+    page = password_only.get(reverse("loneworking:link", args=[raw]))
+    assert page.status_code == 200
+    assert case["vera"].last_name not in page.content.decode()
+    response = password_only.post(reverse("loneworking:link_help", args=[raw]))
+    assert response.status_code == 302
+    assert checkin.alerts.filter(step=Alert.Step.HELP).exists()
