@@ -244,6 +244,7 @@ def pick_pages():
         # Coordinator: start page, their circles and Core Members, referrals, concerns,
         # minutes to review, shared records, the volunteer pool, notifications.
         Page("coordinator_dashboard", url("circles:dashboard"), coordinator),
+        Page("coordinator_concerns", url("circles:dashboard_list", args=["concerns"]), coordinator),
         Page("circles_list", url("circles:index"), coordinator),
         Page("circle_page", url("circles:detail", args=[circle.pk]), coordinator),
         Page("circle_meetings", url("circles:meetings", args=[circle.pk]), coordinator),

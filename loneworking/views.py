@@ -156,15 +156,19 @@ def _private(response):
 
 
 def _token_checkin(request, token):
-    """(the check-in, None), or (None or the check-in, the page refusing it): 429 while
-    this address (or everyone) has tried too many unknown tokens, 410 once expired. An
-    unknown token is counted, then a 404."""
+    """(the check-in, None), or (None or the check-in, the page refusing it): 410 once
+    expired. An unknown token is counted, then a 404, and a 429 while this address (or
+    everyone) has tried too many.
+
+    A real link always works, whoever else is guessing: the help button must never be
+    refused. The tokens are 256 random bits, so guessing cannot find one; the limits
+    make a guesser cheap to answer and plain to see, and cannot pause anyone's link."""
     ip_address = client_ip(request)
-    if access.link_guessing_refused(ip_address):
-        return None, _too_many(request)
     try:
         checkin = access.checkin_for_token(token)
     except Http404:
+        if access.link_guessing_refused(ip_address):
+            return None, _too_many(request)
         access.link_guess_count(ip_address)
         raise
     if not checkin.link_works(timezone.now()):

@@ -10,6 +10,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -50,7 +51,7 @@ from circles.models import (
 )
 from circles.views.safeguarding import safeguarding_context
 from coreMembers.access import FULL, core_member_for_user
-from cosa.views import first_rows_and_count, roles_required
+from cosa.views import first_rows_and_count, paginate, roles_required
 from formpages import guard
 from formpages.pages import form_page
 
@@ -492,6 +493,66 @@ _CONCERN_FIELDS = (
 )
 
 
+def _dashboard_lists(scope, now):
+    """The dashboard's lists that are read item by item, most urgent first: each is shown
+    in part on the dashboard and in full on its own page (``dashboard_list``)."""
+    return {
+        "minutes-to-review": (
+            MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
+            .select_related("meeting__circle__core_member", "author")
+            .annotate(due_at=minutes_due_expression("meeting__"))
+            .only(*_REVIEW_FIELDS)
+            .order_by("submitted_at", "pk")
+        ),
+        "concerns": (
+            Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
+            .select_related("circle__core_member", "raised_by")
+            .only(*_CONCERN_FIELDS)
+            .order_by("-severity", "-imminent_risk", "raised_at", "pk")
+        ),
+        "minutes-overdue": (
+            Meeting.objects.filter(scope.q("circle", open_only=True))
+            .minutes_outstanding(now)
+            .filter(due_at__lt=now)
+            .select_related("circle")
+            .only(*_MEETING_FIELDS)
+            .order_by("starts_at", "pk")
+        ),
+    }
+
+
+# Each full list's heading, and what it says when empty.
+DASHBOARD_LISTS = {
+    "concerns": ("Concerns to triage", "None waiting."),
+    "minutes-to-review": ("Minutes to review", "Nothing to review."),
+    "minutes-overdue": ("Minutes overdue", "None overdue."),
+}
+
+
+@require_GET
+@roles_required(*User.STAFF_ROLES)
+def dashboard_list(request, which):
+    """One of the dashboard's lists in full, a page at a time."""
+    if which not in DASHBOARD_LISTS:
+        raise Http404("No such list.")
+    now = timezone.now()
+    queryset = _dashboard_lists(CircleScope(request.user, CHANGE), now)[which]
+    title, empty = DASHBOARD_LISTS[which]
+    return render(
+        request,
+        "circles/minutes/dashboard_list.html",
+        {
+            "which": which,
+            "title": title,
+            "empty": empty,
+            "page": paginate(request, queryset),
+            "now": now,
+            "review_flag_before": now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
+            "review_flag_hours": REVIEW_FLAG_HOURS,
+        },
+    )
+
+
 @require_GET
 @roles_required(*User.STAFF_ROLES)
 def dashboard(request):
@@ -499,27 +560,7 @@ def dashboard(request):
     user = request.user
     scope = CircleScope(user, CHANGE)
     now = timezone.now()
-    review_queue = (
-        MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
-        .select_related("meeting__circle__core_member", "author")
-        .annotate(due_at=minutes_due_expression("meeting__"))
-        .only(*_REVIEW_FIELDS)
-        .order_by("submitted_at", "pk")
-    )
-    concerns = (
-        Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
-        .select_related("circle__core_member", "raised_by")
-        .only(*_CONCERN_FIELDS)
-        .order_by("-severity", "-imminent_risk", "raised_at", "pk")
-    )
-    overdue = (
-        Meeting.objects.filter(scope.q("circle", open_only=True))
-        .minutes_outstanding(now)
-        .filter(due_at__lt=now)
-        .select_related("circle")
-        .only(*_MEETING_FIELDS)
-        .order_by("starts_at", "pk")
-    )
+    lists = _dashboard_lists(scope, now)
     emergencies = (
         Meeting.objects.filter(
             scope.q("circle"),
@@ -535,9 +576,9 @@ def dashboard(request):
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(scope.circles(), now) if user.is_coordinator else None
     # Each list and its count in one query (the badges show the counts).
-    review_queue, review_count = first_rows_and_count(review_queue, DASHBOARD_LIMIT)
-    concerns, concern_count = first_rows_and_count(concerns, DASHBOARD_LIMIT)
-    overdue, overdue_count = first_rows_and_count(overdue, DASHBOARD_LIMIT)
+    review_queue, review_count = first_rows_and_count(lists["minutes-to-review"], DASHBOARD_LIMIT)
+    concerns, concern_count = first_rows_and_count(lists["concerns"], DASHBOARD_LIMIT)
+    overdue, overdue_count = first_rows_and_count(lists["minutes-overdue"], DASHBOARD_LIMIT)
     return render(
         request,
         "circles/minutes/dashboard.html",
