@@ -178,3 +178,44 @@ def test_an_outsider_cannot_switch_off_someone_elses_feed(client, world):
     client.force_login(world.users["other_coordinator"])
     client.post(reverse("calendars:feed_revoke"))
     assert FeedToken.objects.filter(user=owner).exists()
+
+
+def _event(client, url, meeting):
+    events = icalendar.Calendar.from_ical(client.get(url).content).walk("VEVENT")
+    return next(e for e in events if str(e["uid"]).startswith(f"meeting-{meeting.pk}@"))
+
+
+def test_a_cached_event_follows_every_change_to_its_meeting(client, world):
+    meeting = _soon(world.objects["circle"], venue="Hall 3")
+    _, url = _feed(world.users["owner"], include_venue=True)
+    first = client.get(url).content
+    assert client.get(url).content == first  # the second read comes from the cache
+    event = _event(client, url, meeting)
+    assert str(event["location"]) == "Hall 3" and str(event["status"]) == "CONFIRMED"
+    # iCalendar times are to the second.
+    moved = (meeting.starts_at + datetime.timedelta(hours=3)).replace(microsecond=0)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=moved,
+        duration_minutes=45,
+        venue="Hall 9",
+        status=Meeting.Status.CANCELLED,
+        cancelled_reason="Venue flooded",
+    )
+    event = _event(client, url, meeting)
+    assert event.decoded("dtstart") == moved
+    assert event.decoded("dtend") == moved + datetime.timedelta(minutes=45)
+    assert str(event["location"]) == "Hall 9"
+    assert str(event["status"]) == "CANCELLED"
+    circle = world.objects["circle"]
+    type(circle).objects.filter(pk=circle.pk).update(name="Renamed circle")
+    assert str(_event(client, url, meeting)["summary"]).startswith("Renamed circle")
+
+
+def test_a_cached_event_with_a_venue_is_not_served_to_a_feed_without_one(client, world):
+    meeting = _soon(world.objects["circle"], venue="Community Hall 7")
+    owner = world.users["owner"]
+    _, with_venue = _feed(owner, include_venue=True)
+    assert b"Community Hall 7" in client.get(with_venue).content
+    services.feed_venue_set(user=owner, acting_user=owner, include_venue=False)
+    assert b"Community Hall 7" not in client.get(with_venue).content
+    assert "location" not in _event(client, with_venue, meeting)
