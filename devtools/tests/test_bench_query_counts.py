@@ -30,8 +30,9 @@ PINNED = {
     "circle_match": 15,  # + the volunteers his exclusion areas keep out
     "core_members_list": 7,
     "core_member_page": 16,  # + his documents
-    # The Core Member, the access log's row and one query per kind of entry (15 kinds).
-    "coordinator_chronology": 25,
+    # The Core Member, the access log's row and each app's kinds in one query (UNION
+    # ALL) where it can: circles' three (+ meetings, volunteers present), lone working's two.
+    "coordinator_chronology": 17,
     "referral_list": 8,
     "referral_page": 9,
     "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
@@ -42,7 +43,8 @@ PINNED = {
     # supervision one query each
     "volunteer_page": 16,
     "coordinator_notifications": 6,
-    "mappa_report": 17,  # + the grant checks, then one read per section of the report
+    # + the Core Member with his grants, then one read per section of the report
+    "mappa_report": 15,
     "expenses_queue": 6,  # + the count and the page of claims (the grants are a subquery)
     "cover_list": 6,
     "on_call_rota": 6,
@@ -67,7 +69,8 @@ PINNED = {
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
-    "manager_audit_reads": 18,  # + one query per kind of object read on the page
+    # + one query per kind of object read on the page; the values permission in one
+    "manager_audit_reads": 17,
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,
