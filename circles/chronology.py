@@ -64,31 +64,13 @@ def entries(core_member, user, window=EVERYTHING):
     }
     if not any(wanted.values()):
         return []
-    rows = list(
-        circles.values(
-            "pk",
-            "name",
-            "status",
-            "created_at",
-            "launched_on",
-            "planned_end_on",
-            "status_changed_on",
-            "ended_on",
-            "end_reason",
-            "outcome_notes",
-        )
-    )
-    if not rows:
-        return []
-    ids = [row["pk"] for row in rows]
-    # A liaison opens no circle page (they do not see circles).
-    urls = {} if liaison else {pk: reverse("circles:detail", args=[pk]) for pk in ids}
-    found = []
-    if wanted["circle"]:
-        for row in rows:
-            found += _circle_status(row, urls.get(row["pk"], ""), staff=staff, liaison=liaison)
-    # Covenants, frequency steps, concerns and reviews: one query (UNION ALL).
-    parts = []
+    # The circles' ids as a subquery: the circles come back in the union below, with
+    # covenants, frequency steps, concerns, reviews and the volunteers present.
+    ids = circles.values("pk")
+    meetings = None
+    if wanted["meeting"] or wanted["risk_rise"]:
+        meetings = _meeting_query(ids, window)
+    parts = [_circle_rows(circles)]
     if wanted["covenant"]:
         parts.append(_covenant_rows(ids, window))
     if wanted["frequency"]:
@@ -97,13 +79,41 @@ def entries(core_member, user, window=EVERYTHING):
         parts.append(_concern_rows(ids))
     if wanted["review"]:
         parts.append(_review_rows(ids, window))
+    if meetings is not None and wanted["meeting"] and not liaison:
+        parts.append(_present_rows(meetings, window.meeting_limit))
     by_kind = union_rows(parts)
+    rows = [
+        {
+            "pk": row["key"],
+            "name": row["t_1"],
+            "status": row["t_2"],
+            "created_at": row["moment"],
+            "launched_on": row["day"],
+            "planned_end_on": row["day_2"],
+            "status_changed_on": row["day_3"],
+            "ended_on": row["day_4"],
+            "end_reason": row["t_3"],
+            "outcome_notes": row["t_4"],
+        }
+        for row in by_kind.get("circle", [])
+    ]
+    if not rows:
+        return []
+    # A liaison opens no circle page (they do not see circles).
+    urls = (
+        {} if liaison else {row["pk"]: reverse("circles:detail", args=[row["pk"]]) for row in rows}
+    )
+    found = []
+    if wanted["circle"]:
+        for row in rows:
+            found += _circle_status(row, urls.get(row["pk"], ""), staff=staff, liaison=liaison)
     if wanted["covenant"]:
         found += _covenants(by_kind.get("covenant", []), urls)
     if wanted["frequency"]:
         found += _frequencies(by_kind.get("frequency", []), urls)
     if wanted["meeting"] or wanted["risk_rise"]:
-        found += _meetings(ids, window, level, wanted)
+        present = _present(by_kind.get("present", []))
+        found += _meetings(meetings, window, level, wanted, present)
     if wanted["concern"]:
         found += _concerns(by_kind.get("concern", []))
     if wanted["review"]:
@@ -205,7 +215,18 @@ def _frequencies(rows, urls):
     return found
 
 
-def _meetings(ids, window, level, wanted):
+def _meeting_query(ids, window):
+    """Held and missed meetings in the window, newest first (the circle id and status
+    use the meeting's own indexes)."""
+    return Meeting.objects.filter(
+        window.moments("starts_at"),
+        circle_id__in=ids,
+        status__in=[Meeting.Status.HELD, Meeting.Status.MISSED],
+        starts_at__lte=timezone.now(),
+    ).order_by("-starts_at", "-pk")
+
+
+def _meetings(meetings, window, level, wanted, present):
     """Held and missed meetings, newest first, capped; with their minutes' attendance,
     and for staff the ratings that rose since the circle's previous minutes."""
     staff = level == CHRONOLOGY_STAFF
@@ -225,19 +246,9 @@ def _meetings(ids, window, level, wanted):
         fields += [f"notes__{name}" for name in MeetingNote.RISK_FIELDS]
     limit = window.meeting_limit
     # One more than shown: it says older ones exist, and is the first shown's previous
-    # minutes for the rise. The circle id and status use the meeting's own indexes.
-    rows = list(
-        Meeting.objects.filter(
-            window.moments("starts_at"),
-            circle_id__in=ids,
-            status__in=[Meeting.Status.HELD, Meeting.Status.MISSED],
-            starts_at__lte=timezone.now(),
-        )
-        .values(*fields)
-        .order_by("-starts_at", "-pk")[: limit + 1]
-    )
+    # minutes for the rise.
+    rows = list(meetings.values(*fields)[: limit + 1])
     shown, older = rows[:limit], rows[limit:]
-    present = {} if liaison or not wanted["meeting"] else _present(shown)
     found = []
     if wanted["meeting"]:
         for row in shown:
@@ -283,20 +294,44 @@ def _meeting_entry(row, present, *, liaison):
     return Entry(at=row["starts_at"], kind="meeting", title=title, detail=detail, url=url)
 
 
-def _present(rows):
-    """The volunteers present at each shown meeting's minutes: one query for them all."""
-    note_ids = [row["notes__pk"] for row in rows if row["notes__pk"] and _minutes_done(row)]
-    if not note_ids:
-        return {}
+def _circle_rows(circles):
+    return shaped(
+        circles,
+        "circle",
+        key="pk",
+        moment="created_at",
+        day="launched_on",
+        day_2="planned_end_on",
+        day_3="status_changed_on",
+        day_4="ended_on",
+        t_1="name",
+        t_2="status",
+        t_3="end_reason",
+        t_4="outcome_notes",
+    )
+
+
+def _present_rows(meetings, limit):
+    """The volunteers present at the submitted minutes of the meetings shown (the
+    latest ``limit``, the same rows ``_meetings`` reads)."""
     through = MeetingNote.volunteers_present.through
+    shown_notes = meetings.values("notes__pk")[:limit]
+    return shaped(
+        through.objects.filter(
+            meetingnote_id__in=shown_notes,
+            meetingnote__status__in=MeetingNote.DONE_STATUSES,
+        ),
+        "present",
+        key="meetingnote_id",
+        t_1="volunteer__user__first_name",
+        t_2="volunteer__user__last_name",
+    )
+
+
+def _present(rows):
     present = {}
-    for row in (
-        through.objects.filter(meetingnote_id__in=note_ids)
-        .values("meetingnote_id", "volunteer__user__first_name", "volunteer__user__last_name")
-        .order_by("volunteer__user__first_name", "volunteer__user__last_name")
-    ):
-        name = f"{row['volunteer__user__first_name']} {row['volunteer__user__last_name']}"
-        present.setdefault(row["meetingnote_id"], []).append(name)
+    for row in sorted(rows, key=lambda r: (r["t_1"], r["t_2"])):
+        present.setdefault(row["key"], []).append(f"{row['t_1']} {row['t_2']}")
     return present
 
 

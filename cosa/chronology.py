@@ -109,13 +109,14 @@ EVERYTHING = Window()
 
 
 # A source with several kinds reads them in one query, UNION ALL of one shape: the
-# kind, a key (the row's pk, or the object its page is for), three dates, three
+# kind, a key (the row's pk, or the object its page is for), four dates, three
 # moments, two numbers, a flag and eight texts; each kind fills what it has, the rest is NULL.
 SHAPE = {
     "key": IntegerField(),
     "day": DateField(),
     "day_2": DateField(),
     "day_3": DateField(),
+    "day_4": DateField(),
     "moment": DateTimeField(),
     "moment_2": DateTimeField(),
     "moment_3": DateTimeField(),

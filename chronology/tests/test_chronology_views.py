@@ -241,12 +241,13 @@ def _meetings(world, count):
 
 # Session, user, device, the request's savepoint and its release, the Core Member, the
 # access log's row (7), then each app's kinds in one query (UNION ALL) where it can:
-# the Core Member's record (referrals, risk assessments, MAPPA, agreements); circles,
-# then covenants, frequency steps, concerns and reviews, then meetings and the
-# volunteers present; records and acknowledgements; outcomes and follow-up checks.
-STAFF_QUERIES = 17  # + documents, lone-working check-ins and their alerts
-# circles, covenants and frequency steps, meetings, volunteers present, documents
-VOLUNTEER_QUERIES = 12
+# the Core Member's record (referrals, risk assessments, MAPPA, agreements); circles
+# with their covenants, frequency steps, concerns, reviews and the volunteers present
+# at the meetings shown, then the meetings; records and acknowledgements; outcomes and
+# follow-up checks.
+STAFF_QUERIES = 15  # + documents, lone-working check-ins and their alerts
+# circles with covenants, frequency steps and volunteers present; meetings; documents
+VOLUNTEER_QUERIES = 10
 LIAISON_QUERIES = 10  # circles, meetings; records and acknowledgements
 
 

@@ -31,8 +31,8 @@ PINNED = {
     "core_members_list": 7,
     "core_member_page": 16,  # + his documents
     # The Core Member, the access log's row and each app's kinds in one query (UNION
-    # ALL) where it can: circles' three (+ meetings, volunteers present), lone working's two.
-    "coordinator_chronology": 17,
+    # ALL): circles' (+ the meetings) and lone working's two (check-ins, their alerts).
+    "coordinator_chronology": 15,
     "referral_list": 8,
     "referral_page": 9,
     "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
@@ -64,7 +64,7 @@ PINNED = {
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
     "liaison_core_member": 10,
-    "liaison_chronology": 11,  # circles, meetings, records sent to them, their responses
+    "liaison_chronology": 10,  # circles, meetings, records sent to them with their responses
     "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
