@@ -69,8 +69,9 @@ PINNED = {
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
-    # + one query per kind of object read on the page; the values permission in one
-    "manager_audit_reads": 17,
+    # + one query per kind of object read on the page; the values permission in one,
+    # the access log's detail read with the page's rows
+    "manager_audit_reads": 16,
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,
