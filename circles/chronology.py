@@ -1,7 +1,8 @@
 """A Core Member's circles in his chronology: formed, launched, covenant versions,
 frequency steps, meetings with attendance, minutes whose risk ratings rose, concerns
-and their triage, reviews, the end. One query per kind (the volunteers present of the
-meetings shown: one more), whatever the number of rows; meetings are the latest
+and their triage, reviews, the end. The circles, then covenants, frequency steps,
+concerns and reviews in one query (UNION ALL), the meetings, and the volunteers present
+of the meetings shown, whatever the number of rows; meetings are the latest
 ``window.meeting_limit`` in the window's dates.
 
 What each viewer gets is ``chronology_circles``' level (DESIGN §4): staff everything;
@@ -26,7 +27,7 @@ from circles.models import (
     MeetingNote,
     ReviewMilestone,
 )
-from cosa.chronology import EVERYTHING, Entry, on_day
+from cosa.chronology import EVERYTHING, Entry, on_day, shaped, union_rows
 
 KINDS = (
     ("circle", "Circle formed, launched, stepping down, ended"),
@@ -63,39 +64,60 @@ def entries(core_member, user, window=EVERYTHING):
     }
     if not any(wanted.values()):
         return []
-    rows = list(
-        circles.values(
-            "pk",
-            "name",
-            "status",
-            "created_at",
-            "launched_on",
-            "planned_end_on",
-            "status_changed_on",
-            "ended_on",
-            "end_reason",
-            "outcome_notes",
-        )
-    )
+    # The circles' ids as a subquery: the circles come back in the union below, with
+    # covenants, frequency steps, concerns, reviews and the volunteers present.
+    ids = circles.values("pk")
+    meetings = None
+    if wanted["meeting"] or wanted["risk_rise"]:
+        meetings = _meeting_query(ids, window)
+    parts = [_circle_rows(circles)]
+    if wanted["covenant"]:
+        parts.append(_covenant_rows(ids, window))
+    if wanted["frequency"]:
+        parts.append(_frequency_rows(ids, window))
+    if wanted["concern"]:
+        parts.append(_concern_rows(ids))
+    if wanted["review"]:
+        parts.append(_review_rows(ids, window))
+    if meetings is not None and wanted["meeting"] and not liaison:
+        parts.append(_present_rows(meetings, window.meeting_limit))
+    by_kind = union_rows(parts)
+    rows = [
+        {
+            "pk": row["key"],
+            "name": row["t_1"],
+            "status": row["t_2"],
+            "created_at": row["moment"],
+            "launched_on": row["day"],
+            "planned_end_on": row["day_2"],
+            "status_changed_on": row["day_3"],
+            "ended_on": row["day_4"],
+            "end_reason": row["t_3"],
+            "outcome_notes": row["t_4"],
+        }
+        for row in by_kind.get("circle", [])
+    ]
     if not rows:
         return []
-    ids = [row["pk"] for row in rows]
     # A liaison opens no circle page (they do not see circles).
-    urls = {} if liaison else {pk: reverse("circles:detail", args=[pk]) for pk in ids}
+    urls = (
+        {} if liaison else {row["pk"]: reverse("circles:detail", args=[row["pk"]]) for row in rows}
+    )
     found = []
     if wanted["circle"]:
         for row in rows:
             found += _circle_status(row, urls.get(row["pk"], ""), staff=staff, liaison=liaison)
     if wanted["covenant"]:
-        found += _covenants(ids, urls, window, staff=staff)
+        found += _covenants(by_kind.get("covenant", []), urls)
     if wanted["frequency"]:
-        found += _frequencies(ids, urls, window)
+        found += _frequencies(by_kind.get("frequency", []), urls)
     if wanted["meeting"] or wanted["risk_rise"]:
-        found += _meetings(ids, window, level, wanted)
+        present = _present(by_kind.get("present", []))
+        found += _meetings(meetings, window, level, wanted, present)
     if wanted["concern"]:
-        found += _concerns(ids, window)
+        found += _concerns(by_kind.get("concern", []))
     if wanted["review"]:
-        found += _reviews(ids, window)
+        found += _reviews(by_kind.get("review", []))
     return found
 
 
@@ -137,48 +159,74 @@ def _circle_status(row, url, *, staff, liaison):
     return found
 
 
-def _covenants(ids, urls, window, *, staff):
-    rows = (
-        Covenant.objects.filter(window.days("agreed_on"), circle_id__in=ids)
-        .values("circle_id", "version", "frequency", "agreed_on", "goals")
-        .order_by("-agreed_on", "-version")
+def _covenant_rows(ids, window):
+    return shaped(
+        Covenant.objects.filter(window.days("agreed_on"), circle_id__in=ids),
+        "covenant",
+        key="circle_id",
+        day="agreed_on",
+        n_1="version",
+        t_1="frequency",
+        t_2="goals",
     )
+
+
+def _covenants(rows, urls):
+    rows = sorted(rows, key=lambda r: (r["day"], r["n_1"]), reverse=True)
     return [
         Entry(
-            at=on_day(row["agreed_on"]),
+            at=on_day(row["day"]),
             kind="covenant",
-            title=f"Covenant version {row['version']} agreed "
-            f"({Covenant(frequency=row['frequency']).get_frequency_display().lower()})",
-            detail=short(row["goals"]),
-            url=urls[row["circle_id"]],
+            title=f"Covenant version {row['n_1']} agreed "
+            f"({Covenant(frequency=row['t_1']).get_frequency_display().lower()})",
+            detail=short(row["t_2"]),
+            url=urls[row["key"]],
         )
         for row in rows
     ]
 
 
-def _frequencies(ids, urls, window):
-    rows = (
-        FrequencyChange.objects.filter(window.days("from_date"), circle_id__in=ids)
-        .values("circle_id", "frequency", "from_date", "review_id")
-        .order_by("-from_date", "-pk")
+def _frequency_rows(ids, window):
+    return shaped(
+        FrequencyChange.objects.filter(window.days("from_date"), circle_id__in=ids),
+        "frequency",
+        key="circle_id",
+        day="from_date",
+        n_1="pk",
+        n_2="review_id",
+        t_1="frequency",
     )
+
+
+def _frequencies(rows, urls):
     found = []
-    for row in rows:
-        frequency = FrequencyChange(frequency=row["frequency"]).get_frequency_display().lower()
+    for row in sorted(rows, key=lambda r: (r["day"], r["n_1"]), reverse=True):
+        frequency = FrequencyChange(frequency=row["t_1"]).get_frequency_display().lower()
         # The launch's step has no review; each step-down after it was decided at one.
-        title = f"Meets {frequency} from {row['from_date']:%d %b %Y}"
+        title = f"Meets {frequency} from {row['day']:%d %b %Y}"
         found.append(
             Entry(
-                at=on_day(row["from_date"]),
+                at=on_day(row["day"]),
                 kind="frequency",
-                title=f"Stepped down: {title.lower()}" if row["review_id"] else title,
-                url=urls[row["circle_id"]],
+                title=f"Stepped down: {title.lower()}" if row["n_2"] else title,
+                url=urls[row["key"]],
             )
         )
     return found
 
 
-def _meetings(ids, window, level, wanted):
+def _meeting_query(ids, window):
+    """Held and missed meetings in the window, newest first (the circle id and status
+    use the meeting's own indexes)."""
+    return Meeting.objects.filter(
+        window.moments("starts_at"),
+        circle_id__in=ids,
+        status__in=[Meeting.Status.HELD, Meeting.Status.MISSED],
+        starts_at__lte=timezone.now(),
+    ).order_by("-starts_at", "-pk")
+
+
+def _meetings(meetings, window, level, wanted, present):
     """Held and missed meetings, newest first, capped; with their minutes' attendance,
     and for staff the ratings that rose since the circle's previous minutes."""
     staff = level == CHRONOLOGY_STAFF
@@ -198,19 +246,9 @@ def _meetings(ids, window, level, wanted):
         fields += [f"notes__{name}" for name in MeetingNote.RISK_FIELDS]
     limit = window.meeting_limit
     # One more than shown: it says older ones exist, and is the first shown's previous
-    # minutes for the rise. The circle id and status use the meeting's own indexes.
-    rows = list(
-        Meeting.objects.filter(
-            window.moments("starts_at"),
-            circle_id__in=ids,
-            status__in=[Meeting.Status.HELD, Meeting.Status.MISSED],
-            starts_at__lte=timezone.now(),
-        )
-        .values(*fields)
-        .order_by("-starts_at", "-pk")[: limit + 1]
-    )
+    # minutes for the rise.
+    rows = list(meetings.values(*fields)[: limit + 1])
     shown, older = rows[:limit], rows[limit:]
-    present = {} if liaison or not wanted["meeting"] else _present(shown)
     found = []
     if wanted["meeting"]:
         for row in shown:
@@ -256,20 +294,44 @@ def _meeting_entry(row, present, *, liaison):
     return Entry(at=row["starts_at"], kind="meeting", title=title, detail=detail, url=url)
 
 
-def _present(rows):
-    """The volunteers present at each shown meeting's minutes: one query for them all."""
-    note_ids = [row["notes__pk"] for row in rows if row["notes__pk"] and _minutes_done(row)]
-    if not note_ids:
-        return {}
+def _circle_rows(circles):
+    return shaped(
+        circles,
+        "circle",
+        key="pk",
+        moment="created_at",
+        day="launched_on",
+        day_2="planned_end_on",
+        day_3="status_changed_on",
+        day_4="ended_on",
+        t_1="name",
+        t_2="status",
+        t_3="end_reason",
+        t_4="outcome_notes",
+    )
+
+
+def _present_rows(meetings, limit):
+    """The volunteers present at the submitted minutes of the meetings shown (the
+    latest ``limit``, the same rows ``_meetings`` reads)."""
     through = MeetingNote.volunteers_present.through
+    shown_notes = meetings.values("notes__pk")[:limit]
+    return shaped(
+        through.objects.filter(
+            meetingnote_id__in=shown_notes,
+            meetingnote__status__in=MeetingNote.DONE_STATUSES,
+        ),
+        "present",
+        key="meetingnote_id",
+        t_1="volunteer__user__first_name",
+        t_2="volunteer__user__last_name",
+    )
+
+
+def _present(rows):
     present = {}
-    for row in (
-        through.objects.filter(meetingnote_id__in=note_ids)
-        .values("meetingnote_id", "volunteer__user__first_name", "volunteer__user__last_name")
-        .order_by("volunteer__user__first_name", "volunteer__user__last_name")
-    ):
-        name = f"{row['volunteer__user__first_name']} {row['volunteer__user__last_name']}"
-        present.setdefault(row["meetingnote_id"], []).append(name)
+    for row in sorted(rows, key=lambda r: (r["t_1"], r["t_2"])):
+        present.setdefault(row["key"], []).append(f"{row['t_1']} {row['t_2']}")
     return present
 
 
@@ -306,58 +368,58 @@ def _rises(rows, shown):
     return found
 
 
-def _concerns(ids, window):
-    rows = (
-        Concern.objects.filter(circle_id__in=ids)
-        .values(
-            "pk",
-            "circle_id",
-            "raised_at",
-            "severity",
-            "category",
-            "imminent_risk",
-            "description",
-            "status",
-            "triaged_at",
-            "triage_notes",
-            "closed_reason",
-            "raised_by__first_name",
-            "raised_by__last_name",
-            "shared_record__shared_at",
-        )
-        .order_by("-raised_at", "-pk")
+def _concern_rows(ids):
+    return shaped(
+        Concern.objects.filter(circle_id__in=ids),
+        "concern",
+        key="pk",
+        n_1="circle_id",
+        moment="raised_at",
+        moment_2="triaged_at",
+        moment_3="shared_record__shared_at",
+        flag="imminent_risk",
+        t_1="severity",
+        t_2="category",
+        t_3="description",
+        t_4="status",
+        t_5="triage_notes",
+        t_6="closed_reason",
+        t_7="raised_by__first_name",
+        t_8="raised_by__last_name",
     )
+
+
+def _concerns(rows):
     found = []
-    for row in rows:
-        concern = Concern(severity=row["severity"], category=row["category"])
-        url = reverse("circles:concern_detail", args=[row["circle_id"], row["pk"]])
-        imminent = ", imminent risk" if row["imminent_risk"] else ""
+    for row in sorted(rows, key=lambda r: (r["moment"], r["key"]), reverse=True):
+        concern = Concern(severity=row["t_1"], category=row["t_2"])
+        url = reverse("circles:concern_detail", args=[row["n_1"], row["key"]])
+        imminent = ", imminent risk" if row["flag"] else ""
         found.append(
             Entry(
-                at=row["raised_at"],
+                at=row["moment"],
                 kind="concern",
                 title=f"{concern.get_severity_display()} concern raised: "
                 f"{concern.get_category_display().lower()}{imminent}",
-                detail=f"By {row['raised_by__first_name']} {row['raised_by__last_name']}: "
-                f"{short(row['description'])}",
+                detail=f"By {row['t_7']} {row['t_8']}: {short(row['t_3'])}",
                 url=url,
             )
         )
-        if row["triaged_at"] is not None:
-            closed = row["status"] == Concern.Status.CLOSED
+        if row["moment_2"] is not None:
+            closed = row["t_4"] == Concern.Status.CLOSED
             found.append(
                 Entry(
-                    at=row["triaged_at"],
+                    at=row["moment_2"],
                     kind="concern",
                     title="Concern closed" if closed else "Concern triaged",
-                    detail=short(row["closed_reason"] if closed else row["triage_notes"]),
+                    detail=short(row["t_6"] if closed else row["t_5"]),
                     url=url,
                 )
             )
-        if row["status"] == Concern.Status.SHARED and row["shared_record__shared_at"]:
+        if row["t_4"] == Concern.Status.SHARED and row["moment_3"]:
             found.append(
                 Entry(
-                    at=row["shared_record__shared_at"],
+                    at=row["moment_3"],
                     kind="concern",
                     title="Concern shared with the outer circle",
                     url=url,
@@ -366,22 +428,30 @@ def _concerns(ids, window):
     return found
 
 
-def _reviews(ids, window):
-    rows = (
+def _review_rows(ids, window):
+    return shaped(
         ReviewMilestone.objects.filter(
             window.days("completed_on"), circle_id__in=ids, completed_on__isnull=False
-        )
-        .values("pk", "circle_id", "kind", "completed_on", "decision", "progress_notes")
-        .order_by("-completed_on", "-pk")
+        ),
+        "review",
+        key="pk",
+        n_1="circle_id",
+        day="completed_on",
+        t_1="kind",
+        t_2="decision",
+        t_3="progress_notes",
     )
+
+
+def _reviews(rows):
     return [
         Entry(
-            at=on_day(row["completed_on"]),
+            at=on_day(row["day"]),
             kind="review",
-            title=f"{ReviewMilestone.Kind(row['kind']).label}: "
-            f"{ReviewMilestone.Decision(row['decision']).label.lower()}",
-            detail=short(row["progress_notes"]),
-            url=reverse("circles:review", args=[row["circle_id"], row["pk"]]),
+            title=f"{ReviewMilestone.Kind(row['t_1']).label}: "
+            f"{ReviewMilestone.Decision(row['t_2']).label.lower()}",
+            detail=short(row["t_3"]),
+            url=reverse("circles:review", args=[row["n_1"], row["key"]]),
         )
-        for row in rows
+        for row in sorted(rows, key=lambda r: (r["day"], r["key"]), reverse=True)
     ]

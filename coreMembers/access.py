@@ -105,16 +105,19 @@ def full_record_filter(user, field="core_member_id"):
 def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):
     """The Core Member, or 404 when unseen; 403 when seen but ``perm`` is not held or the
     page is for other ``roles``."""
-    core_member = _visible_core_member(user, pk)
+    core_member = _visible_core_member(user, pk, perm)
     _require(user, core_member, perm, roles)
     return core_member
 
 
-def _visible_core_member(user, pk):
+def _visible_core_member(user, pk, perm=IDENTITY):
     core_members = core_members_visible_to(user).filter(pk=pk).select_related("coordinator")
     if user.is_coordinator:
-        # Whether they may also change him, in the same query (``can_change``).
+        # Whether they may also change him (``can_change``), and hold the full record
+        # when the page asks for it (``_require``), in the same query.
         core_members = core_members.annotate(change_granted=_core_member_granted(user, CHANGE))
+        if perm not in (IDENTITY, CHANGE):
+            core_members = core_members.annotate(perm_granted=_core_member_granted(user, perm))
     elif user.is_liaison:
         core_members = core_members.annotate(viewer_cover_role=cover_role(user))
     core_member = core_members.first()
@@ -122,6 +125,8 @@ def _visible_core_member(user, pk):
         raise Http404("No such Core Member.")
     if user.is_coordinator:
         core_member._change_granted_to = (user.pk, core_member.change_granted)
+        if perm not in (IDENTITY, CHANGE):
+            core_member._perm_granted_to = (user.pk, perm, core_member.perm_granted)
     return core_member
 
 
@@ -131,11 +136,18 @@ def _require(user, core_member, perm, roles):
     if perm == CHANGE:
         if not can_change(user, core_member):
             raise PermissionDenied("You may not change this record.")
-    elif (
-        perm != IDENTITY
-        and not core_members_visible_to(user, perm).filter(pk=core_member.pk).exists()
-    ):
+    elif perm != IDENTITY and not _holds(user, core_member, perm):
         raise PermissionDenied("You may not do that with this Core Member.")
+
+
+def _holds(user, core_member, perm):
+    if user.is_authenticated and user.is_active and user.is_manager:
+        return True  # a manager holds every level of every Core Member
+    # Answered by the lookup's own query when it was made for this user and level.
+    fetched_for, fetched_perm, granted = getattr(core_member, "_perm_granted_to", (0, 0, 0))
+    if (fetched_for, fetched_perm) == (user.pk, perm):
+        return granted
+    return core_members_visible_to(user, perm).filter(pk=core_member.pk).exists()
 
 
 def _child_for_user(user, pk, related, child_pk, perm, roles, missing):

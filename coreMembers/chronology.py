@@ -1,6 +1,7 @@
 """The Core Member's record in his chronology: referrals and their decisions, risk
 assessments, MAPPA changes, information-sharing agreements. The full record's holders
-only (his coordinator, managers); one query per kind, the grant checked inside it."""
+only (his coordinator, managers); one query for every kind (UNION ALL), the grant checked
+inside each part."""
 
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -8,7 +9,7 @@ from django.utils.text import Truncator
 
 from coreMembers.access import full_record_filter
 from coreMembers.models import MappaRecord, Referral, RiskAssessment, SharingAgreement
-from cosa.chronology import EVERYTHING, Entry, on_day
+from cosa.chronology import EVERYTHING, Entry, on_day, shaped, union_rows
 
 KINDS = (
     ("referral", "Referrals and decisions"),
@@ -28,76 +29,119 @@ def entries(core_member, user, window=EVERYTHING):
     allowed = full_record_filter(user)
     if allowed is None:
         return []
-    found = []
     page = reverse("core_members:detail", args=[core_member.pk])
     mine = {"core_member": core_member}
+    parts = []
     if window.wants("referral"):
-        found += _referrals(Referral.objects.filter(allowed, **mine), window)
-    if window.wants("risk_assessment"):
-        rows = (
-            RiskAssessment.objects.filter(allowed, window.days("assessed_on"), **mine)
-            .values("tool", "band", "score", "assessed_on", "agency__name")
-            .order_by("-assessed_on")
-        )
-        for row in rows:
-            assessment = RiskAssessment(tool=row["tool"], band=row["band"])
-            score = f", score {row['score']}" if row["score"] else ""
-            found.append(
-                Entry(
-                    at=on_day(row["assessed_on"]),
-                    kind="risk_assessment",
-                    title=f"Risk assessment: {assessment.get_tool_display()}, "
-                    f"{assessment.get_band_display().lower()}{score}",
-                    detail=f"By {row['agency__name']}",
-                    url=f"{page}#risk",
-                )
+        parts.append(
+            shaped(
+                Referral.objects.filter(allowed, **mine),
+                "referral",
+                key="pk",
+                day="received_on",
+                moment="decided_at",
+                t_1="reason",
+                t_2="status",
+                t_3="decision_reason",
+                t_4="source_agency__name",
             )
+        )
+    if window.wants("risk_assessment"):
+        parts.append(
+            shaped(
+                RiskAssessment.objects.filter(allowed, window.days("assessed_on"), **mine),
+                "risk_assessment",
+                key="pk",
+                day="assessed_on",
+                t_1="tool",
+                t_2="band",
+                t_3="score",
+                t_4="agency__name",
+            )
+        )
     if window.wants("mappa"):
-        found += _mappa(MappaRecord.objects.filter(allowed, **mine), page)
+        parts.append(
+            shaped(
+                MappaRecord.objects.filter(allowed, **mine),
+                "mappa",
+                key="pk",
+                day="effective_from",
+                n_1="category",
+                n_2="level",
+            )
+        )
     if window.wants("agreement"):
-        found += _agreements(SharingAgreement.objects.filter(allowed, **mine), page)
+        parts.append(
+            shaped(
+                SharingAgreement.objects.filter(allowed, **mine),
+                "agreement",
+                key="pk",
+                day="signed_on",
+                day_2="expires_on",
+                day_3="withdrawn_on",
+                n_1="version",
+                t_1="withdrawal_reason",
+            )
+        )
+    by_kind = union_rows(parts)
+    found = _referrals(by_kind.get("referral", []))
+    found += _assessments(by_kind.get("risk_assessment", []), page)
+    found += _mappa(by_kind.get("mappa", []), page)
+    found += _agreements(by_kind.get("agreement", []), page)
     return found
 
 
-def _referrals(referrals, window):
+def _assessments(rows, page):
     found = []
-    rows = referrals.values(
-        "pk",
-        "received_on",
-        "reason",
-        "status",
-        "decided_at",
-        "decision_reason",
-        "source_agency__name",
-    ).order_by("-received_on", "-pk")
-    for row in rows:
-        url = reverse("core_members:referral_detail", args=[row["pk"]])
+    for row in sorted(rows, key=lambda r: r["day"], reverse=True):
+        assessment = RiskAssessment(tool=row["t_1"], band=row["t_2"])
+        score = f", score {row['t_3']}" if row["t_3"] else ""
         found.append(
             Entry(
-                at=on_day(row["received_on"]),
+                at=on_day(row["day"]),
+                kind="risk_assessment",
+                title=f"Risk assessment: {assessment.get_tool_display()}, "
+                f"{assessment.get_band_display().lower()}{score}",
+                detail=f"By {row['t_4']}",
+                url=f"{page}#risk",
+            )
+        )
+    return found
+
+
+def _referrals(rows):
+    found = []
+    for row in sorted(rows, key=lambda r: (r["day"], r["key"]), reverse=True):
+        url = reverse("core_members:referral_detail", args=[row["key"]])
+        found.append(
+            Entry(
+                at=on_day(row["day"]),
                 kind="referral",
-                title=f"Referral received from {row['source_agency__name']}",
-                detail=short(row["reason"]),
+                title=f"Referral received from {row['t_4']}",
+                detail=short(row["t_1"]),
                 url=url,
             )
         )
-        if row["decided_at"] is not None:
-            status = Referral.Status(row["status"])
+        if row["moment"] is not None:
+            status = Referral.Status(row["t_2"])
             found.append(
                 Entry(
-                    at=row["decided_at"],
+                    at=row["moment"],
                     kind="referral",
                     title=f"Referral {status.label.lower()}",
-                    detail=short(row["decision_reason"]),
+                    detail=short(row["t_3"]),
                     url=url,
                 )
             )
     return found
 
 
-def _mappa(records, page):
+def _mappa(rows, page):
     """Each record that changed the category or level (the first says what it was)."""
-    rows = list(records.values("category", "level", "effective_from").order_by("effective_from"))
+    rows = [
+        {"category": r["n_1"], "level": r["n_2"], "effective_from": r["day"], "key": r["key"]}
+        for r in sorted(rows, key=lambda r: (r["day"], r["key"]))
+    ]
     found = []
     previous = None
     for row in rows:
@@ -123,11 +167,18 @@ def _mappa(records, page):
     return found
 
 
-def _agreements(agreements, page):
+def _agreements(rows, page):
     found = []
-    rows = agreements.values(
-        "version", "signed_on", "expires_on", "withdrawn_on", "withdrawal_reason"
-    ).order_by("-version")
+    rows = [
+        {
+            "version": r["n_1"],
+            "signed_on": r["day"],
+            "expires_on": r["day_2"],
+            "withdrawn_on": r["day_3"],
+            "withdrawal_reason": r["t_1"],
+        }
+        for r in sorted(rows, key=lambda r: r["n_1"], reverse=True)
+    ]
     for row in rows:
         found.append(
             Entry(

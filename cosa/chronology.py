@@ -22,7 +22,17 @@ the chronology app.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    TextField,
+    Value,
+)
 from django.utils import timezone
 
 # Five years of weekly meetings are about 260: the page shows the latest this many in
@@ -96,3 +106,54 @@ class Window:
 
 
 EVERYTHING = Window()
+
+
+# A source with several kinds reads them in one query, UNION ALL of one shape: the
+# kind, a key (the row's pk, or the object its page is for), four dates, three
+# moments, two numbers, a flag and eight texts; each kind fills what it has, the rest is NULL.
+SHAPE = {
+    "key": IntegerField(),
+    "day": DateField(),
+    "day_2": DateField(),
+    "day_3": DateField(),
+    "day_4": DateField(),
+    "moment": DateTimeField(),
+    "moment_2": DateTimeField(),
+    "moment_3": DateTimeField(),
+    "n_1": IntegerField(),
+    "n_2": IntegerField(),
+    "flag": BooleanField(),
+    "t_1": TextField(),
+    "t_2": TextField(),
+    "t_3": TextField(),
+    "t_4": TextField(),
+    "t_5": TextField(),
+    "t_6": TextField(),
+    "t_7": TextField(),
+    "t_8": TextField(),
+}
+
+
+def shaped(rows, kind, **columns):
+    """``rows`` (a queryset) in the common shape: ``columns`` maps SHAPE's names to
+    field paths; ``kind`` is the value of each row's ``src``."""
+    unknown = set(columns) - set(SHAPE)
+    if unknown:
+        raise ValueError(f"Not in the chronology's shape: {sorted(unknown)}")
+    values = {"src": Value(kind, output_field=CharField())}
+    for name, output in SHAPE.items():
+        field = columns.get(name)
+        # NULL is typed, so the union's converters (the first part's) read every row.
+        values[name] = F(field) if field is not None else Value(None, output_field=output)
+    return rows.order_by().annotate(**values).values("src", *SHAPE)
+
+
+def union_rows(parts):
+    """The rows of every part (``shaped`` querysets) in one query, grouped by kind."""
+    if not parts:
+        return {}
+    first, *others = parts
+    by_kind = {}
+    for row in first.union(*others, all=True) if others else first:
+        by_kind.setdefault(row["src"], []).append(row)
+    return by_kind

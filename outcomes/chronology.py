@@ -1,12 +1,12 @@
 """Outcomes in a Core Member's chronology: recalls and reconvictions, and each
 circle's 12- and 24-month follow-up checks. The full record's holders only, as on the
-outcomes page; one query per kind, the grant checked inside it."""
+outcomes page; one query for both kinds (UNION ALL), the grant checked inside each part."""
 
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from coreMembers.access import full_record_filter
-from cosa.chronology import EVERYTHING, Entry, on_day
+from cosa.chronology import EVERYTHING, Entry, on_day, shaped, union_rows
 from outcomes.models import FollowUpCheck, OutcomeEvent
 
 KINDS = (
@@ -26,47 +26,64 @@ def entries(core_member, user, window=EVERYTHING):
     if allowed is None:
         return []
     url = reverse("outcomes:outcomes", args=[core_member.pk])
-    found = []
+    parts = []
     if window.wants("outcome"):
-        rows = (
-            OutcomeEvent.objects.filter(
-                allowed, window.days("occurred_on"), core_member=core_member
-            )
-            .values("kind", "offence_type", "occurred_on", "note", "source_agency__name")
-            .order_by("-occurred_on")
+        events = OutcomeEvent.objects.filter(
+            allowed, window.days("occurred_on"), core_member=core_member
         )
-        for row in rows:
-            event = OutcomeEvent(kind=row["kind"], offence_type=row["offence_type"])
-            offence = (
-                f" ({event.get_offence_type_display().lower()})" if row["offence_type"] else ""
+        parts.append(
+            shaped(
+                events,
+                "outcome",
+                key="pk",
+                day="occurred_on",
+                t_1="kind",
+                t_2="offence_type",
+                t_3="note",
+                t_4="source_agency__name",
             )
-            found.append(
-                Entry(
-                    at=on_day(row["occurred_on"]),
-                    kind="outcome",
-                    title=f"{event.get_kind_display()}{offence}",
-                    detail=f"From {row['source_agency__name']}. {short(row['note'])}".strip(),
-                    url=url,
-                )
-            )
+        )
     if window.wants("follow_up"):
         checks = FollowUpCheck.objects.filter(
             full_record_filter(user, "circle__core_member_id"),
             window.days("checked_on"),
             circle__core_member=core_member,
         )
-        for row in checks.values(
-            "months", "checked_on", "nothing_found", "note", "checked_with__name"
-        ).order_by("-checked_on"):
-            found_what = "nothing found" if row["nothing_found"] else "something found"
-            found.append(
-                Entry(
-                    at=on_day(row["checked_on"]),
-                    kind="follow_up",
-                    title=f"{row['months']}-month follow-up check with "
-                    f"{row['checked_with__name']}: {found_what}",
-                    detail=short(row["note"]),
-                    url=url,
-                )
+        parts.append(
+            shaped(
+                checks,
+                "follow_up",
+                key="pk",
+                day="checked_on",
+                n_1="months",
+                flag="nothing_found",
+                t_3="note",
+                t_4="checked_with__name",
             )
+        )
+    by_kind = union_rows(parts)
+    found = []
+    for row in sorted(by_kind.get("outcome", []), key=lambda r: r["day"], reverse=True):
+        event = OutcomeEvent(kind=row["t_1"], offence_type=row["t_2"])
+        offence = f" ({event.get_offence_type_display().lower()})" if row["t_2"] else ""
+        found.append(
+            Entry(
+                at=on_day(row["day"]),
+                kind="outcome",
+                title=f"{event.get_kind_display()}{offence}",
+                detail=f"From {row['t_4']}. {short(row['t_3'])}".strip(),
+                url=url,
+            )
+        )
+    for row in sorted(by_kind.get("follow_up", []), key=lambda r: r["day"], reverse=True):
+        found_what = "nothing found" if row["flag"] else "something found"
+        found.append(
+            Entry(
+                at=on_day(row["day"]),
+                kind="follow_up",
+                title=f"{row['n_1']}-month follow-up check with {row['t_4']}: {found_what}",
+                detail=short(row["t_3"]),
+                url=url,
+            )
+        )
     return found

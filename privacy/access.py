@@ -9,6 +9,7 @@ refusal's reason), is shown only to a manager who also holds the
 other managers read that the field changed, and by whom, with the values hidden.
 """
 
+from django.db.models import Q
 from django.http import Http404
 
 SENSITIVE_VALUES = "privacy.view_sensitive_audit_values"
@@ -26,4 +27,19 @@ def audit_trail_reader(user):
 
 
 def sees_sensitive_audit_values(user) -> bool:
-    return may_read_audit_trail(user) and user.has_perm(SENSITIVE_VALUES)
+    """Asked once per request in one query: ``has_perm`` would load every permission the
+    user holds directly and through groups (two queries) to answer this one."""
+    if not may_read_audit_trail(user):
+        return False
+    cached = getattr(user, "_sees_sensitive_audit_values", None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+
+        app_label, codename = SENSITIVE_VALUES.split(".")
+        cached = user.is_superuser or (
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .filter(codename=codename, content_type__app_label=app_label)
+            .exists()
+        )
+        user._sees_sensitive_audit_values = cached
+    return cached

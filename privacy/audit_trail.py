@@ -15,7 +15,16 @@ what was shared) are shown only to a viewer ``privacy.access`` lets see them.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -415,6 +424,20 @@ class TrailFilter:
     ends: datetime.datetime | None = None
 
 
+# The access log's own detail and path ride along, so a page needs no second read of it.
+_COLUMNS = (
+    "source",
+    "moment",
+    "who",
+    "object_kind",
+    "object_key",
+    "row",
+    "act",
+    "log_detail",
+    "log_path",
+)
+
+
 def _log_part(f):
     rows = AccessLog.objects.order_by()
     if f.user is not None:
@@ -439,7 +462,9 @@ def _log_part(f):
         object_key=F("object_id"),
         row=Cast("pk", BigIntegerField()),
         act=F("action"),
-    ).values("source", "moment", "who", "object_kind", "object_key", "row", "act")
+        log_detail=F("detail"),
+        log_path=F("path"),
+    ).values(*_COLUMNS)
 
 
 def _history_part(kind, f):
@@ -460,7 +485,9 @@ def _history_part(kind, f):
         object_key=Cast("id", CharField()),
         row=Cast("history_id", BigIntegerField()),
         act=F("history_type"),
-    ).values("source", "moment", "who", "object_kind", "object_key", "row", "act")
+        log_detail=Value("", output_field=TextField()),
+        log_path=Value("", output_field=CharField()),
+    ).values(*_COLUMNS)
 
 
 def trail_entries(f: TrailFilter):
@@ -539,14 +566,12 @@ def _fk_user_fields(model):
 def resolve(rows, *, show_sensitive):
     """``Entry`` objects for a page of ``trail_entries`` rows, in their order.
 
-    Queries: the access-log rows on the page (one), each kind's history rows with the
+    Queries: each kind's history rows with the
     pk of the version before each (one per kind of change on the page), those earlier
     versions (one per kind), each kind's live objects (one per kind named) and every
     person named (one).
     """
     rows = list(rows)
-    log_ids = [r["row"] for r in rows if not r["source"]]
-    logs = {log.pk: log for log in AccessLog.objects.filter(pk__in=log_ids)} if log_ids else {}
 
     history, previous = {}, {}
     for label in {r["source"] for r in rows if r["source"]}:
@@ -615,12 +640,11 @@ def resolve(rows, *, show_sensitive):
                         KINDS[r["source"]], version, older, users, show_sensitive
                     )
         else:
-            log = logs.get(r["row"])
             entry.what = WHAT_OF_ACTION.get(r["act"], "read")
-            entry.happened = log.get_action_display() if log else r["act"]
-            if log is not None:
-                entry.detail = log.detail if show_sensitive else (MASK if log.detail else "")
-                entry.path = log.path
+            entry.happened = AccessLog(action=r["act"]).get_action_display()
+            detail = r["log_detail"] or ""
+            entry.detail = detail if show_sensitive else (MASK if detail else "")
+            entry.path = r["log_path"] or ""
         entries.append(entry)
     return entries
 

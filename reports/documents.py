@@ -10,9 +10,12 @@ import functools
 
 from django.template.loader import render_to_string
 
+from circles.risk import chart
 from cosa import documents
 from reports.meeting_report import MARKING, Kind
 from reports.models import ReportTemplate
+from reports.risk_picture import WIDTH_MM as PICTURE_WIDTH_MM
+from reports.risk_picture import risk_chart_alt_text, risk_chart_png
 
 _ATTENDANCE = (
     "Meetings held: {{ attendance.held }}; attended: {{ attendance.attended }} "
@@ -38,6 +41,7 @@ MEETING_REPORT_LINES = [
     _ATTENDANCE,
     "## Dynamic-risk ratings",
     "0 none, 1 some, 2 marked, 3 serious concern: first, last and highest in the period.",
+    "{{ risk_chart }}",
     "{%p for i in risk.indicators %}",
     "{{ i.label }}: {% if i.observed %}first {{ i.first }}, last {{ i.last }}, "
     "highest {{ i.highest }} ({{ i.movement }}){% else %}not rated{% endif %}",
@@ -123,7 +127,8 @@ def builtin_template(kind):
 
 
 def docx_context(report):
-    """The report as a Word template's context: plain values, no chart, no user ids."""
+    """The report as a Word template's context: plain values, no chart's coordinates, no
+    user ids (the chart itself is a picture: ``docx_pictures``)."""
     context = documents.plain(report)
     for indicator in context.get("risk", {}).get("indicators", []):
         indicator.pop("chart", None)
@@ -133,11 +138,25 @@ def docx_context(report):
     return context
 
 
+def docx_pictures(report):
+    """The pictures a Word template may place: a meeting report's ``risk_chart``."""
+    if "risk" not in report:
+        return {}
+    indicators = report["risk"]["indicators"]
+    return {
+        "risk_chart": documents.DocxPicture(
+            risk_chart_png(indicators),
+            width_mm=PICTURE_WIDTH_MM,
+            descr=risk_chart_alt_text(indicators),
+        )
+    }
+
+
 def render_docx(kind, report):
     """The report as .docx bytes: the organisation's current template, else the built-in."""
     uploaded = report_template_current(kind)
     template = bytes(uploaded.content) if uploaded is not None else builtin_template(kind)
-    return documents.docx_render(template, docx_context(report))
+    return documents.docx_render(template, docx_context(report), docx_pictures(report))
 
 
 def render_pdf(template_name, context):
@@ -156,6 +175,12 @@ def sample_report(kind):
         "highest": 2,
         "movement": "up 1",
         "rises": 0,
+        "chart": chart(
+            [(datetime.datetime(2026, 1, 8, 18), 1), (datetime.datetime(2026, 1, 22, 18), 2)],
+            {},
+            datetime.datetime(2026, 1, 1),
+            datetime.datetime(2026, 2, 1),
+        ),
     }
     base = {
         "kind": kind,

@@ -10,7 +10,8 @@ that is shown (concerns, covenant goals, review notes, the coordinator's summary
 import datetime
 import re
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circles.forms.minutes import RISK_SHORT_LABELS
@@ -98,6 +99,19 @@ def _attendance(rows):
     return counts
 
 
+def _dots_path(dots):
+    """Every dot of one colour as a single SVG path: a zero-length line at each, drawn
+    with round caps (a dot, in PDF's rules for degenerate subpaths).
+
+    The PDF draws this instead of an element per dot: WeasyPrint styles, lays out and
+    draws each SVG element, and a year of weekly ratings over seven indicators is some
+    360 circles with a tooltip each, which cost most of the document's rendering time
+    and mean nothing on paper (the figures are in the table above the charts). Arcs
+    would keep the circles but cost WeasyPrint as much again to turn into curves.
+    """
+    return "".join(f"M{dot['x']:g},{dot['y']:g}l0,0" for dot in dots)
+
+
 def _risk(rows, period):
     rated = [
         row
@@ -121,6 +135,8 @@ def _risk(rows, period):
         else:
             movement = "no change"
         drawn = chart(points, rises, period.start_at, period.end_before)
+        drawn["dot_path"] = _dots_path(d for d in drawn["dots"] if not d["rise"])
+        drawn["rise_path"] = _dots_path(d for d in drawn["dots"] if d["rise"])
         indicators.append(
             {
                 "field": field,
@@ -173,9 +189,28 @@ def _records(records, redact):
 def build(core_member, period, kind, *, now=None):
     """The report's content for ``core_member`` over ``period`` (a reports.queries.Period)."""
     now = now or timezone.now()
+    # Each circle's latest covenant, and how many were agreed in the period, come with
+    # the circles: only the current circle's are shown, so no query of their own.
+    latest = Covenant.objects.filter(circle=OuterRef("pk")).order_by("-version")
+    agreed_in_period = (
+        Covenant.objects.filter(
+            circle=OuterRef("pk"), agreed_on__gte=period.start, agreed_on__lte=period.end
+        )
+        .order_by()
+        .values("circle")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     circles = list(
         Circle.objects.filter(core_member=core_member)
         .select_related("coordinator")
+        .annotate(
+            **{
+                f"covenant_{field}": Subquery(latest.values(field)[:1])
+                for field in ("version", "agreed_on", "frequency", "goals")
+            },
+            covenants_in_period=Coalesce(Subquery(agreed_in_period), 0),
+        )
         .order_by("-created_at", "-pk")
     )
     circle = next((c for c in circles if c.status != Circle.Status.ENDED), None) or (
@@ -250,12 +285,18 @@ def build(core_member, period, kind, *, now=None):
         )
         .order_by("shared_at", "pk")
     )
-    covenants = []
     milestones = []
+    covenant = None
     if circle is not None:
-        covenants = list(Covenant.objects.filter(circle=circle).order_by("version"))
         milestones = list(circle.milestones.order_by("due_on", "pk"))
-    covenant = covenants[-1] if covenants else None
+        if circle.covenant_version is not None:
+            covenant = Covenant(
+                circle=circle,
+                version=circle.covenant_version,
+                agreed_on=circle.covenant_agreed_on,
+                frequency=circle.covenant_frequency,
+                goals=circle.covenant_goals,
+            )
     reviews = [
         {
             "kind": m.get_kind_display(),
@@ -325,9 +366,7 @@ def build(core_member, period, kind, *, now=None):
         }
         if covenant is not None
         else None,
-        "covenants_in_period": sum(
-            1 for c in covenants if period.start <= c.agreed_on <= period.end
-        ),
+        "covenants_in_period": circle.covenants_in_period if circle is not None else 0,
         "reviews": reviews,
         "next_review": next_review,
         "summary": redact(summary.text) if summary else "",

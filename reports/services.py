@@ -187,7 +187,10 @@ def report_template_upload(
     if kind not in ReportTemplate.Kind.values:
         raise ValidationError({"kind": "Choose which report the template is for."})
     cleaned, stripped = documents.docx_clean_upload(content)
-    documents.docx_check_template(cleaned, report_documents.sample_report(kind))
+    sample = report_documents.sample_report(kind)
+    documents.docx_check_template(
+        cleaned, report_documents.docx_context(sample), report_documents.docx_pictures(sample)
+    )
     now = timezone.now()
     ReportTemplate.objects.filter(kind=kind, retired_at__isnull=True).update(retired_at=now)
     return validated_save(

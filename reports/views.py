@@ -540,7 +540,8 @@ def report_templates(request):
         message=lambda t: (
             "Template uploaded and in use."
             + (
-                f" {t.stripped_relationships} link(s) to outside files were removed."
+                f" {t.stripped_relationships} link(s) to outside files or active fields"
+                " were removed."
                 if t.stripped_relationships
                 else ""
             )

@@ -41,8 +41,8 @@ def test_a_role_that_may_read_none_of_a_source_costs_no_query(
 
 def test_a_kind_left_out_of_the_window_costs_no_query(world, django_assert_num_queries):
     core_member, owner = world.objects["core_member"], world.users["owner"]
-    # The circles, then the concerns only.
-    with django_assert_num_queries(2):
+    # The circles with the concerns only, in one query.
+    with django_assert_num_queries(1):
         found = circle_entries.entries(core_member, owner, Window(kinds=frozenset({"concern"})))
     assert {entry.kind for entry in found} == {"concern"}
     with django_assert_num_queries(0):

@@ -32,8 +32,9 @@ PINNED = {
     "circle_match": 15,  # + the volunteers his exclusion areas keep out
     "core_members_list": 7,
     "core_member_page": 16,  # + his documents
-    # The Core Member, the access log's row and one query per kind of entry (15 kinds).
-    "coordinator_chronology": 25,
+    # The Core Member, the access log's row and each app's kinds in one query (UNION
+    # ALL): circles' (+ the meetings) and lone working's two (check-ins, their alerts).
+    "coordinator_chronology": 15,
     "referral_list": 8,
     "referral_page": 9,
     "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
@@ -44,7 +45,8 @@ PINNED = {
     # supervision one query each
     "volunteer_page": 16,
     "coordinator_notifications": 6,
-    "mappa_report": 17,  # + the grant checks, then one read per section of the report
+    # + the Core Member with his grants, then one read per section of the report
+    "mappa_report": 15,
     "expenses_queue": 6,  # + the count and the page of claims (the grants are a subquery)
     "cover_list": 6,
     "on_call_rota": 6,
@@ -64,12 +66,14 @@ PINNED = {
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
     "liaison_core_member": 10,
-    "liaison_chronology": 11,  # circles, meetings, records sent to them, their responses
+    "liaison_chronology": 10,  # circles, meetings, records sent to them with their responses
     "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
-    "manager_audit_reads": 18,  # + one query per kind of object read on the page
+    # + one query per kind of object read on the page; the values permission in one,
+    # the access log's detail read with the page's rows
+    "manager_audit_reads": 16,
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,

@@ -84,7 +84,9 @@ class Command(BaseCommand):
             timings["pdf"].append(time.perf_counter() - started)
             started = time.perf_counter()
             word = documents.docx_render(
-                report_documents.builtin_template("mappa"), report_documents.docx_context(report)
+                report_documents.builtin_template("mappa"),
+                report_documents.docx_context(report),
+                report_documents.docx_pictures(report),
             )
             timings["docx"].append(time.perf_counter() - started)
             size_pdf, size_docx = len(pdf), len(word)
