@@ -6,7 +6,7 @@ or one coordinator's caseload). Every export writes an EXPORT row to the access 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -335,7 +335,7 @@ def _download(request, pk, slug, fmt):
         content = report_documents.render_pdf(
             "reports/meeting_report_pdf.html", {"report": report, "chart": _chart_geometry()}
         )
-        return _file_response(content, documents.PDF_MIME, filename)
+        return documents.download_response(content, documents.PDF_MIME, filename)
     return _docx_response(kind, report, filename)
 
 
@@ -348,18 +348,11 @@ def _docx_response(kind, report, filename):
             " ".join(error.messages) + " A manager can check the template on the report "
             "templates page, or use the built-in one again."
         )
-    return _file_response(content, documents.DOCX_MIME, filename)
+    return documents.download_response(content, documents.DOCX_MIME, filename)
 
 
 def _form_errors(form):
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _file_response(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_GET
@@ -489,7 +482,7 @@ def _circle_end_document(request, pk, fmt):
     filename = f"cosa-circle-{circle.pk}-end-of-circle.{fmt}"
     if fmt == "pdf":
         content = report_documents.render_pdf("reports/circle_end_pdf.html", {"report": report})
-        return _file_response(content, documents.PDF_MIME, filename)
+        return documents.download_response(content, documents.PDF_MIME, filename)
     return _docx_response(ReportTemplate.Kind.CIRCLE_END, report, filename)
 
 
@@ -567,6 +560,6 @@ def report_template_builtin(request, kind):
     _require_template_manager(request)
     if kind not in ReportTemplate.Kind.values:
         raise Http404("No such report.")
-    return _file_response(
+    return documents.download_response(
         report_documents.builtin_template(kind), documents.DOCX_MIME, f"cosa-{kind}-template.docx"
     )
