@@ -1,4 +1,5 @@
-"""Writes: hours credited from reviewed minutes, expense claims, debriefs."""
+"""Writes: hours credited from reviewed minutes, expense claims, debriefs, supervision
+following a reassigned caseload."""
 
 import datetime
 from decimal import Decimal
@@ -12,10 +13,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notifications import notify
 from circles.access import CHANGE, circles_visible_to
-from circles.models import Circle, Concern, MeetingNote
+from circles.models import Circle, CircleMembership, Concern, MeetingNote, Reminder
 from cosa.services import service, transition, validated_save
 from volunteering.access import may_decide, may_pay
 from volunteering.models import ExpenseClaim, SupervisionDebrief, mileage_amount
+from volunteers import services as volunteer_services
 from volunteers.models import Volunteer, VolunteerHours
 
 # Hours ------------------------------------------------------------------------------------
@@ -232,3 +234,41 @@ def debrief_record(
     debrief.held_on = held_on
     debrief.held_by = acting_user
     return validated_save(debrief, update_fields=["held_on", "held_by"])
+
+
+# Supervision following a reassigned caseload -------------------------------------------------
+
+
+@service
+@transaction.atomic
+def supervision_follow_caseload(
+    *, coordinator: User, to: User, circle_ids, acting_user: User
+) -> list[int]:
+    """The volunteers of the reassigned circles are now ``to``'s to supervise.
+
+    Who supervises, the next supervision due (reminded to the circles' coordinator) and
+    the pending debriefs (reached through their circle) follow the circles by
+    themselves; what does not is moved here: the notes ``coordinator`` holds on these
+    volunteers, and the supervision reminders still waiting to go to ``coordinator``
+    (closed as not needed: the next sweep owes them to ``to``). Returns the volunteers.
+    """
+    volunteer_ids = sorted(
+        set(
+            CircleMembership.objects.current()
+            .filter(circle_id__in=list(circle_ids), circle__status__in=Circle.OPEN_STATUSES)
+            .values_list("volunteer_id", flat=True)
+        )
+    )
+    volunteer_services.supervision_hand_over(
+        volunteer_ids=volunteer_ids, coordinator=coordinator, to=to, acting_user=acting_user
+    )
+    Reminder.objects.unsent().filter(
+        kind=Reminder.Kind.SUPERVISION_DUE, recipient=coordinator, object_id__in=volunteer_ids
+    ).update(sent_at=timezone.now(), skipped_reason="caseload reassigned to another coordinator")
+    return volunteer_ids
+
+
+def supervision_follow_caseload_signal(sender, coordinator, to, circle_ids, acting_user, **kwargs):
+    supervision_follow_caseload(
+        coordinator=coordinator, to=to, circle_ids=circle_ids, acting_user=acting_user
+    )

@@ -483,8 +483,19 @@ class SupervisionSession(models.Model):
     volunteer = models.ForeignKey(
         Volunteer, on_delete=models.CASCADE, related_name="supervision_sessions"
     )
+    # Who held the session: a fact of the record, never changed.
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who supervises the volunteer now and so reads these notes: the coordinator who held
+    # the session until a caseload reassignment hands the volunteer to a successor.
+    # Null only until the first save (which fills it from ``coordinator``).
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     held_on = models.DateField()
     notes = models.TextField()
@@ -496,6 +507,11 @@ class SupervisionSession(models.Model):
 
     def __str__(self):
         return f"Supervision {self.held_on}"
+
+    def save(self, *args, **kwargs):
+        if self.supervisor_id is None:
+            self.supervisor_id = self.coordinator_id
+        super().save(*args, **kwargs)
 
 
 class VolunteerHours(models.Model):
