@@ -266,6 +266,9 @@ class Volunteer(models.Model):
     # Declared conflicts: people the volunteer knows (free text, coordinator-only);
     # the areas they must not be placed in are VolunteerDistrict rows of kind CONFLICT.
     conflict_people = models.TextField("people they know", blank=True)
+    # Set when retention erased the personal data of a volunteer long gone
+    # (privacy/retention.py volunteer_erase): what stays is anonymous.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = VolunteerQuerySet.as_manager()
     history = HistoricalRecords(get_user=history_user)
