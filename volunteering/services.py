@@ -15,8 +15,8 @@ from accounts.notifications import notify
 from circles.access import CHANGE, circles_visible_to
 from circles.models import Circle, CircleMembership, Concern, MeetingNote, Reminder
 from cosa.services import service, transition, validated_save
-from volunteering.access import may_decide, may_pay
-from volunteering.models import ExpenseClaim, SupervisionDebrief, mileage_amount
+from volunteering.access import may_decide, may_pay, may_set_mileage_rate
+from volunteering.models import ExpenseClaim, MileageRate, SupervisionDebrief, mileage_amount
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer, VolunteerHours
 
@@ -72,9 +72,41 @@ def hours_credit_from_minutes_signal(sender, note, acting_user, **kwargs):
 # Expense claims -----------------------------------------------------------------------------
 
 
-def mileage_rate() -> int:
-    """Pence per mile, set by the organisation (COSA_MILEAGE_PENCE_PER_MILE)."""
-    return settings.COSA_MILEAGE_PENCE_PER_MILE
+def mileage_rate(on: datetime.date | None = None) -> int:
+    """Pence per mile in force on ``on`` (today by default), as a manager set it; before
+    any rate was set, the deployment's default (COSA_MILEAGE_PENCE_PER_MILE)."""
+    rate = MileageRate.objects.in_force_on(on or timezone.localdate())
+    return rate.pence_per_mile if rate is not None else settings.COSA_MILEAGE_PENCE_PER_MILE
+
+
+@service
+@transaction.atomic
+def mileage_rate_set(
+    *, pence_per_mile: int, effective_from: datetime.date, acting_user: User
+) -> MileageRate:
+    """A manager sets the rate from a date on. The same rate sent twice for the same day
+    is the one already set; a different rate for a day already set is refused (the
+    history is kept: set a rate from another day instead). Claims already submitted keep
+    the rate they were paid at."""
+    if not may_set_mileage_rate(acting_user):
+        raise ValidationError("Only a manager sets the mileage rate.")
+    # One setter at a time: two managers on the same day do not both pass the check.
+    User.objects.select_for_update().filter(pk=acting_user.pk).count()
+    existing = MileageRate.objects.filter(effective_from=effective_from).first()
+    if existing is not None:
+        if existing.pence_per_mile == pence_per_mile:
+            return existing
+        raise ValidationError(
+            {
+                "effective_from": f"A rate of {existing.pence_per_mile}p is already set from "
+                f"{effective_from:%-d %B %Y}. Choose another date for the new rate."
+            }
+        )
+    return validated_save(
+        MileageRate(
+            pence_per_mile=pence_per_mile, effective_from=effective_from, set_by=acting_user
+        )
+    )
 
 
 @service
@@ -112,7 +144,7 @@ def claim_submit(
         if not miles or miles <= 0:
             raise ValidationError({"miles": "Enter the miles driven."})
         claim.miles = miles
-        claim.pence_per_mile = mileage_rate()
+        claim.pence_per_mile = mileage_rate(incurred_on)
         claim.amount = mileage_amount(miles, claim.pence_per_mile)
     elif kind == ExpenseClaim.Kind.RECEIPT:
         if not amount or amount <= 0:
