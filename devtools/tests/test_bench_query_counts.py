@@ -67,7 +67,7 @@ PINNED = {
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
-    "manager_mileage_rate": 8,  # + the rate in force today, the count and the page of rates
+    "manager_mileage_rate": 7,  # + the rate in force today and the count (none generated)
     "manager_audit_reads": 18,  # + one query per kind of object read on the page
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
