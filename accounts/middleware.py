@@ -133,6 +133,9 @@ class TwoFactorRequiredMiddleware:
             and requires_two_factor(user)
             and not user.is_verified()
             and not request.path.startswith(settings.STATIC_URL_PATH)
+            # A page its token authenticates is drawn for nobody: a volunteer halfway
+            # through logging in on the same phone still reaches their help button.
+            and not request.path.startswith(TOKEN_PATHS)
         ):
             has_device = has_confirmed_device(user)
             if request.path not in self.open_paths()[has_device]:

@@ -311,6 +311,12 @@ def cover_for_user(user, pk, perm=VIEW):
     return cover
 
 
+def coordinators_to_cover_for(user):
+    """Whose cover ``user`` may arrange: a manager anyone's (None: every staff member
+    the form offers), a coordinator only their own."""
+    return None if user.is_manager else User.objects.filter(pk=user.pk)
+
+
 def shifts_visible_to(user):
     """The rota is the service's: every coordinator and manager sees and keeps it."""
     from circles.models import OnCallShift

@@ -223,8 +223,8 @@ def cover_change(
     now = now or timezone.now()
     today = _local_day(now)
     cover = Cover.objects.select_for_update().get(pk=cover.pk)
-    if cover.ended_at is not None:
-        raise ValidationError("This cover has ended: arrange new cover instead.")
+    if cover.is_closed(now):
+        raise ValidationError(Cover.CLOSED_TEXT)
     before = copy.copy(cover)
     cover.deputy = deputy
     cover.starts_on = starts_on
@@ -330,8 +330,8 @@ def shift_change(
     call is looked up at the moment it is needed, so the new times count at once."""
     now = now or timezone.now()
     shift = OnCallShift.objects.select_for_update().get(pk=shift.pk)
-    if shift.ended_at is not None or shift.ends_at <= now:
-        raise ValidationError("That shift is already over: add a new one instead.")
+    if shift.is_closed(now):
+        raise ValidationError(OnCallShift.CLOSED_TEXT)
     shift.staff = staff
     shift.phone = phone
     shift.starts_at = starts_at

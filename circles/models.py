@@ -896,6 +896,13 @@ class Cover(models.Model):
     def is_active_on(self, day):
         return self.ended_at is None and self.starts_on <= day <= self.ends_on
 
+    # Said by the edit page instead of its form, and by the service that refuses the edit.
+    CLOSED_TEXT = "This cover has ended: arrange new cover instead."
+
+    def is_closed(self, now=None):
+        """Ended cover no longer changes: new dates are new cover."""
+        return self.ended_at is not None
+
 
 class OnCallShiftQuerySet(models.QuerySet):
     def live(self):
@@ -944,6 +951,12 @@ class OnCallShift(models.Model):
 
     def __str__(self):
         return f"On call: {self.staff} from {self.starts_at:%Y-%m-%d %H:%M}"
+
+    CLOSED_TEXT = "That shift is already over: add a new one instead."
+
+    def is_closed(self, now=None):
+        """A shift that was ended, or whose time has passed, no longer changes."""
+        return self.ended_at is not None or self.ends_at <= (now or timezone.now())
 
 
 class ConcernAction(models.Model):

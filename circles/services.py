@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import (
-    F,
-)
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -270,7 +269,25 @@ def membership_add(
     )
     circle_group(circle).user_set.add(volunteer.user)
     grant(circle.volunteer_group, circle, *VOLUNTEER_CIRCLE_PERMS)
+    recount_circles([volunteer.pk])
     return membership
+
+
+def recount_circles(volunteer_ids=None):
+    """Set each volunteer's ``circle_count`` to the circles they hold now (all volunteers
+    when ``volunteer_ids`` is None). A recount, not an increment, so it is right however
+    often it runs; every service that adds or ends a membership calls it."""
+    current = (
+        CircleMembership.objects.filter(volunteer=OuterRef("pk"), left_on__isnull=True)
+        .order_by()
+        .values("volunteer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    volunteers = Volunteer.objects.all()
+    if volunteer_ids is not None:
+        volunteers = volunteers.filter(pk__in=volunteer_ids)
+    volunteers.update(circle_count=Coalesce(Subquery(current), 0))
 
 
 EXCLUDED = "excluded: lives in or declared a conflict with an exclusion area"
@@ -370,6 +387,7 @@ def membership_end(
     membership.left_on = left_on or timezone.localdate()
     membership.leaving_reason = reason
     validated_save(membership, update_fields=["left_on", "leaving_reason"])
+    recount_circles([membership.volunteer_id])
     group = circle_group(membership.circle)
     group.user_set.remove(membership.volunteer.user)
     drafts.purge(author=membership.volunteer.user_id, circle_id=membership.circle_id)

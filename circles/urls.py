@@ -74,6 +74,7 @@ urlpatterns += [
     # Minutes, observations, contacts, concerns, the dashboards and the risk trend.
     path("mine/", minutes.mine, name="mine"),
     path("dashboard/", minutes.dashboard, name="dashboard"),
+    path("dashboard/<slug:which>/", minutes.dashboard_list, name="dashboard_list"),
     path(
         "core-members/<int:core_member_pk>/risk-trend/",
         minutes.risk_trend,

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
@@ -42,6 +43,14 @@ _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 # WeasyPrint logs every step of every document at INFO: not worth a line of the log each.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def download_response(content, content_type, filename):
+    """A made document as a download that no cache keeps: it carries case data."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # PDF ----------------------------------------------------------------------------------------

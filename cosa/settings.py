@@ -425,6 +425,18 @@ COSA_LONE_WORKING_MANAGERS_AFTER_MINUTES = env_int(
 )
 COSA_LONE_WORKING_MAX_HOURS = env_int("COSA_LONE_WORKING_MAX_HOURS", 12, minimum=1)
 COSA_LONE_WORKING_LINK_HOURS = env_int("COSA_LONE_WORKING_LINK_HOURS", 4, minimum=1)
+# Guessing at link tokens (loneworking/access.py): unknown tokens are counted per client
+# address and over all addresses in the shared cache; past either limit the link pages
+# answer 429 until the window of this many minutes is over.
+COSA_LONE_WORKING_LINK_GUESS_MINUTES = env_int(
+    "COSA_LONE_WORKING_LINK_GUESS_MINUTES", 15, minimum=1
+)
+COSA_LONE_WORKING_LINK_GUESSES_PER_ADDRESS = env_int(
+    "COSA_LONE_WORKING_LINK_GUESSES_PER_ADDRESS", 20, minimum=1
+)
+COSA_LONE_WORKING_LINK_GUESSES_TOTAL = env_int(
+    "COSA_LONE_WORKING_LINK_GUESSES_TOTAL", 500, minimum=1
+)
 # Text messages (loneworking/sms.py): a dotted path, like EMAIL_BACKEND. The console
 # backend only logs, the file backend (make run) writes var/sms/: a deployment names its
 # provider's backend here (README, "Text messages").

@@ -59,6 +59,7 @@ from django.utils import timezone
 from accounts.middleware import LOGIN_AT, SEEN_AT
 from accounts.models import User
 from circles.models import Circle, CircleMembership, Concern, MeetingNote
+from volunteers.models import Volunteer
 
 BACKEND = "accounts.backends.AccountBackend"
 FLOOR = "floor"
@@ -141,6 +142,23 @@ def _feed_token(user):
     return feed_token_create(user=user, acting_user=user)
 
 
+def _circle_with_local_volunteers(coordinator):
+    """The coordinator's first open circle with active volunteers, not yet in it, who
+    live in or travel to the Core Member's district: the pool's first visit lists those
+    (at the smallest sizes most districts have none)."""
+    for circle in (
+        Circle.objects.open()
+        .filter(coordinator=coordinator)
+        .select_related("core_member")
+        .order_by("pk")[:50]
+    ):
+        district = circle.core_member.home_district
+        members = CircleMembership.objects.current().filter(circle=circle).values("volunteer")
+        if district and Volunteer.objects.active().near(district).exclude(pk__in=members).exists():
+            return circle
+    return None
+
+
 def pick_pages():
     """Every role's everyday pages and the users who open them, from the generated data.
 
@@ -160,6 +178,7 @@ def pick_pages():
         "coordinator with an open circle",
     )
     circle = Circle.objects.open().filter(coordinator=coordinator).order_by("pk").first()
+    match_circle = _circle_with_local_volunteers(coordinator) or circle
     concern = _first(
         Concern.objects.filter(circle__coordinator=coordinator).order_by("-raised_at", "-pk"),
         "concern in the coordinator's circles",
@@ -225,11 +244,12 @@ def pick_pages():
         # Coordinator: start page, their circles and Core Members, referrals, concerns,
         # minutes to review, shared records, the volunteer pool, notifications.
         Page("coordinator_dashboard", url("circles:dashboard"), coordinator),
+        Page("coordinator_concerns", url("circles:dashboard_list", args=["concerns"]), coordinator),
         Page("circles_list", url("circles:index"), coordinator),
         Page("circle_page", url("circles:detail", args=[circle.pk]), coordinator),
         Page("circle_meetings", url("circles:meetings", args=[circle.pk]), coordinator),
         # Matching: the national pool, ranked and with exclusions, for one circle.
-        Page("circle_match", url("circles:match", args=[circle.pk]), coordinator),
+        Page("circle_match", url("circles:match", args=[match_circle.pk]), coordinator),
         Page("core_members_list", url("core_members:index"), coordinator),
         Page(
             "core_member_page",

@@ -39,6 +39,7 @@ from circles.models import (
     Reminder,
     ReviewMilestone,
 )
+from circles.services import recount_circles
 from coreMembers.models import (
     CoreMember,
     CoreMemberUserObjectPermission,
@@ -291,6 +292,8 @@ def generate(scale=1.0, *, seed=10, progress=None, analyze=True):
     with transaction.atomic():
         for step in generator.STEPS:
             getattr(generator, step)()
+        # The rows were copied in, not added through the services that keep the count.
+        recount_circles()
     if analyze and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

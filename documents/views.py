@@ -88,12 +88,7 @@ def document_add(request, pk, *, kind):
         request,
         DocumentForm(posted(request), posted(request, files=True), kind=kind),
         save=lambda form: services.document_add(
-            owner=owner,
-            category=form.cleaned_data["category"],
-            document_date=form.cleaned_data["document_date"],
-            title=form.cleaned_data["title"],
-            file=form.cleaned_data["file"],
-            acting_user=request.user,
+            owner=owner, acting_user=request.user, **form.cleaned_data
         ),
         success_url=f"{context['owner_url']}#documents",
         message=lambda document: f"“{document.title}” added.",

@@ -22,7 +22,11 @@ from formpages import drafts, tokens, versions
 
 
 def is_long(form) -> bool:
-    """A form with a text area is one whose text is worth keeping as a draft."""
+    """A form with a text area is one whose text is worth keeping as a draft; a form
+    without one asks for drafts with ``keeps_draft = True`` (several typed fields that
+    an idle logout must not take away)."""
+    if getattr(form, "keeps_draft", False):
+        return True
     return any(isinstance(field.widget, forms.Textarea) for field in form.fields.values())
 
 

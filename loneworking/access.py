@@ -6,10 +6,21 @@ for the people it alerted, the circle's coordinator and managers. Anything else 
 404. The check-out and help link is authenticated by its token alone.
 """
 
+import contextlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
+from django.utils import timezone
 
 from circles.models import Circle, CircleMembership
 from loneworking.models import Alert, CheckIn
+
+
+def require_volunteer(user):
+    """Lone working is for volunteers: 404 for anyone else."""
+    if not user.is_volunteer:
+        raise Http404("Lone working is for volunteers.")
 
 
 def circles_for_checkin(user):
@@ -73,3 +84,46 @@ def checkin_for_token(raw: str) -> CheckIn:
     if checkin is None:
         raise Http404("No such check-in link.")
     return checkin
+
+
+# Guessing at link tokens -------------------------------------------------------------------
+#
+# A token is 256 random bits, so guessing one is hopeless; the limits bound the guessing
+# anyway (DESIGN §6) and make a scan visible. Only unknown tokens count: a volunteer
+# using their own link never adds to a count. Past the overall limit every link page
+# answers 429, a real token's too, or the limit would bound nothing; the volunteer can
+# still log in and use the check-in page, and an unchecked-out check-in still alerts.
+# Counted in the shared cache, as the calendar feed's limit is: every process sees one
+# count.
+
+_GUESS_KEY = "loneworking-link-guesses:{scope}:{window}"
+
+
+def _guess_keys(ip_address, now=None):
+    seconds = settings.COSA_LONE_WORKING_LINK_GUESS_MINUTES * 60
+    window = int((now or timezone.now()).timestamp() // seconds)
+    return (
+        _GUESS_KEY.format(scope=f"ip:{ip_address or 'unknown'}", window=window),
+        _GUESS_KEY.format(scope="all", window=window),
+        seconds,
+    )
+
+
+def link_guessing_refused(ip_address, *, now=None) -> bool:
+    """Whether the link pages refuse this client address right now (429)."""
+    by_address, overall, _ = _guess_keys(ip_address, now)
+    counts = cache.get_many([by_address, overall])
+    return (
+        counts.get(by_address, 0) >= settings.COSA_LONE_WORKING_LINK_GUESSES_PER_ADDRESS
+        or counts.get(overall, 0) >= settings.COSA_LONE_WORKING_LINK_GUESSES_TOTAL
+    )
+
+
+def link_guess_count(ip_address, *, now=None) -> None:
+    """Count one unknown token from this client address (and overall)."""
+    by_address, overall, seconds = _guess_keys(ip_address, now)
+    for key in (by_address, overall):
+        cache.add(key, 0, timeout=seconds * 2)
+        # Evicted between add and incr: this one goes uncounted.
+        with contextlib.suppress(ValueError):
+            cache.incr(key)

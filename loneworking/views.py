@@ -1,6 +1,7 @@
 """Lone-working pages: the volunteer's check-ins, checking in, the check-out and help
 link (no login), and the alert page that coordinators and managers act on."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.audit import log_access
+from accounts.audit import client_ip, log_access
 from accounts.models import AccessLog
 from cosa.views import paginate, posted
 from formpages.pages import form_page
@@ -21,15 +22,10 @@ from loneworking.models import Alert
 SESSION_LINK = "loneworking_link_{}"
 
 
-def _require_volunteer(user):
-    if not user.is_volunteer:
-        raise Http404("Lone working is for volunteers.")
-
-
 @require_GET
 def mine(request):
     """The volunteer's own check-ins and the alerts each raised."""
-    _require_volunteer(request.user)
+    access.require_volunteer(request.user)
     checkins = access.checkins_visible_to(request.user).for_list()
     return render(
         request,
@@ -43,7 +39,7 @@ def mine(request):
 
 @require_http_methods(["GET", "POST"])
 def check_in(request):
-    _require_volunteer(request.user)
+    access.require_volunteer(request.user)
     circles = access.circles_for_checkin(request.user).order_by("name", "pk")
     initial = {"phone": request.user.phone}
     first = circles.first()
@@ -106,15 +102,17 @@ def detail(request, pk):
 
 @require_POST
 def check_out(request, pk):
-    checkin = access.checkin_for_user(request.user, pk)
-    _check_out(request, checkin)
-    return redirect("loneworking:detail", pk=checkin.pk)
+    return _signed_in_step(request, pk, _check_out)
 
 
 @require_POST
 def ask_for_help(request, pk):
+    return _signed_in_step(request, pk, _help)
+
+
+def _signed_in_step(request, pk, step):
     checkin = access.checkin_for_user(request.user, pk)
-    _help(request, checkin)
+    step(request, checkin)
     return redirect("loneworking:detail", pk=checkin.pk)
 
 
@@ -157,11 +155,37 @@ def _private(response):
     return response
 
 
-def _token_checkin(token):
-    checkin = access.checkin_for_token(token)
+def _token_checkin(request, token):
+    """(the check-in, None), or (None or the check-in, the page refusing it): 410 once
+    expired. An unknown token is counted, then a 404, and a 429 while this address (or
+    everyone) has tried too many.
+
+    A real link always works, whoever else is guessing: the help button must never be
+    refused. The tokens are 256 random bits, so guessing cannot find one; the limits
+    make a guesser cheap to answer and plain to see, and cannot pause anyone's link."""
+    ip_address = client_ip(request)
+    try:
+        checkin = access.checkin_for_token(token)
+    except Http404:
+        if access.link_guessing_refused(ip_address):
+            return None, _too_many(request)
+        access.link_guess_count(ip_address)
+        raise
     if not checkin.link_works(timezone.now()):
-        return checkin, False
-    return checkin, True
+        return checkin, _expired(request, checkin)
+    return checkin, None
+
+
+def _too_many(request):
+    minutes = settings.COSA_LONE_WORKING_LINK_GUESS_MINUTES
+    return _private(
+        render(
+            request,
+            "loneworking/link_too_many.html",
+            _as_nobody({"minutes": minutes}),
+            status=429,
+        )
+    )
 
 
 def _expired(request, checkin):
@@ -178,9 +202,9 @@ def _expired(request, checkin):
 @login_not_required
 @require_GET
 def link(request, token):
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
+    checkin, refused = _token_checkin(request, token)
+    if refused is not None:
+        return refused
     return _private(
         render(
             request,
@@ -201,20 +225,21 @@ def link(request, token):
 @login_not_required
 @require_POST
 def link_check_out(request, token):
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
-    _check_out(request, checkin)
-    return redirect("loneworking:link", token=token)
+    return _link_step(request, token, _check_out)
 
 
 @login_not_required
 @require_POST
 def link_help(request, token):
-    checkin, works = _token_checkin(token)
-    if not works:
-        return _expired(request, checkin)
-    _help(request, checkin)
+    return _link_step(request, token, _help)
+
+
+def _link_step(request, token, step):
+    """A step taken from the link: refused while guessing is paused, or once expired."""
+    checkin, refused = _token_checkin(request, token)
+    if refused is not None:
+        return refused
+    step(request, checkin)
     return redirect("loneworking:link", token=token)
 
 

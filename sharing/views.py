@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -293,10 +293,7 @@ def _record_document(request, pk, fmt):
             record, chain, printed_at=timezone.localtime(), printed_by=request.user
         )
         content, content_type = record_documents.record_docx(context), documents.DOCX_MIME
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return documents.download_response(content, content_type, filename)
 
 
 @require_GET

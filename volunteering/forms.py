@@ -16,6 +16,10 @@ class CircleNameChoiceField(forms.ModelChoiceField):
 
 
 class ClaimForm(forms.Form):
+    # No text area, but a claim is typed from a receipt: an idle logout keeps it as a
+    # draft (the receipt itself is chosen again; files are never kept in drafts).
+    keeps_draft = True
+
     kind = forms.ChoiceField(
         label="What are you claiming?",
         choices=ExpenseClaim.Kind.choices,

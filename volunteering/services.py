@@ -155,6 +155,13 @@ def claim_submit(
         claim.receipt = receipt
     else:
         raise ValidationError({"kind": "Choose mileage or a receipt."})
+    # The same claim sent again from a second tab (its own one-time token) is refused,
+    # so one expense is not paid twice; a refused claim may be made again.
+    same = ExpenseClaim.objects.filter(
+        volunteer=volunteer, circle=circle, kind=kind, incurred_on=incurred_on
+    ).exclude(status=ExpenseClaim.Status.REFUSED)
+    if same.filter(amount=claim.amount, description__iexact=description).exists():
+        raise ValidationError("You have already claimed this expense: see My expenses.")
     validated_save(claim)
     if circle.coordinator_id:
         notify(

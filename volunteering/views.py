@@ -1,15 +1,21 @@
+import datetime
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.audit import log_access
 from accounts.models import AccessLog
 from cosa import uploads
 from cosa.views import csv_response, paginate, posted
+from formpages import tokens
 from formpages.pages import form_page
 from volunteering import services
 from volunteering.access import (
@@ -126,8 +132,19 @@ def payment(request):
     """The payment run: approved, unpaid claims exported as CSV and marked paid."""
     require_payer(request.user)
     if request.method == "POST":
-        paid = services.claims_pay(acting_user=request.user)
-        log_access(request, AccessLog.Action.EXPORT, detail=f"expenses paid: {len(paid)}")
+        try:
+            with transaction.atomic():
+                spent = tokens.spend(request, tokens.posted(request))
+                paid = services.claims_pay(acting_user=request.user)
+                run = paid[0].paid_at.isoformat() if paid else ""
+                tokens.record_result(spent, f"{request.path}?{urlencode({'run': run})}")
+            detail = f"expenses paid: {len(paid)}"
+        except tokens.AlreadySent as repeat:
+            # A double click: the browser keeps only the second response, so it is the
+            # first run's file again, never an empty one that loses the payments.
+            paid = _payment_run(request.user, repeat.result_url)
+            detail = f"expenses payment file again: {len(paid)}"
+        log_access(request, AccessLog.Action.EXPORT, detail=detail)
         rows = [
             [
                 claim.pk,
@@ -150,7 +167,25 @@ def payment(request):
     return render(
         request,
         "volunteering/payment.html",
-        {"count": payable.count(), "page": paginate(request, payable.for_list())},
+        {
+            "count": payable.count(),
+            "page": paginate(request, payable.for_list()),
+            "once": tokens.new(),
+        },
+    )
+
+
+def _payment_run(user, result_url):
+    """The claims one payment run (its recorded ``run`` time) marked paid."""
+    run = parse_qs(urlsplit(result_url or "").query).get("run", [""])[0]
+    try:
+        paid_at = datetime.datetime.fromisoformat(run)
+    except ValueError:
+        return []
+    return list(
+        ExpenseClaim.objects.filter(paid_by=user, paid_at=paid_at)
+        .for_list()
+        .order_by("volunteer__user__last_name", "incurred_on", "pk")
     )
 
 

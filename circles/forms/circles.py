@@ -92,8 +92,10 @@ class MatchFilterForm(forms.Form):
         "name": ("user__last_name", "user__first_name", "pk"),
         "dbs": ("dbs_recheck_due_on", "user__last_name", "pk"),
     }
-    # What an unfiltered first visit shows: who could join today, best matches first.
-    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "sort": "match"}
+    # What an unfiltered first visit shows: who could join today and can get to the Core
+    # Member (a circle's volunteers are local), best matches first. Unticking "near"
+    # widens the pool to every area.
+    DEFAULTS = {"active": "on", "dbs_current": "on", "trained": "on", "near": "on", "sort": "match"}
 
     q = forms.CharField(label="Name or postcode area", required=False, max_length=100)
     active = forms.BooleanField(label="Active volunteers only", required=False, initial=True)
@@ -481,3 +483,21 @@ class CoordinatorChangeForm(forms.Form):
         self.fields["coordinator"].queryset = User.objects.filter(
             role=User.Role.COORDINATOR, is_active=True
         ).exclude(pk=circle.coordinator_id)
+
+
+class CaseloadForm(forms.Form):
+    """The coordinator taking a departing coordinator's whole caseload."""
+
+    to = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Coordinator taking the caseload",
+        error_messages={"invalid_choice": "Choose an active coordinator from the list."},
+    )
+
+    def __init__(self, *args, coordinator, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
+            .exclude(pk=coordinator.pk)
+            .order_by("last_name", "first_name", "pk")
+        )

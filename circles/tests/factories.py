@@ -25,6 +25,7 @@ from circles.models import (
     ReviewMilestone,
     Weekday,
 )
+from circles.services import recount_circles
 from coreMembers.models import CoreMember, Referral
 from coreMembers.tests.factories import (
     CoreMemberFactory,
@@ -72,11 +73,19 @@ class ActiveCircleFactory(CircleFactory):
 class CircleMembershipFactory(DjangoModelFactory):
     class Meta:
         model = CircleMembership
+        skip_postgeneration_save = True
 
     circle = factory.SubFactory(CircleFactory)
     volunteer = factory.SubFactory(ActiveVolunteerFactory)
     role = CircleMembership.Role.VOLUNTEER
     joined_on = days_ago(20)
+
+    @factory.post_generation
+    def recount(membership, create, extracted, **kwargs):
+        # As the membership services do: the volunteer's circle count follows.
+        if create:
+            recount_circles([membership.volunteer_id])
+            membership.volunteer.refresh_from_db(fields=["circle_count"])
 
 
 class CovenantFactory(DjangoModelFactory):

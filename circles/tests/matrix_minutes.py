@@ -28,6 +28,7 @@ ROWS = {
         only(("volunteer_in_circle", "volunteer_other_circle", "volunteer_left"), 200, 403),
     ),
     "circles:dashboard": (lambda w: {}, only(STAFF, 200, 403)),
+    "circles:dashboard_list": (lambda w: {"which": "concerns"}, only(STAFF, 200, 403)),
     # Needs the full record: the assigned liaison sees A's identity, so is refused (403).
     "circles:risk_trend": (
         lambda w: {"core_member_pk": w.objects["core_member"].pk},

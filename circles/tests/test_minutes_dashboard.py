@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLog
+from accounts.tests.factories import CoordinatorFactory, LiaisonFactory
 from circles import services
 from circles.models import Concern, MeetingNote
 from circles.risk import find_rises
@@ -269,7 +270,7 @@ def test_dashboard_counts_every_row_while_listing_the_first_few(
 ):
     from circles.views import minutes as minutes_views
 
-    monkeypatch.setattr(minutes_views, "LIST_LIMIT", 2)
+    monkeypatch.setattr(minutes_views, "DASHBOARD_LIMIT", 2)
     add_rows(circle, members, 3)
     client.force_login(coordinator)
     response = client.get(reverse("circles:dashboard"))
@@ -287,3 +288,71 @@ def test_dashboard_counts_every_row_while_listing_the_first_few(
     response = client.get(reverse("circles:dashboard"))
     assert response.context["review_count"] == 0
     assert response.context["concern_count"] == 0
+
+
+# The dashboard's lists in full ---------------------------------------------------------------
+
+LISTS = ("concerns", "minutes-to-review", "minutes-overdue")
+
+
+@pytest.mark.parametrize("which", LISTS)
+def test_a_full_list_is_not_for_volunteers_or_liaisons(client, circle, members, which):
+    liaison = LiaisonFactory()
+    for user in (members[0].user, liaison):
+        client.force_login(user)
+        response = client.get(reverse("circles:dashboard_list", args=[which]))
+        assert response.status_code == 403
+
+
+def test_an_unknown_list_is_not_found(client, coordinator):
+    client.force_login(coordinator)
+    assert client.get(reverse("circles:dashboard_list", args=["everything"])).status_code == 404
+
+
+@pytest.mark.parametrize("which", LISTS)
+def test_another_coordinators_full_list_leaves_out_this_caseload(client, circle, members, which):
+    add_rows(circle, members, 2)
+    client.force_login(CoordinatorFactory())
+    response = client.get(reverse("circles:dashboard_list", args=[which]))
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+    assert circle.name not in response.content.decode()
+
+
+def test_the_dashboard_links_each_long_list_to_its_full_page(
+    client, circle, members, coordinator, monkeypatch
+):
+    from circles.views import minutes as minutes_views
+
+    monkeypatch.setattr(minutes_views, "DASHBOARD_LIMIT", 2)
+    add_rows(circle, members, 3)
+    client.force_login(coordinator)
+    body = client.get(reverse("circles:dashboard")).content.decode()
+    for which in LISTS:
+        assert reverse("circles:dashboard_list", args=[which]) in body
+    concerns = client.get(reverse("circles:dashboard_list", args=["concerns"]))
+    # Every one, in the dashboard's order: RED before AMBER, then oldest first.
+    listed = list(concerns.context["page"])
+    assert len(listed) == 3
+    assert [c.severity for c in listed] == sorted((c.severity for c in listed), reverse=True)
+    body = concerns.content.decode()
+    for concern in listed:
+        assert reverse("circles:concern_detail", args=[circle.pk, concern.pk]) in body
+    review = client.get(reverse("circles:dashboard_list", args=["minutes-to-review"]))
+    assert review.context["page"].paginator.count == 3
+    overdue = client.get(reverse("circles:dashboard_list", args=["minutes-overdue"]))
+    assert overdue.context["page"].paginator.count == 3
+
+
+@pytest.mark.parametrize("which", LISTS)
+def test_a_full_lists_queries_do_not_grow_with_rows(client, circle, members, coordinator, which):
+    url = reverse("circles:dashboard_list", args=[which])
+    add_rows(circle, members, 2)
+    small = count_queries(client, coordinator, url)
+    add_rows(circle, members, 6, offset=10)
+    assert count_queries(client, coordinator, url) == small
+    assert small <= LIST_QUERIES
+
+
+# Session, user, device, savepoints, the caseload's circles, the count, the page.
+LIST_QUERIES = 9

@@ -13,7 +13,7 @@ from accounts.tests.factories import CoordinatorFactory, LiaisonFactory
 from circles import services
 from circles.models import CircleMembership
 from circles.tests.factories import CircleMembershipFactory, launchable_circle
-from volunteers.models import Volunteer
+from volunteers.models import Volunteer, VolunteerDistrict
 from volunteers.tests.factories import (
     ActiveVolunteerFactory,
     DBSCheckFactory,
@@ -115,6 +115,26 @@ def test_unticking_the_filters_shows_the_whole_pool_but_not_current_members(
     assert f'name="volunteer" value="{pool["ready"].pk}"' in body
 
 
+def test_the_first_visit_keeps_to_volunteers_who_can_get_to_the_core_member(
+    client, circle, pool, coordinator
+):
+    circle.core_member.home_district = "NS9"
+    circle.core_member.save(update_fields=["home_district"])
+    traveller = ActiveVolunteerFactory(user__last_name="Travelwell", postcode_area="ZZ1")
+    VolunteerDistrict.objects.create(
+        volunteer=traveller, kind=VolunteerDistrict.Kind.TRAVEL, district="NS9"
+    )
+    client.force_login(coordinator)
+    first = client.get(_url(circle))
+    assert _listed(first) == {"Readyman", "Travelwell"}
+    assert "Lives in or travels to NS9" in first.content.decode()
+    # Unticking "near" widens the pool to every area.
+    everywhere = client.get(
+        _url(circle), {"active": "on", "dbs_current": "on", "trained": "on", "sort": "match"}
+    )
+    assert _listed(everywhere) == {"Readyman", "Travelwell", "Busybody"}
+
+
 @pytest.mark.parametrize(
     "params, expected",
     [
@@ -169,6 +189,26 @@ MATCH_QUERIES = 14
 
 
 # Adding -------------------------------------------------------------------------------------
+
+
+def test_each_volunteers_circle_count_follows_the_membership_services(circle, coordinator):
+    volunteer = ActiveVolunteerFactory()
+    other = launchable_circle(coordinator=coordinator, volunteers=0)
+    assert volunteer.circle_count == 0
+    services.membership_add(circle=circle, volunteer=volunteer, acting_user=coordinator)
+    services.membership_add(circle=other, volunteer=volunteer, acting_user=coordinator)
+    volunteer.refresh_from_db()
+    assert volunteer.circle_count == 2
+    membership = CircleMembership.objects.get(circle=other, volunteer=volunteer)
+    services.membership_end(membership=membership, acting_user=coordinator)
+    volunteer.refresh_from_db()
+    assert volunteer.circle_count == 1
+    # A recount of everyone agrees with the services, however often it runs.
+    Volunteer.objects.filter(pk=volunteer.pk).update(circle_count=5)
+    services.recount_circles()
+    services.recount_circles()
+    volunteer.refresh_from_db()
+    assert volunteer.circle_count == 1
 
 
 def test_the_coordinator_adds_a_primary_volunteer(client, circle, pool, coordinator):

@@ -4,13 +4,13 @@ Here rather than in coreMembers: the handover moves the open circle too, and thi
 owns the one service that does it (``circles.services.coordinator_handover``).
 """
 
-from django import forms
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from circles import services
 from circles.access import caseload_owner_for_user
+from circles.forms.circles import CaseloadForm
 from coreMembers.access import core_member_for_user
 from coreMembers.forms import CoordinatorForm
 from cosa.views import posted
@@ -42,22 +42,6 @@ def coordinator_handover(request, core_member_pk):
         intro="The Core Member's record, open referral and open circle all move to the "
         "coordinator you choose; the previous coordinator loses them.",
     )
-
-
-class CaseloadForm(forms.Form):
-    to = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        label="Coordinator taking the caseload",
-        error_messages={"invalid_choice": "Choose an active coordinator from the list."},
-    )
-
-    def __init__(self, *args, coordinator, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = (
-            User.objects.filter(role=User.Role.COORDINATOR, is_active=True)
-            .exclude(pk=coordinator.pk)
-            .order_by("last_name", "first_name", "pk")
-        )
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -50,11 +51,14 @@ from circles.models import (
 )
 from circles.views.safeguarding import safeguarding_context
 from coreMembers.access import FULL, core_member_for_user
-from cosa.views import first_rows_and_count, roles_required
+from cosa.views import first_rows_and_count, paginate, roles_required
 from formpages import guard
 from formpages.pages import form_page
 
 LIST_LIMIT = 25
+# Each dashboard list shows its first few, most urgent first, beside the count of all:
+# the page is for seeing what needs doing now, and it renders seven lists.
+DASHBOARD_LIMIT = 10
 
 
 def _core_member_name(circle):
@@ -462,7 +466,7 @@ REVIEW_FLAG_HOURS = 48
 
 
 # What the dashboard's lists show: only these columns are read and turned into objects
-# (a Core Member or circle row is wide, and each list has up to LIST_LIMIT of them).
+# (a Core Member or circle row is wide, and each list has up to DASHBOARD_LIMIT of them).
 _MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
 _REVIEW_FIELDS = (
     "meeting_id",
@@ -489,6 +493,66 @@ _CONCERN_FIELDS = (
 )
 
 
+def _dashboard_lists(scope, now):
+    """The dashboard's lists that are read item by item, most urgent first: each is shown
+    in part on the dashboard and in full on its own page (``dashboard_list``)."""
+    return {
+        "minutes-to-review": (
+            MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
+            .select_related("meeting__circle__core_member", "author")
+            .annotate(due_at=minutes_due_expression("meeting__"))
+            .only(*_REVIEW_FIELDS)
+            .order_by("submitted_at", "pk")
+        ),
+        "concerns": (
+            Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
+            .select_related("circle__core_member", "raised_by")
+            .only(*_CONCERN_FIELDS)
+            .order_by("-severity", "-imminent_risk", "raised_at", "pk")
+        ),
+        "minutes-overdue": (
+            Meeting.objects.filter(scope.q("circle", open_only=True))
+            .minutes_outstanding(now)
+            .filter(due_at__lt=now)
+            .select_related("circle")
+            .only(*_MEETING_FIELDS)
+            .order_by("starts_at", "pk")
+        ),
+    }
+
+
+# Each full list's heading, and what it says when empty.
+DASHBOARD_LISTS = {
+    "concerns": ("Concerns to triage", "None waiting."),
+    "minutes-to-review": ("Minutes to review", "Nothing to review."),
+    "minutes-overdue": ("Minutes overdue", "None overdue."),
+}
+
+
+@require_GET
+@roles_required(*User.STAFF_ROLES)
+def dashboard_list(request, which):
+    """One of the dashboard's lists in full, a page at a time."""
+    if which not in DASHBOARD_LISTS:
+        raise Http404("No such list.")
+    now = timezone.now()
+    queryset = _dashboard_lists(CircleScope(request.user, CHANGE), now)[which]
+    title, empty = DASHBOARD_LISTS[which]
+    return render(
+        request,
+        "circles/minutes/dashboard_list.html",
+        {
+            "which": which,
+            "title": title,
+            "empty": empty,
+            "page": paginate(request, queryset),
+            "now": now,
+            "review_flag_before": now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
+            "review_flag_hours": REVIEW_FLAG_HOURS,
+        },
+    )
+
+
 @require_GET
 @roles_required(*User.STAFF_ROLES)
 def dashboard(request):
@@ -496,27 +560,7 @@ def dashboard(request):
     user = request.user
     scope = CircleScope(user, CHANGE)
     now = timezone.now()
-    review_queue = (
-        MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
-        .select_related("meeting__circle__core_member", "author")
-        .annotate(due_at=minutes_due_expression("meeting__"))
-        .only(*_REVIEW_FIELDS)
-        .order_by("submitted_at", "pk")
-    )
-    concerns = (
-        Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
-        .select_related("circle__core_member", "raised_by")
-        .only(*_CONCERN_FIELDS)
-        .order_by("-severity", "-imminent_risk", "raised_at", "pk")
-    )
-    overdue = (
-        Meeting.objects.filter(scope.q("circle", open_only=True))
-        .minutes_outstanding(now)
-        .filter(due_at__lt=now)
-        .select_related("circle")
-        .only(*_MEETING_FIELDS)
-        .order_by("starts_at", "pk")
-    )
+    lists = _dashboard_lists(scope, now)
     emergencies = (
         Meeting.objects.filter(
             scope.q("circle"),
@@ -532,9 +576,9 @@ def dashboard(request):
     # (they read rises per Core Member on the trend page and in reports).
     rises = risk.recent_rises(scope.circles(), now) if user.is_coordinator else None
     # Each list and its count in one query (the badges show the counts).
-    review_queue, review_count = first_rows_and_count(review_queue, LIST_LIMIT)
-    concerns, concern_count = first_rows_and_count(concerns, LIST_LIMIT)
-    overdue, overdue_count = first_rows_and_count(overdue, LIST_LIMIT)
+    review_queue, review_count = first_rows_and_count(lists["minutes-to-review"], DASHBOARD_LIMIT)
+    concerns, concern_count = first_rows_and_count(lists["concerns"], DASHBOARD_LIMIT)
+    overdue, overdue_count = first_rows_and_count(lists["minutes-overdue"], DASHBOARD_LIMIT)
     return render(
         request,
         "circles/minutes/dashboard.html",
@@ -545,10 +589,10 @@ def dashboard(request):
             "concern_count": concern_count,
             "overdue": overdue,
             "overdue_count": overdue_count,
-            "emergencies": emergencies[:LIST_LIMIT],
-            "rises": rises[:LIST_LIMIT] if rises is not None else None,
+            "emergencies": emergencies[:DASHBOARD_LIMIT],
+            "rises": rises[:DASHBOARD_LIMIT] if rises is not None else None,
             "rise_count": len(rises) if rises is not None else 0,
-            "limit": LIST_LIMIT,
+            "limit": DASHBOARD_LIMIT,
             "now": now,
             "needs": needs.needs_for(user, scope, now),
             # The manager sees the same work across the service, by coordinator.

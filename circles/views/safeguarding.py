@@ -1,5 +1,7 @@
 """Safeguarding pages: the concern's action log and contacts, cover, the on-call rota."""
 
+import functools
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -8,13 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import log_access
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog
 from circles import cover as cover_services
 from circles import services
 from circles.access import (
     CHANGE,
     concern_for_user,
     contact_for_user,
+    coordinators_to_cover_for,
     cover_for_user,
     covers_visible_to,
     may_see_professional_contacts,
@@ -115,8 +118,7 @@ def cover_list(request):
 @GET_POST
 def cover_new(request):
     require_case_staff(request.user)
-    coordinators = None if request.user.is_manager else User.objects.filter(pk=request.user.pk)
-    form = CoverForm(request.POST or None, coordinators=coordinators)
+    form = CoverForm(request.POST or None, coordinators=coordinators_to_cover_for(request.user))
     return form_page(
         request,
         form,
@@ -128,11 +130,30 @@ def cover_new(request):
     )
 
 
+def _rota_edit_page(request, record, form, *, change, list_url, **page):
+    """The one shape of the cover and on-call rota edit pages.
+
+    The form opens at the record's values and carries the version it opened at; a valid
+    POST hands every field (and that version) to ``change``, a service that locks the
+    record and refuses a stale or closed edit. A record that is over shows why, no form.
+    """
+    return form_page(
+        request,
+        form,
+        save=lambda f: change(acting_user=request.user, **f.cleaned_data),
+        success_url=list_url,
+        version=record.version,
+        closed=record.is_closed(),
+        closed_text=record.CLOSED_TEXT,
+        back_url=list_url,
+        **page,
+    )
+
+
 @GET_POST
 def cover_edit(request, pk):
     """Move a cover's dates or change its deputy; the grants follow the new dates."""
     cover = cover_for_user(request.user, pk, CHANGE)
-    list_url = reverse("circles:cover_list")
     form = CoverChangeForm(
         request.POST or None,
         cover=cover,
@@ -143,27 +164,16 @@ def cover_edit(request, pk):
             "reason": cover.reason,
         },
     )
-    return form_page(
+    return _rota_edit_page(
         request,
+        cover,
         form,
-        save=lambda f: cover_services.cover_change(
-            cover=cover,
-            acting_user=request.user,
-            deputy=f.cleaned_data["deputy"],
-            starts_on=f.cleaned_data["starts_on"],
-            ends_on=f.cleaned_data["ends_on"],
-            reason=f.cleaned_data["reason"],
-            version=f.cleaned_data.get("version"),
-        ),
-        success_url=list_url,
+        change=functools.partial(cover_services.cover_change, cover=cover),
+        list_url=reverse("circles:cover_list"),
         message="Cover changed.",
         title="Change cover",
         subtitle=f"for {cover.coordinator.get_full_name()}",
         submit_label="Save cover",
-        version=cover.version,
-        closed=cover.ended_at is not None,
-        closed_text="This cover has ended: arrange new cover instead.",
-        back_url=list_url,
         back_label="Back to cover",
     )
 
@@ -201,7 +211,6 @@ def shift_new(request):
 def shift_edit(request, pk):
     """Move a shift or hand it to someone else: who is on call follows at once."""
     shift = shift_for_user(request.user, pk, CHANGE)
-    list_url = reverse("circles:shift_list")
     form = ShiftForm(
         request.POST or None,
         initial={
@@ -211,26 +220,15 @@ def shift_edit(request, pk):
             "ends_at": timezone.localtime(shift.ends_at),
         },
     )
-    return form_page(
+    return _rota_edit_page(
         request,
+        shift,
         form,
-        save=lambda f: cover_services.shift_change(
-            shift=shift,
-            acting_user=request.user,
-            staff=f.cleaned_data["staff"],
-            phone=f.cleaned_data["phone"],
-            starts_at=f.cleaned_data["starts_at"],
-            ends_at=f.cleaned_data["ends_at"],
-            version=f.cleaned_data.get("version"),
-        ),
-        success_url=list_url,
+        change=functools.partial(cover_services.shift_change, shift=shift),
+        list_url=reverse("circles:shift_list"),
         message="Shift changed.",
         title="Change an on-call shift",
         submit_label="Save shift",
-        version=shift.version,
-        closed=shift.ended_at is not None or shift.ends_at <= timezone.now(),
-        closed_text="That shift is already over: add a new one instead.",
-        back_url=list_url,
         back_label="Back to the rota",
     )
 

@@ -24,6 +24,8 @@ PINNED = {
     # + the circles it covers, read once (circles_fixed_for); + supervision overdue (one
     # windowed list) and the debriefs still to hold (a count), filled by volunteering's tag
     "coordinator_dashboard": 15,
+    # + the caseload's circles, the count and the page of concerns to triage
+    "coordinator_concerns": 8,
     "circles_list": 7,
     "circle_page": 15,  # + its documents (the documents section)
     "circle_meetings": 8,

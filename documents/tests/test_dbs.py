@@ -23,19 +23,35 @@ def _scan(content=PNG):
     return uploads.validate_document(SimpleUploadedFile("DBS certificate.png", content))
 
 
+@pytest.fixture
+def volunteer(world):
+    return world.objects["volunteer"]
+
+
+@pytest.fixture
+def check(volunteer):
+    """The volunteer's DBS check (the world gives each volunteer one)."""
+    return volunteer.dbs_checks.get()
+
+
+@pytest.fixture
+def decision_url(volunteer, check):
+    return reverse("documents:dbs_decision", args=[volunteer.pk, check.pk])
+
+
 def _record(check, user, *, content=PNG, decision="CLEAR"):
     return services.dbs_decision_record(
         dbs_check=check, decision=decision, scan=_scan(content), acting_user=user
     )
 
 
-def test_outsiders_get_404_and_the_volunteer_403_on_the_decision_and_scan(client, world, media):
-    volunteer = world.objects["volunteer"]
-    check = volunteer.dbs_checks.get()
+def test_outsiders_get_404_and_the_volunteer_403_on_the_decision_and_scan(
+    client, world, media, volunteer, check, decision_url
+):
     _record(check, world.users["owner"])
     other_check = world.objects["other_volunteer"].dbs_checks.get()
     urls = [
-        reverse("documents:dbs_decision", args=[volunteer.pk, check.pk]),
+        decision_url,
         reverse("documents:dbs_scan", args=[volunteer.pk, check.pk]),
     ]
     for name, status in (
@@ -55,13 +71,12 @@ def test_outsiders_get_404_and_the_volunteer_403_on_the_decision_and_scan(client
     assert DBSDecision.objects.get().decision == "CLEAR"
 
 
-def test_staff_record_a_decision_with_a_scan_and_download_it(client, world, media):
-    volunteer = world.objects["volunteer"]
-    check = volunteer.dbs_checks.get()
+def test_staff_record_a_decision_with_a_scan_and_download_it(
+    client, world, media, volunteer, check, decision_url
+):
     client.force_login(world.users["owner"])
-    url = reverse("documents:dbs_decision", args=[volunteer.pk, check.pk])
     response = client.post(
-        url,
+        decision_url,
         {
             "decision": "CONSIDERED_ACCEPTED",
             "scan": SimpleUploadedFile("certificate.png", PNG),
@@ -82,13 +97,10 @@ def test_staff_record_a_decision_with_a_scan_and_download_it(client, world, medi
     assert AccessLog.objects.filter(object_type="documents.dbsdecision", action="VIEW").exists()
 
 
-def test_a_scan_that_is_not_an_image_or_pdf_is_refused(client, world, media):
-    volunteer = world.objects["volunteer"]
-    check = volunteer.dbs_checks.get()
+def test_a_scan_that_is_not_an_image_or_pdf_is_refused(client, world, media, decision_url):
     client.force_login(world.users["manager"])
-    url = reverse("documents:dbs_decision", args=[volunteer.pk, check.pk])
     response = client.post(
-        url, {"decision": "CLEAR", "scan": SimpleUploadedFile("scan.png", b"MZ\x90binary")}
+        decision_url, {"decision": "CLEAR", "scan": SimpleUploadedFile("scan.png", b"MZ\x90binary")}
     )
     assert response.status_code == 200
     assert "is not really a PNG file" in " ".join(response.context["form"].errors["scan"])
@@ -126,8 +138,7 @@ def test_the_purge_deletes_only_scans_older_than_six_months_and_runs_twice(
     assert old.scan_deleted_at == now
 
 
-def test_the_purge_finishes_a_scan_whose_file_already_went(world, media, freeze_time):
-    check = world.objects["volunteer"].dbs_checks.get()
+def test_the_purge_finishes_a_scan_whose_file_already_went(world, media, freeze_time, check):
     now = timezone.now()
     freeze_time(now - datetime.timedelta(days=200))
     decision = _record(check, world.users["owner"])
@@ -146,9 +157,8 @@ def test_the_purge_is_in_the_daily_schedule():
 
 
 def test_a_new_scan_replaces_the_old_one_and_its_file(
-    world, media, django_capture_on_commit_callbacks
+    world, media, check, django_capture_on_commit_callbacks
 ):
-    check = world.objects["volunteer"].dbs_checks.get()
     with django_capture_on_commit_callbacks(execute=True):
         _record(check, world.users["owner"], content=PNG + b"first")
     with django_capture_on_commit_callbacks(execute=True):

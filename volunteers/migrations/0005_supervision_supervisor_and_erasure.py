@@ -14,7 +14,7 @@ def supervisor_is_who_held_it(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('volunteers', '0003_hours_from_minutes_and_learning'),
+        ('volunteers', '0004_circle_count_on_the_row'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
