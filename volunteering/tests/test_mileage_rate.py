@@ -111,14 +111,17 @@ def test_a_claim_is_paid_at_the_rate_in_force_on_the_journeys_date(manager, sett
     membership = coordinated_membership()
     volunteer = membership.volunteer
 
+    made = iter(range(100))
+
     def claim(days_ago):
+        # Each its own journey: the same claim twice is refused as a repeat.
         return services.claim_submit(
             volunteer=volunteer,
             acting_user=volunteer.user,
             circle=membership.circle,
             kind=ExpenseClaim.Kind.MILEAGE,
             incurred_on=_ago(days_ago),
-            description="Drive to the meeting",
+            description=f"Drive to the meeting, journey {next(made)}",
             miles=Decimal("10"),
         )
 
