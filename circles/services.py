@@ -29,7 +29,7 @@ from circles.models import (
     ReviewMilestone,
     minutes_due_expression,
 )
-from circles.signals import concern_raised, minutes_reviewed
+from circles.signals import caseload_reassigned, concern_raised, minutes_reviewed
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
@@ -197,8 +197,8 @@ def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Case
     circle, grants and drafts together); then the circles and referrals left over (ended
     circles; a referral for a Core Member someone else coordinates). All or nothing, in
     one transaction; every moved row gets a history row naming the manager.
-    Supervision sessions stay with the coordinator who held them: they record who
-    supervised, and are not a caseload.
+    The supervision of the circles' volunteers follows (``caseload_reassigned``: the
+    notes become the new coordinator's to read; each session still names who held it).
     """
     if acting_user is None or not acting_user.is_manager or not acting_user.is_active:
         raise ValidationError("Only a manager reassigns a caseload.")
@@ -220,6 +220,13 @@ def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Case
         .select_related("core_member__coordinator")
     ):
         referral_assign(referral=referral, coordinator=to, acting_user=acting_user)
+    caseload_reassigned.send(
+        sender=Circle,
+        coordinator=coordinator,
+        to=to,
+        circle_ids=[circle.pk for circle in caseload.circles],
+        acting_user=acting_user,
+    )
     return caseload
 
 

@@ -460,6 +460,10 @@ COSA_ACK_DUE_ROUTINE_DAYS = env_int("COSA_ACK_DUE_ROUTINE_DAYS", 7, minimum=1)
 # ended, or referral declined or withdrawn) is erased this many years after it
 # closed, unless a manager has put it on legal hold. A daily task does it.
 COSA_RETAIN_CORE_MEMBER_YEARS = env_int("COSA_RETAIN_CORE_MEMBER_YEARS", 7, minimum=1)
+# A volunteer who left is anonymised this many months after their leaving date by the
+# same daily task (privacy/volunteers.py): six years by default, the time within which
+# a claim about their volunteering can still be brought.
+COSA_VOLUNTEER_RETENTION_MONTHS = env_int("COSA_VOLUNTEER_RETENTION_MONTHS", 72, minimum=1)
 
 # Oversized requests are refused (400) before any view runs. Uploads are limited per
 # file by the forms that take them.

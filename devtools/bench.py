@@ -328,6 +328,7 @@ def pick_pages():
         # Manager: the reports overview, notifications, the audit trail.
         Page("manager_reports", url("reports:index"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),
+        Page("manager_mileage_rate", url("volunteering:mileage_rate"), manager),
         # The audit trail's reads: the access log alone, as the data protection lead
         # asks "who read what" most.
         Page("manager_audit_reads", url("privacy:audit") + "?what=read", manager),

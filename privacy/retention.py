@@ -570,15 +570,32 @@ def subject_access_export(core_member: CoreMember) -> dict:
 
 def volunteer_export(volunteer: Volunteer) -> dict:
     """Everything held about one volunteer (their subject-access request): the record,
-    vetting, training, supervision, hours, expense claims and debriefs. Core Members
-    appear by their circle's name only; supervision notes are the volunteer's data too."""
+    vetting, training, supervision, hours, expense claims, debriefs, lone-working
+    check-ins, documents and drafts. Core Members appear by their circle's name only;
+    supervision notes are the volunteer's data too."""
+    from documents.models import DBSDecision
+    from loneworking.models import CheckIn
+
+    user = volunteer.user
     return {
         "volunteer": _fields(volunteer),
         "user": {
-            "name": volunteer.user.get_full_name(),
-            "email": volunteer.user.email,
+            "name": user.get_full_name(),
+            "email": user.email,
+            "phone": user.phone,
         },
+        "districts": [_fields(d) for d in volunteer.districts.order_by("pk")],
         "dbs_checks": [_fields(c) for c in volunteer.dbs_checks.order_by("pk")],
+        "dbs_decisions": [
+            {
+                **_fields(d, exclude=("scan", "scan_sha256")),
+                "certificate_number": d.dbs_check.certificate_number,
+                "scan": d.scan_original_name or None,
+            }
+            for d in DBSDecision.objects.filter(dbs_check__volunteer=volunteer)
+            .select_related("dbs_check")
+            .order_by("pk")
+        ],
         "references": [_fields(r) for r in volunteer.references.order_by("pk")],
         "training": [_fields(t) for t in volunteer.training.order_by("pk")],
         "supervision": [
@@ -604,5 +621,28 @@ def volunteer_export(volunteer: Volunteer) -> dict:
             for d in SupervisionDebrief.objects.filter(volunteer=volunteer)
             .select_related("circle")
             .order_by("pk")
+        ],
+        # The link's token digest is a credential, not information about them.
+        "lone_working_checkins": [
+            {**_fields(c, exclude=("token_hash",)), "circle": c.circle.name}
+            for c in CheckIn.objects.filter(volunteer=user).select_related("circle")
+        ],
+        "documents": [
+            {
+                "title": d.title,
+                "kind": d.get_category_display(),
+                "dated": d.document_date.isoformat(),
+                "file": d.original_name,
+                "uploaded_at": d.uploaded_at.isoformat(),
+            }
+            for d in volunteer.documents.order_by("document_date", "pk")
+        ],
+        "drafts": [
+            {"page": d.path, "saved_at": d.updated_at.isoformat(), "text": d.data}
+            for d in Draft.objects.filter(author=user).order_by("updated_at", "pk")
+        ],
+        "notifications": [
+            {"subject": n.subject, "body": n.body, "at": n.created_at.isoformat()}
+            for n in user.notifications.order_by("created_at", "pk")
         ],
     }

@@ -5,13 +5,17 @@ import logging
 from celery import shared_task
 
 from privacy import retention
+from privacy.volunteers import volunteer_retention_sweep
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="privacy.tasks.retention_sweep", acks_late=True)
 def retention_sweep():
-    """Erase records past their retention date. Safe to run twice: erased rows are gone."""
+    """Erase records past their retention date, and anonymise volunteers long gone.
+    Safe to run twice: erased rows are gone, anonymised volunteers are marked."""
     erased = retention.retention_sweep()
     logger.info("retention: %d record(s) erased", len(erased))
-    return len(erased)
+    volunteers = volunteer_retention_sweep()
+    logger.info("retention: %d volunteer(s) anonymised", len(volunteers))
+    return len(erased) + len(volunteers)

@@ -66,6 +66,16 @@ def require_payer(user):
         raise Http404("No such page.")
 
 
+def may_set_mileage_rate(user):
+    return _active(user) and user.is_manager
+
+
+def require_rate_setter(user):
+    if not may_set_mileage_rate(user):
+        # Not 403: like the payment run, a page no one else needs to know of.
+        raise Http404("No such page.")
+
+
 def own_volunteer(user):
     """The signed-in volunteer's own record, or 404 (claims are made by volunteers)."""
     if not _active(user) or not user.is_volunteer:

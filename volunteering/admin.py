@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.admin_base import CosaHistoryAdmin, NoAddOrChangeAdminMixin
-from volunteering.models import ExpenseClaim, SupervisionDebrief
+from volunteering.models import ExpenseClaim, MileageRate, SupervisionDebrief
 
 
 @admin.register(ExpenseClaim)
@@ -28,3 +28,10 @@ class ExpenseClaimAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
 class SupervisionDebriefAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
     list_display = ("pk", "offered_at", "held_on")
     raw_id_fields = ("volunteer", "concern", "circle", "held_by")
+
+
+@admin.register(MileageRate)
+class MileageRateAdmin(NoAddOrChangeAdminMixin, CosaHistoryAdmin):
+    # Set on the mileage-rate page only (its service checks the manager and the date).
+    list_display = ("effective_from", "pence_per_mile", "set_by", "set_at")
+    raw_id_fields = ("set_by",)

@@ -3,7 +3,7 @@ from django import forms
 from circles.models import Circle
 from cosa.forms import DateInput
 from cosa.uploads import validate_document
-from volunteering.models import ExpenseClaim
+from volunteering.models import MAX_PENCE_PER_MILE, ExpenseClaim
 
 # Receipts arrive as photos or PDFs: the referral documents' checks, narrowed to those.
 RECEIPT_EXTENSIONS = (".pdf", ".png", ".jpg", ".jpeg")
@@ -101,3 +101,17 @@ class DecideForm(forms.Form):
 
 class DebriefForm(forms.Form):
     held_on = forms.DateField(label="Debrief held on", widget=DateInput)
+
+
+class MileageRateForm(forms.Form):
+    pence_per_mile = forms.IntegerField(
+        label="Pence per mile",
+        min_value=1,
+        max_value=MAX_PENCE_PER_MILE,
+        help_text="A whole number of pence, for example 45.",
+    )
+    effective_from = forms.DateField(
+        label="In force from",
+        widget=DateInput,
+        help_text="Journeys on or after this date are paid at the new rate.",
+    )

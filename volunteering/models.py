@@ -100,6 +100,46 @@ class ExpenseClaim(models.Model):
         return f"{self.get_kind_display()} claim £{self.amount} ({self.incurred_on})"
 
 
+MAX_PENCE_PER_MILE = 200
+
+
+class MileageRateQuerySet(models.QuerySet):
+    def in_force_on(self, day: datetime.date):
+        """The rate in force on ``day``: the latest to take effect on or before it."""
+        return self.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+    def for_list(self):
+        return self.select_related("set_by")
+
+
+class MileageRate(models.Model):
+    """The organisation's mileage rate from a date on. Rows are never changed: a new
+    rate is a new row, so every claim's rate can be traced to the one in force on the
+    journey's date (the claim keeps it too, in ``pence_per_mile``)."""
+
+    pence_per_mile = models.PositiveSmallIntegerField("pence per mile")
+    effective_from = models.DateField("in force from")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    objects = MileageRateQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["effective_from"], name="mileage_rate_once_per_day"),
+            models.CheckConstraint(
+                condition=Q(pence_per_mile__gte=1) & Q(pence_per_mile__lte=MAX_PENCE_PER_MILE),
+                name="mileage_rate_in_range",
+                violation_error_message="A rate is between 1p and 200p a mile.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pence_per_mile}p a mile from {self.effective_from}"
+
+
 def supervision_interval():
     """How often each volunteer is supervised (COSA_SUPERVISION_INTERVAL_WEEKS)."""
     return datetime.timedelta(weeks=settings.COSA_SUPERVISION_INTERVAL_WEEKS)

@@ -1,4 +1,5 @@
-"""Writes: hours credited from reviewed minutes, expense claims, debriefs."""
+"""Writes: hours credited from reviewed minutes, expense claims, debriefs, supervision
+following a reassigned caseload."""
 
 import datetime
 from decimal import Decimal
@@ -12,10 +13,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.notifications import notify
 from circles.access import CHANGE, circles_visible_to
-from circles.models import Circle, Concern, MeetingNote
+from circles.models import Circle, CircleMembership, Concern, MeetingNote, Reminder
 from cosa.services import service, transition, validated_save
-from volunteering.access import may_decide, may_pay
-from volunteering.models import ExpenseClaim, SupervisionDebrief, mileage_amount
+from volunteering.access import may_decide, may_pay, may_set_mileage_rate
+from volunteering.models import ExpenseClaim, MileageRate, SupervisionDebrief, mileage_amount
+from volunteers import services as volunteer_services
 from volunteers.models import Volunteer, VolunteerHours
 
 # Hours ------------------------------------------------------------------------------------
@@ -70,9 +72,41 @@ def hours_credit_from_minutes_signal(sender, note, acting_user, **kwargs):
 # Expense claims -----------------------------------------------------------------------------
 
 
-def mileage_rate() -> int:
-    """Pence per mile, set by the organisation (COSA_MILEAGE_PENCE_PER_MILE)."""
-    return settings.COSA_MILEAGE_PENCE_PER_MILE
+def mileage_rate(on: datetime.date | None = None) -> int:
+    """Pence per mile in force on ``on`` (today by default), as a manager set it; before
+    any rate was set, the deployment's default (COSA_MILEAGE_PENCE_PER_MILE)."""
+    rate = MileageRate.objects.in_force_on(on or timezone.localdate())
+    return rate.pence_per_mile if rate is not None else settings.COSA_MILEAGE_PENCE_PER_MILE
+
+
+@service
+@transaction.atomic
+def mileage_rate_set(
+    *, pence_per_mile: int, effective_from: datetime.date, acting_user: User
+) -> MileageRate:
+    """A manager sets the rate from a date on. The same rate sent twice for the same day
+    is the one already set; a different rate for a day already set is refused (the
+    history is kept: set a rate from another day instead). Claims already submitted keep
+    the rate they were paid at."""
+    if not may_set_mileage_rate(acting_user):
+        raise ValidationError("Only a manager sets the mileage rate.")
+    # One setter at a time: two managers on the same day do not both pass the check.
+    User.objects.select_for_update().filter(pk=acting_user.pk).count()
+    existing = MileageRate.objects.filter(effective_from=effective_from).first()
+    if existing is not None:
+        if existing.pence_per_mile == pence_per_mile:
+            return existing
+        raise ValidationError(
+            {
+                "effective_from": f"A rate of {existing.pence_per_mile}p is already set from "
+                f"{effective_from:%-d %B %Y}. Choose another date for the new rate."
+            }
+        )
+    return validated_save(
+        MileageRate(
+            pence_per_mile=pence_per_mile, effective_from=effective_from, set_by=acting_user
+        )
+    )
 
 
 @service
@@ -110,7 +144,7 @@ def claim_submit(
         if not miles or miles <= 0:
             raise ValidationError({"miles": "Enter the miles driven."})
         claim.miles = miles
-        claim.pence_per_mile = mileage_rate()
+        claim.pence_per_mile = mileage_rate(incurred_on)
         claim.amount = mileage_amount(miles, claim.pence_per_mile)
     elif kind == ExpenseClaim.Kind.RECEIPT:
         if not amount or amount <= 0:
@@ -239,3 +273,41 @@ def debrief_record(
     debrief.held_on = held_on
     debrief.held_by = acting_user
     return validated_save(debrief, update_fields=["held_on", "held_by"])
+
+
+# Supervision following a reassigned caseload -------------------------------------------------
+
+
+@service
+@transaction.atomic
+def supervision_follow_caseload(
+    *, coordinator: User, to: User, circle_ids, acting_user: User
+) -> list[int]:
+    """The volunteers of the reassigned circles are now ``to``'s to supervise.
+
+    Who supervises, the next supervision due (reminded to the circles' coordinator) and
+    the pending debriefs (reached through their circle) follow the circles by
+    themselves; what does not is moved here: the notes ``coordinator`` holds on these
+    volunteers, and the supervision reminders still waiting to go to ``coordinator``
+    (closed as not needed: the next sweep owes them to ``to``). Returns the volunteers.
+    """
+    volunteer_ids = sorted(
+        set(
+            CircleMembership.objects.current()
+            .filter(circle_id__in=list(circle_ids), circle__status__in=Circle.OPEN_STATUSES)
+            .values_list("volunteer_id", flat=True)
+        )
+    )
+    volunteer_services.supervision_hand_over(
+        volunteer_ids=volunteer_ids, coordinator=coordinator, to=to, acting_user=acting_user
+    )
+    Reminder.objects.unsent().filter(
+        kind=Reminder.Kind.SUPERVISION_DUE, recipient=coordinator, object_id__in=volunteer_ids
+    ).update(sent_at=timezone.now(), skipped_reason="caseload reassigned to another coordinator")
+    return volunteer_ids
+
+
+def supervision_follow_caseload_signal(sender, coordinator, to, circle_ids, acting_user, **kwargs):
+    supervision_follow_caseload(
+        coordinator=coordinator, to=to, circle_ids=circle_ids, acting_user=acting_user
+    )

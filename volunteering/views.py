@@ -29,10 +29,11 @@ from volunteering.access import (
     may_decide,
     own_volunteer,
     require_payer,
+    require_rate_setter,
     supervised_volunteers_for,
 )
-from volunteering.forms import ClaimForm, DebriefForm, DecideForm
-from volunteering.models import ExpenseClaim, supervision_interval
+from volunteering.forms import ClaimForm, DebriefForm, DecideForm, MileageRateForm
+from volunteering.models import ExpenseClaim, MileageRate, supervision_interval
 
 # Claims -------------------------------------------------------------------------------------
 
@@ -68,7 +69,8 @@ def claim_new(request):
         breadcrumbs=[("My expenses", reverse("volunteering:claims"))],
         here="New claim",
         submit_label="Submit claim",
-        intro=f"Mileage is paid at {rate}p a mile. A receipt claim needs a PDF or photo of it.",
+        intro=f"Mileage is paid at the rate in force on the day of the journey ({rate}p a mile "
+        "today). A receipt claim needs a PDF or photo of it.",
     )
 
 
@@ -184,6 +186,35 @@ def _payment_run(user, result_url):
         ExpenseClaim.objects.filter(paid_by=user, paid_at=paid_at)
         .for_list()
         .order_by("volunteer__user__last_name", "incurred_on", "pk")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def mileage_rate(request):
+    """The manager sets the mileage rate from a date on; the rates set before stay listed."""
+    require_rate_setter(request.user)
+    today = timezone.localdate()
+    rates = paginate(request, MileageRate.objects.for_list())
+
+    def page(form):
+        context = {
+            "form": form,
+            "page": rates,
+            "current": services.mileage_rate(today),
+            "default_rate": settings.COSA_MILEAGE_PENCE_PER_MILE,
+        }
+        return render(request, "volunteering/mileage_rate.html", context)
+
+    return form_page(
+        request,
+        MileageRateForm(posted(request), initial={"effective_from": today}),
+        save=lambda form: services.mileage_rate_set(acting_user=request.user, **form.cleaned_data),
+        success_url=reverse("volunteering:mileage_rate"),
+        message=lambda rate: (
+            f"Mileage is paid at {rate.pence_per_mile}p a mile for journeys "
+            f"from {rate.effective_from:%-d %B %Y}."
+        ),
+        render_with=page,
     )
 
 

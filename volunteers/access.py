@@ -79,5 +79,7 @@ def supervision_visible_to(user):
     if user.is_manager:
         return SupervisionSession.objects.all()
     if user.is_coordinator:
-        return SupervisionSession.objects.filter(coordinator=user)
+        # The notes of the volunteers they supervise now (a successor reads the
+        # departing coordinator's), not every session they ever held.
+        return SupervisionSession.objects.filter(supervisor=user)
     return SupervisionSession.objects.none()

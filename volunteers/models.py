@@ -265,6 +265,9 @@ class Volunteer(models.Model):
     # end recount it): the matching pool sorts every volunteer by it, and a count per
     # row cost a quarter of a second over 50,000 volunteers.
     circle_count = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    # Set when retention erased the personal data of a volunteer long gone
+    # (privacy/volunteers.py volunteer_erase): what stays is anonymous.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = VolunteerQuerySet.as_manager()
     # The count is derived, not something anyone changed: kept out of the audit's diffs.
@@ -483,8 +486,19 @@ class SupervisionSession(models.Model):
     volunteer = models.ForeignKey(
         Volunteer, on_delete=models.CASCADE, related_name="supervision_sessions"
     )
+    # Who held the session: a fact of the record, never changed.
     coordinator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who supervises the volunteer now and so reads these notes: the coordinator who held
+    # the session until a caseload reassignment hands the volunteer to a successor.
+    # Null only until the first save (which fills it from ``coordinator``).
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     held_on = models.DateField()
     notes = models.TextField()
@@ -496,6 +510,11 @@ class SupervisionSession(models.Model):
 
     def __str__(self):
         return f"Supervision {self.held_on}"
+
+    def save(self, *args, **kwargs):
+        if self.supervisor_id is None:
+            self.supervisor_id = self.coordinator_id
+        super().save(*args, **kwargs)
 
 
 class VolunteerHours(models.Model):

@@ -261,6 +261,27 @@ def supervision_record(
 
 @service
 @transaction.atomic
+def supervision_hand_over(
+    *, volunteer_ids, coordinator: User, to: User, acting_user: User
+) -> list[SupervisionSession]:
+    """Hand the supervision of these volunteers from ``coordinator`` to ``to``: the notes
+    ``coordinator`` holds on them become ``to``'s to read. Who held each session stays.
+    One save per session, so each move has a history row naming ``acting_user``."""
+    if acting_user is None or not acting_user.is_manager or not acting_user.is_active:
+        raise ValidationError("Only a manager hands over a coordinator's supervision.")
+    if not to.is_active or not to.is_coordinator:
+        raise ValidationError({"to": "Supervision is handed to an active coordinator."})
+    moved = []
+    for session in SupervisionSession.objects.filter(
+        supervisor=coordinator, volunteer_id__in=list(volunteer_ids)
+    ).order_by("pk"):
+        session.supervisor = to
+        moved.append(validated_save(session, update_fields=["supervisor"]))
+    return moved
+
+
+@service
+@transaction.atomic
 def hours_log(
     *,
     volunteer: Volunteer,

@@ -71,6 +71,7 @@ PINNED = {
     # Manager
     "manager_reports": 6,
     "manager_notifications": 6,
+    "manager_mileage_rate": 7,  # + the rate in force today and the count (none generated)
     # + one query per kind of object read on the page; the values permission in one,
     # the access log's detail read with the page's rows
     "manager_audit_reads": 16,

@@ -46,6 +46,8 @@ ROWS = {
     "volunteering:queue": (lambda w: {}, only(STAFF, 200, 404)),
     # The payment run: managers only; a POST downloads the payment file.
     "volunteering:payment": (lambda w: {}, expect(404, 404, manager=(200, 200))),
+    # The mileage rate: managers only; an empty rate is a form error on the page.
+    "volunteering:mileage_rate": (lambda w: {}, expect(404, 404, manager=(200, 200))),
     # The claimant reads it and may not decide it; the coordinator and a manager decide
     # (an empty decision is a form error on the page).
     "volunteering:claim_detail": (
