@@ -80,6 +80,26 @@ def checkin_start(
     if not access.may_check_in(acting_user, circle):
         raise PermissionError("Only a current volunteer of the circle checks in to it.")
     validate_expected_end(expected_end_at, now)
+    # One contact at a time: a second check-in while the first is still running (the
+    # same form sent from two tabs, say) is refused. The lock on the volunteer's row
+    # makes two at once take turns, so the second sees the first.
+    User.objects.select_for_update().filter(pk=acting_user.pk).first()
+    running = (
+        CheckIn.objects.filter(
+            volunteer=acting_user,
+            checked_out_at__isnull=True,
+            started_at__lte=now,
+            expected_end_at__gt=now,
+        )
+        .order_by("expected_end_at")
+        .first()
+    )
+    if running is not None:
+        until = timezone.localtime(running.expected_end_at).strftime("%H:%M")
+        raise ValidationError(
+            f"You are already checked in until {until}. Check out of that contact first, "
+            "then check in again."
+        )
     raw = secrets.token_urlsafe(32)
     checkin = CheckIn(
         volunteer=acting_user,

@@ -59,7 +59,8 @@ def test_the_chronology_is_for_the_coordinator_and_managers(case, django_assert_
         assert [e.kind for e in found] == ["lone_working_checkin", "lone_working_alert"]
         assert found[1].url == f"/lone-working/alerts/{checkin.alerts.get().pk}/"
     assert chronology.entries(case["other"].core_member, case["manager"]) == []
-    for _ in range(3):
-        start(case)
+    # Earlier contacts, each over (one contact runs at a time).
+    for i in range(3):
+        start(case, now=timezone.now() - datetime.timedelta(hours=2 * (3 - i)))
     with django_assert_num_queries(2):
         assert len(chronology.entries(core_member, case["manager"])) == 5

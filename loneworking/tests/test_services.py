@@ -281,3 +281,22 @@ def test_two_workers_sending_the_same_text_send_once(case):
     results = _together(lambda: services.alert_sms_send(recipient_row_id=row.pk))
     assert sorted(results) == [False, True]
     assert len(sms.outbox) == 1
+
+
+def test_a_second_check_in_while_the_first_runs_is_refused_until_check_out(case):
+    now = timezone.now()
+    first, _ = start(case, now=now)
+    with pytest.raises(ValidationError) as refused:
+        start(case, now=now + datetime.timedelta(minutes=1))
+    assert "already checked in" in str(refused.value)
+    assert CheckIn.objects.filter(volunteer=case["vera"]).count() == 1
+    services.checkin_check_out(checkin=first, acting_user=case["vera"], now=now)
+    start(case, now=now + datetime.timedelta(minutes=2))
+    assert CheckIn.objects.filter(volunteer=case["vera"]).count() == 2
+
+
+def test_a_check_in_past_its_end_does_not_block_the_next_contact(case):
+    now = timezone.now()
+    start(case, now=now - datetime.timedelta(hours=3), hours=1)
+    start(case, now=now)
+    assert CheckIn.objects.filter(volunteer=case["vera"], checked_out_at__isnull=True).count() == 2

@@ -106,7 +106,7 @@ def test_an_expired_link_says_so_and_acts_on_nothing(client, case):
 
 def test_a_token_acts_on_its_own_check_in_only(client, case):
     first, first_raw = start(case)
-    second, _ = start(case)
+    second, _ = start(case, user=case["otto"], circle=case["other"])
     client.post(reverse("loneworking:link_check_out", args=[first_raw]))
     first.refresh_from_db()
     second.refresh_from_db()
@@ -210,8 +210,11 @@ def _shapes(captured):
 
 
 def _more_checkins(case, n):
-    for _ in range(n):
-        start(case)
+    # Earlier contacts, each over before the next began (one contact runs at a time).
+    earliest = CheckIn.objects.filter(volunteer=case["vera"]).order_by("started_at").first()
+    before = earliest.started_at if earliest else timezone.now()
+    for i in range(n):
+        start(case, now=before - datetime.timedelta(hours=2 * (n - i)))
     for checkin in CheckIn.objects.filter(volunteer=case["vera"])[:n]:
         services.checkin_help(checkin=checkin, acting_user=case["vera"])
 
