@@ -33,6 +33,7 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 # Five years of weekly meetings are about 260: the page shows the latest this many in
@@ -143,8 +144,10 @@ def shaped(rows, kind, **columns):
     values = {"src": Value(kind, output_field=CharField())}
     for name, output in SHAPE.items():
         field = columns.get(name)
-        # NULL is typed, so the union's converters (the first part's) read every row.
-        values[name] = F(field) if field is not None else Value(None, output_field=output)
+        # NULL is cast to the column's type: PostgreSQL resolves a UNION's columns two
+        # parts at a time, and two bare NULLs make text, which no later smallint or
+        # date matches. Typed, the union's converters (the first part's) read every row.
+        values[name] = F(field) if field is not None else Cast(Value(None), output_field=output)
     return rows.order_by().annotate(**values).values("src", *SHAPE)
 
 
