@@ -149,11 +149,24 @@ class RecordRecipientQuerySet(models.QuerySet):
     def waiting(self):
         """Sent, not yet acknowledged, and the liaison can still acknowledge it (active and
         still assigned to the Core Member)."""
-        still_assigned = LiaisonAssignment.objects.open().filter(
-            core_member=models.OuterRef("record__core_member"), liaison=models.OuterRef("liaison")
+        assignment = (
+            LiaisonAssignment.objects.open()
+            .filter(
+                core_member=models.OuterRef("record__core_member"),
+                liaison=models.OuterRef("liaison"),
+            )
+            .annotate(yes=models.Value(True))
+            .values("yes")[:1]
         )
-        return self.filter(
-            models.Exists(still_assigned),
+        # A scalar lookup per candidate row, not EXISTS: PostgreSQL pulls an EXISTS up
+        # into the join search, and with its two outer references it cost 11 of the
+        # 14 ms it took to plan the dashboard's overdue list (the run itself is 6 ms).
+        still_assigned = Coalesce(
+            models.Subquery(assignment, output_field=models.BooleanField()),
+            models.Value(False),
+        )
+        return self.alias(_still_assigned=still_assigned).filter(
+            _still_assigned=True,
             record__status__in=["SHARED", "ACKNOWLEDGED"],
             acknowledged_at__isnull=True,
             liaison__is_active=True,
