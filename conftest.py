@@ -20,6 +20,16 @@ def pytest_report_header(config):
     return [f"cosa database: {engine}; celery broker: {broker}"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (each process's own memory): rate-limit
+    counts and cached feed events never carry from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # The world: the one builder (cosa/tests/world.py) every matrix and leak test uses ---------
 
 

@@ -384,6 +384,14 @@ def _lone_working_and_claims(circle, today):
         amount="4.20",
     )
     SupervisionDebrief.objects.create(volunteer=volunteer, circle=circle)
+    from accounts.models import User
+    from volunteering.models import MileageRate
+
+    MileageRate.objects.create(
+        pence_per_mile=45,
+        effective_from=today,
+        set_by=User.objects.filter(role=User.Role.MANAGER).first() or volunteer.user,
+    )
     from volunteers.models import VolunteerDistrict
 
     VolunteerDistrict.objects.create(
