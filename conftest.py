@@ -12,6 +12,10 @@ from django.test import Client
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
+# The real-worker harness's fixtures (sink, workers, broker), for every app's
+# integration tests.
+pytest_plugins = ["circles.tests.worker_support"]
+
 
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")

@@ -16,12 +16,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
-from circles.tests.test_reminders_integration import (
+from circles.tests.worker_support import (
     DELIVERY_TIMEOUT,
     Worker,
     _env,
-    broker,  # noqa: F401 - fixture
-    sink,  # noqa: F401 - fixture
     wait_for,
 )
 from loneworking.models import Alert, AlertRecipient
