@@ -81,9 +81,22 @@ def _sweeps_done(workers):
     return len(SWEEP_DONE.findall(_tails(workers, chars=10**7)))
 
 
+def _workers_texting_to_files(two_workers, broker, sink, tmp_path):
+    """Two real workers whose texts go to files under ``tmp_path / "sms"``."""
+    texts = tmp_path / "sms"
+    env = _env(
+        broker,
+        sink,
+        tmp_path,
+        COSA_SMS_BACKEND="loneworking.sms.FileBackend",
+        COSA_SMS_FILE_PATH=str(texts),
+    )
+    return two_workers(env), texts
+
+
 def test_a_checked_out_volunteer_alerts_nobody_through_the_worker(
-    broker,  # noqa: F811
-    sink,  # noqa: F811
+    broker,
+    sink,
     two_workers,
     tmp_path,
     case,
@@ -91,16 +104,7 @@ def test_a_checked_out_volunteer_alerts_nobody_through_the_worker(
     from loneworking import services
     from loneworking.tasks import sweep
 
-    texts = tmp_path / "sms"
-    workers = two_workers(
-        _env(
-            broker,
-            sink,
-            tmp_path,
-            COSA_SMS_BACKEND="loneworking.sms.FileBackend",
-            COSA_SMS_FILE_PATH=str(texts),
-        )
-    )
+    workers, texts = _workers_texting_to_files(two_workers, broker, sink, tmp_path)
     now = timezone.now()
     checkin, _ = start(case, now=now - datetime.timedelta(hours=3), hours=1)
     services.checkin_check_out(
@@ -120,24 +124,15 @@ def test_a_checked_out_volunteer_alerts_nobody_through_the_worker(
 
 
 def test_an_overdue_check_in_alerts_each_step_once_despite_repeated_concurrent_sweeps(
-    broker,  # noqa: F811
-    sink,  # noqa: F811
+    broker,
+    sink,
     two_workers,
     tmp_path,
     case,
 ):
     from loneworking.tasks import sweep
 
-    texts = tmp_path / "sms"
-    workers = two_workers(
-        _env(
-            broker,
-            sink,
-            tmp_path,
-            COSA_SMS_BACKEND="loneworking.sms.FileBackend",
-            COSA_SMS_FILE_PATH=str(texts),
-        )
-    )
+    workers, texts = _workers_texting_to_files(two_workers, broker, sink, tmp_path)
     # Ended two hours ago: past the grace (30 min) and the managers' step (30 min more).
     now = timezone.now()
     checkin, _ = start(case, now=now - datetime.timedelta(hours=3), hours=1)
