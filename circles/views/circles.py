@@ -48,7 +48,7 @@ from circles.models import Circle, CircleMembership, Meeting, ReviewMilestone
 from coreMembers.access import CHANGE as CORE_MEMBER_CHANGE
 from coreMembers.access import core_member_for_user
 from coreMembers.models import Referral
-from cosa.views import csv_response, paginate, posted, roles_required
+from cosa.views import csv_response, paginate, paginate_counted, posted, roles_required
 from formpages import tokens
 from formpages.pages import form_page
 from volunteers.access import CHANGE as VOLUNTEER_CHANGE
@@ -334,8 +334,8 @@ def _pool_page(request, circle, pool):
     """A page of the ranked pool, in two steps: the ranking sorts ids only (the whole
     pool, 50,000 volunteers nationally: rows carrying the user and the readiness columns
     were too wide to sort in memory), then the page's rows are read with all they show."""
-    page = paginate(request, pool.values_list("pk", flat=True))
-    ids = list(page.object_list)
+    page = paginate_counted(request, pool, "pk")
+    ids = [pk for (pk,) in page.object_list]
     rows = (
         Volunteer.objects.filter(pk__in=ids)
         .with_readiness()
