@@ -115,6 +115,14 @@ class CircleScope:
         self.ids = [pk for pk, _status in rows]
         self.open_ids = [pk for pk, status in rows if status != Circle.Status.ENDED]
 
+    @classmethod
+    def service_wide(cls):
+        """Every circle, as a manager's scope, for counts that no one user asks for."""
+        scope = cls.__new__(cls)
+        scope.everywhere = True
+        scope.ids = scope.open_ids = None
+        return scope
+
     def q(self, path="circle", *, open_only=False):
         """The condition on ``path`` (the circle's relation from the listed model)."""
         if self.everywhere:

@@ -396,7 +396,16 @@ class Meeting(models.Model):
                 violation_error_message="A cancelled meeting needs a reason.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "starts_at"], name="meeting_status_starts")]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="meeting_status_starts"),
+            # The dashboard's emergency requests: a handful among a service's meetings
+            # (across the service the scan by date read every future meeting: 73 ms).
+            models.Index(
+                fields=["starts_at"],
+                condition=models.Q(kind="EMERGENCY", status="SCHEDULED"),
+                name="meeting_emergency_requests",
+            ),
+        ]
 
     def __str__(self):
         local = timezone.localtime(self.starts_at)
@@ -643,7 +652,15 @@ class Concern(models.Model):
                 name="concern_shared_has_record",
             ),
         ]
-        indexes = [models.Index(fields=["status", "severity"], name="concern_status_severity")]
+        indexes = [
+            # In the dashboard's order (most urgent first), so its first few are read
+            # straight off the index: across the service, sorting every raised concern
+            # joined to its circle took 8 ms.
+            models.Index(
+                fields=["status", "-severity", "-imminent_risk", "raised_at", "id"],
+                name="concern_triage_order",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_severity_display()} concern ({self.get_category_display()})"

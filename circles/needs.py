@@ -29,7 +29,15 @@ from django.db.models.functions import Cast, FirstValue
 from django.utils import timezone
 
 from accounts.models import User
-from circles.models import CircleMembership, Meeting, ReviewMilestone
+from circles.access import CircleScope
+from circles.models import (
+    CircleMembership,
+    Concern,
+    Meeting,
+    MeetingNote,
+    ReviewMilestone,
+    minutes_due_expression,
+)
 from circles.scheduling import local_to_utc
 from coreMembers.access import referrals_visible_to
 from coreMembers.models import Referral, SharingAgreement
@@ -37,6 +45,63 @@ from volunteers.models import DBSCheck, Volunteer
 
 REVIEWS_AHEAD_DAYS = 30
 AGREEMENTS_AHEAD_DAYS = 30
+
+
+# What the dashboard's lists show: only these columns are read and turned into objects
+# (a Core Member or circle row is wide, and each list has up to DASHBOARD_LIMIT of them).
+MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
+REVIEW_FIELDS = (
+    "meeting_id",
+    "author_id",
+    "submitted_at",
+    "status",
+    *(f"meeting__{field}" for field in MEETING_FIELDS),
+    "meeting__circle__core_member__reference",
+    "author__first_name",
+    "author__last_name",
+)
+CONCERN_FIELDS = (
+    "circle_id",
+    "raised_by_id",
+    "raised_at",
+    "category",
+    "severity",
+    "imminent_risk",
+    "status",
+    "circle__name",
+    "circle__core_member__reference",
+    "raised_by__first_name",
+    "raised_by__last_name",
+)
+
+
+def dashboard_lists(scope, now):
+    """The dashboard's lists that are read item by item, most urgent first: each is shown
+    in part on the dashboard and in full on its own page (``dashboard_list``). Across the
+    whole service (a manager's) they are counted by the service summary (reports)."""
+    return {
+        "minutes-to-review": (
+            MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
+            .select_related("meeting__circle__core_member", "author")
+            .annotate(due_at=minutes_due_expression("meeting__"))
+            .only(*REVIEW_FIELDS)
+            .order_by("submitted_at", "pk")
+        ),
+        "concerns": (
+            Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
+            .select_related("circle__core_member", "raised_by")
+            .only(*CONCERN_FIELDS)
+            .order_by("-severity", "-imminent_risk", "raised_at", "pk")
+        ),
+        "minutes-overdue": (
+            Meeting.objects.filter(scope.q("circle", open_only=True))
+            .minutes_outstanding(now)
+            .filter(due_at__lt=now)
+            .select_related("circle")
+            .only(*MEETING_FIELDS)
+            .order_by("starts_at", "pk")
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -79,8 +144,24 @@ def _first(key, queryset, field, link):
     )
 
 
-def _lines(user, scope, today, now):
-    """(key, label, date word, queryset, its date field, the id the link opens)."""
+def line_labels():
+    """Each "also due" line's words, by key."""
+    return {
+        "reviews_overdue": "Reviews overdue",
+        "reviews_due": f"Reviews due in the next {REVIEWS_AHEAD_DAYS} days",
+        "meetings_this_week": "Meetings this week",
+        "dbs_rechecks": f"DBS rechecks due within {settings.COSA_DBS_RECHECK_AHEAD_DAYS} days",
+        "agreements": (
+            f"Sharing agreements withdrawn or expiring within {AGREEMENTS_AHEAD_DAYS} days"
+        ),
+        "referrals": "Referrals awaiting a decision",
+    }
+
+
+def _lines(scope, referrals, today, now):
+    """(key, label, date word, queryset, its date field, the id the link opens), over
+    ``scope``'s circles and the ``referrals`` given."""
+    labels = line_labels()
     open_only = scope.q("circle", open_only=True)
     pending = ReviewMilestone.objects.filter(
         open_only, completed_on__isnull=True, cancelled_on__isnull=True
@@ -94,7 +175,7 @@ def _lines(user, scope, today, now):
         recheck_due_on__lte=today + datetime.timedelta(days=settings.COSA_DBS_RECHECK_AHEAD_DAYS),
         volunteer__status__in=(Volunteer.Status.ACTIVE, Volunteer.Status.PAUSED),
     )
-    if not user.is_manager:
+    if not scope.everywhere:
         # A coordinator renews the checks of the volunteers in their circles.
         checks = checks.filter(
             volunteer__in=CircleMembership.objects.current()
@@ -113,7 +194,7 @@ def _lines(user, scope, today, now):
     return [
         (
             "reviews_overdue",
-            "Reviews overdue",
+            labels["reviews_overdue"],
             "due",
             pending.filter(due_on__lt=today),
             "due_on",
@@ -121,7 +202,7 @@ def _lines(user, scope, today, now):
         ),
         (
             "reviews_due",
-            f"Reviews due in the next {REVIEWS_AHEAD_DAYS} days",
+            labels["reviews_due"],
             "due",
             pending.filter(
                 due_on__gte=today, due_on__lte=today + datetime.timedelta(days=REVIEWS_AHEAD_DAYS)
@@ -131,7 +212,7 @@ def _lines(user, scope, today, now):
         ),
         (
             "meetings_this_week",
-            "Meetings this week",
+            labels["meetings_this_week"],
             "first",
             Meeting.objects.filter(
                 open_only, starts_at__gte=week[0], starts_at__lt=week[1]
@@ -141,7 +222,7 @@ def _lines(user, scope, today, now):
         ),
         (
             "dbs_rechecks",
-            f"DBS rechecks due within {settings.COSA_DBS_RECHECK_AHEAD_DAYS} days",
+            labels["dbs_rechecks"],
             "due",
             checks,
             "recheck_due_on",
@@ -149,7 +230,7 @@ def _lines(user, scope, today, now):
         ),
         (
             "agreements",
-            f"Sharing agreements withdrawn or expiring within {AGREEMENTS_AHEAD_DAYS} days",
+            labels["agreements"],
             "expires",
             agreements,
             "expires_on",
@@ -157,11 +238,9 @@ def _lines(user, scope, today, now):
         ),
         (
             "referrals",
-            "Referrals awaiting a decision",
+            labels["referrals"],
             "received",
-            referrals_visible_to(user).filter(
-                status__in=(Referral.Status.RECEIVED, Referral.Status.ASSESSING)
-            ),
+            referrals.filter(status__in=(Referral.Status.RECEIVED, Referral.Status.ASSESSING)),
             "received_on",
             "pk",
         ),
@@ -171,9 +250,16 @@ def _lines(user, scope, today, now):
 def needs_for(user, scope, now=None) -> list[Need]:
     """Every "also due" line for ``user`` over ``scope`` (a CircleScope of the circles
     they change), in one query: a line with no rows has no row in it."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    lines = _lines(user, scope, today, now)
+    return _needs(scope, referrals_visible_to(user), now or timezone.now())
+
+
+def service_needs(now=None) -> list[Need]:
+    """The same lines across the whole service (the service summary counts them)."""
+    return _needs(CircleScope.service_wide(), Referral.objects.all(), now or timezone.now())
+
+
+def _needs(scope, referrals, now):
+    lines = _lines(scope, referrals, timezone.localdate(now), now)
     first, *others = [
         _first(key, queryset, field, link) for key, _label, _word, queryset, field, link in lines
     ]

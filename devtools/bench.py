@@ -327,6 +327,8 @@ def pick_pages():
         Page("liaison_my_core_members", url("sharing:my_core_members"), liaison),
         # Manager: the reports overview, notifications, the audit trail.
         Page("manager_reports", url("reports:index"), manager),
+        # The whole service: the urgent lists live, the rest from the service summary.
+        Page("manager_dashboard", url("circles:dashboard"), manager),
         Page("manager_notifications", url("accounts:notifications"), manager),
         Page("manager_mileage_rate", url("volunteering:mileage_rate"), manager),
         # The audit trail's reads: the access log alone, as the data protection lead

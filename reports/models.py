@@ -9,7 +9,8 @@ from cosa.services import history_user
 
 
 class ServiceSummary(models.Model):
-    """How many circles, Core Members and shared records are in each state, service-wide.
+    """How many circles, Core Members and shared records are in each state, service-wide,
+    and the work waiting across the service and by coordinator (the manager's dashboard).
 
     The manager's overview counts every row of three large tables; a Celery task
     (``reports.tasks.summary_refresh``, every few minutes) counts them once and stores
@@ -21,6 +22,10 @@ class ServiceSummary(models.Model):
         CIRCLES = "circles", "Circles"
         CORE_MEMBERS = "core_members", "Core Members"
         RECORDS = "records", "Shared records"
+        # The coordinator's dashboard's lines across the service (status: the line).
+        WORKLOAD = "workload", "Work waiting across the service"
+        # The same work by coordinator (status: "<coordinator id>:<line>").
+        BY_COORDINATOR = "by_coordinator", "Work waiting by coordinator"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=30)

@@ -15,6 +15,7 @@ from cosa import documents
 from cosa.services import service, validated_save
 from formpages import versions
 from reports import documents as report_documents
+from reports import workload
 from reports.access import may_manage_templates, may_write_summary
 from reports.meeting_report import as_text
 from reports.models import MeetingReportKind, MeetingReportSummary, ReportTemplate, ServiceSummary
@@ -50,7 +51,8 @@ def status_counts(circles, core_members, records):
 
 @transaction.atomic
 def summary_refresh(*, now=None):
-    """Count every circle, Core Member and shared record by status and store the counts.
+    """Count every circle, Core Member and shared record by status, and the work waiting
+    across the service (``reports.workload``), and store the counts.
 
     Replaces the previous summary in one transaction, so a reader sees the old counts
     or the new ones, never a mix. Returns the new rows.
@@ -59,6 +61,7 @@ def summary_refresh(*, now=None):
     counts = status_counts(
         Circle.objects.all(), CoreMember.objects.all(), InformationSharingRecord.objects.all()
     )
+    counts += workload.counts(counted_at)
     ServiceSummary.objects.all().delete()
     return ServiceSummary.objects.bulk_create(
         ServiceSummary(kind=kind, status=status, n=n, counted_at=counted_at)

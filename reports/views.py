@@ -83,6 +83,8 @@ def index(request):
         "records": dict(InformationSharingRecord.Status.choices),
     }
     for kind, status, n in sorted(counts):
+        if kind not in by_kind:
+            continue  # the workload's rows: the manager's dashboard reads them
         by_kind[kind].append({"status": status, "label": labels[kind].get(status, status), "n": n})
     return render(
         request,

@@ -256,13 +256,31 @@ def test_trend_page_draws_an_svg_with_a_table_and_highlights_rises(
     assert [r["label"] for r in dashboard.context["rises"]] == ["Low mood"]
 
 
-def test_a_manager_sees_every_circles_queue_but_no_rise_scan(client, circle, members, manager):
-    note = minutes(circle, members[0], ago(days=2))
+def test_a_manager_sees_the_service_counted_and_the_urgent_live_but_no_rise_scan(
+    client, circle, members, manager
+):
+    """Across the service the lists are the summary's counts (as of when they were
+    counted); concerns to triage are read live, so a new one shows at once."""
+    from reports import services as report_services
+
+    minutes(circle, members[0], ago(days=2))
+    report_services.summary_refresh()
+    services.concern_raise(
+        circle=circle,
+        acting_user=members[1].user,
+        category=Concern.Category.OTHER,
+        severity=Concern.Severity.RED,
+        description="Raised after the count",
+    )
     client.force_login(manager)
     response = client.get(reverse("circles:dashboard"))
-    assert list(response.context["review_queue"]) == [note]
-    assert response.context["rises"] is None
-    assert "Dynamic-risk rises" not in response.content.decode()
+    body = response.content.decode()
+    assert "Across the service" in body and "As of" in body
+    assert response.context["concern_count"] == 1
+    assert "review_queue" not in response.context
+    assert response.context.get("rises") is None
+    assert "Dynamic-risk rises" not in body
+    assert 'id="service-minutes-to-review"' in body
 
 
 def test_dashboard_counts_every_row_while_listing_the_first_few(

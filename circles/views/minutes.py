@@ -465,62 +465,6 @@ REVIEW_FLAG_HOURS = 48
 # Coordinator dashboard --------------------------------------------------------------------
 
 
-# What the dashboard's lists show: only these columns are read and turned into objects
-# (a Core Member or circle row is wide, and each list has up to DASHBOARD_LIMIT of them).
-_MEETING_FIELDS = ("circle_id", "starts_at", "duration_minutes", "kind", "circle__name")
-_REVIEW_FIELDS = (
-    "meeting_id",
-    "author_id",
-    "submitted_at",
-    "status",
-    *(f"meeting__{field}" for field in _MEETING_FIELDS),
-    "meeting__circle__core_member__reference",
-    "author__first_name",
-    "author__last_name",
-)
-_CONCERN_FIELDS = (
-    "circle_id",
-    "raised_by_id",
-    "raised_at",
-    "category",
-    "severity",
-    "imminent_risk",
-    "status",
-    "circle__name",
-    "circle__core_member__reference",
-    "raised_by__first_name",
-    "raised_by__last_name",
-)
-
-
-def _dashboard_lists(scope, now):
-    """The dashboard's lists that are read item by item, most urgent first: each is shown
-    in part on the dashboard and in full on its own page (``dashboard_list``)."""
-    return {
-        "minutes-to-review": (
-            MeetingNote.objects.filter(scope.q("circle"), status=MeetingNote.Status.SUBMITTED)
-            .select_related("meeting__circle__core_member", "author")
-            .annotate(due_at=minutes_due_expression("meeting__"))
-            .only(*_REVIEW_FIELDS)
-            .order_by("submitted_at", "pk")
-        ),
-        "concerns": (
-            Concern.objects.filter(scope.q("circle"), status=Concern.Status.RAISED)
-            .select_related("circle__core_member", "raised_by")
-            .only(*_CONCERN_FIELDS)
-            .order_by("-severity", "-imminent_risk", "raised_at", "pk")
-        ),
-        "minutes-overdue": (
-            Meeting.objects.filter(scope.q("circle", open_only=True))
-            .minutes_outstanding(now)
-            .filter(due_at__lt=now)
-            .select_related("circle")
-            .only(*_MEETING_FIELDS)
-            .order_by("starts_at", "pk")
-        ),
-    }
-
-
 # Each full list's heading, and what it says when empty.
 DASHBOARD_LISTS = {
     "concerns": ("Concerns to triage", "None waiting."),
@@ -536,7 +480,7 @@ def dashboard_list(request, which):
     if which not in DASHBOARD_LISTS:
         raise Http404("No such list.")
     now = timezone.now()
-    queryset = _dashboard_lists(CircleScope(request.user, CHANGE), now)[which]
+    queryset = needs.dashboard_lists(CircleScope(request.user, CHANGE), now)[which]
     title, empty = DASHBOARD_LISTS[which]
     return render(
         request,
@@ -556,11 +500,16 @@ def dashboard_list(request, which):
 @require_GET
 @roles_required(*User.STAFF_ROLES)
 def dashboard(request):
-    """The coordinator's start page: what needs them, most urgent first."""
+    """The coordinator's start page: what needs them, most urgent first.
+
+    A manager's covers the whole service: what is urgent is read live (concerns to
+    triage, emergency requests), the rest is the service summary's counts, with when
+    they were counted (reports' ``service_workload`` tag): counted live at national
+    scale, they took seconds."""
     user = request.user
     scope = CircleScope(user, CHANGE)
     now = timezone.now()
-    lists = _dashboard_lists(scope, now)
+    lists = needs.dashboard_lists(scope, now)
     emergencies = (
         Meeting.objects.filter(
             scope.q("circle"),
@@ -569,39 +518,38 @@ def dashboard(request):
             starts_at__gte=now - datetime.timedelta(days=1),
         )
         .select_related("circle", "requested_by")
-        .only(*_MEETING_FIELDS, "venue", "requested_by__first_name", "requested_by__last_name")
+        .only(*needs.MEETING_FIELDS, "venue", "requested_by__first_name", "requested_by__last_name")
         .order_by("starts_at")
     )
-    # A coordinator's caseload is small enough to scan; a manager's is the whole service
-    # (they read rises per Core Member on the trend page and in reports).
-    rises = risk.recent_rises(scope.circles(), now) if user.is_coordinator else None
     # Each list and its count in one query (the badges show the counts).
-    review_queue, review_count = first_rows_and_count(lists["minutes-to-review"], DASHBOARD_LIMIT)
     concerns, concern_count = first_rows_and_count(lists["concerns"], DASHBOARD_LIMIT)
-    overdue, overdue_count = first_rows_and_count(lists["minutes-overdue"], DASHBOARD_LIMIT)
-    return render(
-        request,
-        "circles/minutes/dashboard.html",
-        {
-            "review_queue": review_queue,
-            "review_count": review_count,
-            "concerns": concerns,
-            "concern_count": concern_count,
-            "overdue": overdue,
-            "overdue_count": overdue_count,
-            "emergencies": emergencies[:DASHBOARD_LIMIT],
-            "rises": rises[:DASHBOARD_LIMIT] if rises is not None else None,
-            "rise_count": len(rises) if rises is not None else 0,
-            "limit": DASHBOARD_LIMIT,
-            "now": now,
-            "needs": needs.needs_for(user, scope, now),
-            # The manager sees the same work across the service, by coordinator.
-            "by_coordinator": needs.by_coordinator(now) if user.is_manager else None,
+    context = {
+        "service_wide": scope.everywhere,
+        "concerns": concerns,
+        "concern_count": concern_count,
+        "emergencies": emergencies[:DASHBOARD_LIMIT],
+        "limit": DASHBOARD_LIMIT,
+        "now": now,
+    }
+    if not scope.everywhere:
+        review_queue, review_count = first_rows_and_count(
+            lists["minutes-to-review"], DASHBOARD_LIMIT
+        )
+        overdue, overdue_count = first_rows_and_count(lists["minutes-overdue"], DASHBOARD_LIMIT)
+        rises = risk.recent_rises(scope.circles(), now)
+        context.update(
+            review_queue=review_queue,
+            review_count=review_count,
+            overdue=overdue,
+            overdue_count=overdue_count,
+            rises=rises[:DASHBOARD_LIMIT],
+            rise_count=len(rises),
+            needs=needs.needs_for(user, scope, now),
             # Minutes waiting longer than this for review are flagged.
-            "review_flag_before": now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
-            "review_flag_hours": REVIEW_FLAG_HOURS,
-        },
-    )
+            review_flag_before=now - datetime.timedelta(hours=REVIEW_FLAG_HOURS),
+            review_flag_hours=REVIEW_FLAG_HOURS,
+        )
+    return render(request, "circles/minutes/dashboard.html", context)
 
 
 @require_GET

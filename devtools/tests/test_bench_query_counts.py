@@ -70,6 +70,9 @@ PINNED = {
     "liaison_my_core_members": 8,
     # Manager
     "manager_reports": 6,
+    # + the concerns to triage and emergency requests (live), the service summary and
+    # the busiest coordinators' names
+    "manager_dashboard": 10,
     "manager_notifications": 6,
     "manager_mileage_rate": 7,  # + the rate in force today and the count (none generated)
     # + one query per kind of object read on the page; the values permission in one,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from circles.models import Circle
 from coreMembers.models import CoreMember
 from cosa.celery import app
-from reports import services, tasks
+from reports import services, tasks, workload
 from reports.models import ServiceSummary
 from reports.tests.helpers import owned_circle
 from sharing.models import InformationSharingRecord
@@ -19,11 +19,10 @@ LAUNCHED = datetime.date(2026, 4, 1)
 
 
 def _fresh():
-    return sorted(
-        services.status_counts(
-            Circle.objects.all(), CoreMember.objects.all(), InformationSharingRecord.objects.all()
-        )
+    counted = services.status_counts(
+        Circle.objects.all(), CoreMember.objects.all(), InformationSharingRecord.objects.all()
     )
+    return sorted(counted + workload.counts())
 
 
 def _stored():
