@@ -28,16 +28,22 @@ def roles_required(*roles):
     return decorator
 
 
-def first_rows_and_count(queryset, limit):
+def first_rows_and_count(queryset, limit, *, count_apart=False):
     """The first ``limit`` rows of ``queryset`` and how many rows it has, in one query.
 
-    The count is a scalar subquery of the same filters without the rows' joins, which
-    the database runs once (an InitPlan) while the rows are read ``limit`` at a time
-    in order. (``COUNT(*) OVER ()`` rode along instead before, but a window over every
-    matching row makes the database join every row to its circle, Core Member and
-    author only to count them: 12 ms for 1,200 concerns across the service, against
-    well under one for the count alone and the first ten.)
+    By default ``COUNT(*) OVER ()`` rides along with the rows instead of a second
+    ``COUNT`` query that plans and runs the same filters again: right when the filters
+    are the costly part (every row must be tested to count it anyway).
+
+    ``count_apart``: the count is a scalar subquery of the filters alone, run once (an
+    InitPlan), while the rows are read in order straight off an index and stop at
+    ``limit``. Right when an index has the list's order and the rows bring joins: a
+    window makes the database join every matching row only to count it (the raised
+    concerns across the service: 8 ms, against well under one this way).
     """
+    if not count_apart:
+        rows = list(queryset.annotate(rows_in_all=Window(Count("pk")))[:limit])
+        return rows, rows[0].rows_in_all if rows else 0
     count = queryset.order_by().annotate(rows_in_all=Func(F("pk"), function="COUNT"))
     rows = list(
         queryset.annotate(

@@ -522,7 +522,10 @@ def dashboard(request):
         .order_by("starts_at")
     )
     # Each list and its count in one query (the badges show the counts).
-    concerns, concern_count = first_rows_and_count(lists["concerns"], DASHBOARD_LIMIT)
+    # Read off the triage-order index: the first few, and the count apart.
+    concerns, concern_count = first_rows_and_count(
+        lists["concerns"], DASHBOARD_LIMIT, count_apart=True
+    )
     context = {
         "service_wide": scope.everywhere,
         "concerns": concerns,
