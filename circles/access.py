@@ -252,6 +252,8 @@ def concern_for_user(user, circle_pk, pk, perm=VIEW, *, roles=None):
     concern = (
         Concern.objects.filter(circle=circle, pk=pk)
         .select_related("raised_by", "triaged_by", "meeting")
+        # Whether its meeting has minutes (the page links them), in the same query.
+        .annotate(minutes_exist=Exists(MeetingNote.objects.filter(meeting=OuterRef("meeting"))))
         .first()
     )
     # A volunteer sees the concerns they raised; triage is for coordinators.

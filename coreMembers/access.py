@@ -102,16 +102,19 @@ def full_record_filter(user, field="core_member_id"):
     return Q(**{f"{field}__in": core_member_ids_visible_to(user, FULL)})
 
 
-def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None):
+def core_member_for_user(user, pk, perm=IDENTITY, *, roles=None, latest_circle=False):
     """The Core Member, or 404 when unseen; 403 when seen but ``perm`` is not held or the
-    page is for other ``roles``."""
-    core_member = _visible_core_member(user, pk, perm)
+    page is for other ``roles``. With ``latest_circle`` his latest circle comes in the same
+    query (``latest_circle_of``)."""
+    core_member = _visible_core_member(user, pk, perm, latest_circle=latest_circle)
     _require(user, core_member, perm, roles)
     return core_member
 
 
-def _visible_core_member(user, pk, perm=IDENTITY):
+def _visible_core_member(user, pk, perm=IDENTITY, *, latest_circle=False):
     core_members = core_members_visible_to(user).filter(pk=pk).select_related("coordinator")
+    if latest_circle:
+        core_members = core_members.with_latest_circle()
     if user.is_coordinator:
         # Whether they may also change him (``can_change``), and hold the full record
         # when the page asks for it (``_require``), in the same query.

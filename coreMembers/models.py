@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -28,6 +28,24 @@ class MappaLevel(models.IntegerChoices):
 class CoreMemberQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("coordinator")
+
+    def with_latest_circle(self):
+        """Each with his latest circle (the last formed) in the same query, a LEFT JOIN
+        to that one row: read it with ``latest_circle_of``."""
+        # The circles app sits above this one: its model is reached through the relation.
+        circles = self.model._meta.get_field("circles").related_model
+        newest = circles.objects.filter(core_member=OuterRef("pk")).order_by("-created_at", "-pk")
+        return self.annotate(
+            latest_circle=FilteredRelation(
+                "circles", condition=Q(circles__pk=Subquery(newest.values("pk")[:1]))
+            )
+        ).select_related("latest_circle")
+
+
+def latest_circle_of(core_member):
+    """The circle ``with_latest_circle`` read with him, or None when he has none (the
+    join found no row, so Django set nothing)."""
+    return getattr(core_member, "latest_circle", None)
 
 
 class CoreMember(models.Model):

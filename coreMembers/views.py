@@ -42,7 +42,7 @@ from coreMembers.forms import (
     StatutoryForm,
     WithdrawAgreementForm,
 )
-from coreMembers.models import CoreMember, Referral
+from coreMembers.models import CoreMember, Referral, latest_circle_of
 from cosa.uploads import attachment_response
 from cosa.views import csv_response, paginate, posted, roles_required
 from formpages.pages import form_page
@@ -100,9 +100,9 @@ def export(request):
 
 @require_GET
 def detail(request, pk):
-    core_member = core_member_for_user(request.user, pk)
+    core_member = core_member_for_user(request.user, pk, latest_circle=True)
     log_access(request, AccessLog.Action.VIEW, core_member)
-    circle = core_member.circles.select_related("coordinator").order_by("-created_at").first()
+    circle = latest_circle_of(core_member)
     # The shared records are listed by the sharing app's {% shared_records %} tag.
     context = {"core_member": core_member, "circle": circle}
     if sees_full_record(request.user):

@@ -5,8 +5,8 @@ import functools
 import sys
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Func, IntegerField, Subquery, Window
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, Subquery, Window
 from django.http import HttpResponse, HttpResponseServerError, StreamingHttpResponse
 from django.template import loader
 
@@ -28,6 +28,23 @@ def roles_required(*roles):
     return decorator
 
 
+class _CountOf(Subquery):
+    """How many rows a queryset has, as a column of another query. It refers to no outer
+    row, so the database runs it once for the whole query, not once per row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def _count_of(queryset):
+    """``queryset``'s count as a column (``_CountOf``), without the joins that only bring
+    the rows' related objects (the database keeps an inner join, used or not)."""
+    counted = queryset.order_by()
+    if counted.query.select_related:
+        counted = counted.select_related(None)
+    return _CountOf(counted)
+
+
 def first_rows_and_count(queryset, limit, *, count_apart=False):
     """The first ``limit`` rows of ``queryset`` and how many rows it has, in one query.
 
@@ -44,12 +61,7 @@ def first_rows_and_count(queryset, limit, *, count_apart=False):
     if not count_apart:
         rows = list(queryset.annotate(rows_in_all=Window(Count("pk")))[:limit])
         return rows, rows[0].rows_in_all if rows else 0
-    count = queryset.order_by().annotate(rows_in_all=Func(F("pk"), function="COUNT"))
-    rows = list(
-        queryset.annotate(
-            rows_in_all=Subquery(count.values("rows_in_all"), output_field=IntegerField())
-        )[:limit]
-    )
+    rows = list(queryset.annotate(rows_in_all=_count_of(queryset))[:limit])
     return rows, rows[0].rows_in_all if rows else 0
 
 
@@ -65,30 +77,45 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def paginate_counted(request, queryset, *fields, per_page=PAGE_SIZE):
-    """``paginate`` in one query: the page's rows carry the count of all rows
-    (``COUNT(*) OVER ()``) instead of a separate ``COUNT`` that plans and runs the same
-    filters again. ``fields``: read only these, as tuples (values_list). A page number
-    past the end (a stale link) or not a number gets the last or first page, as
-    ``paginate`` does, at the cost of the COUNT."""
-    paginator = Paginator(queryset.values_list(*fields) if fields else queryset, per_page)
+def paginate_counted(request, queryset, *fields, per_page=PAGE_SIZE, count_apart=False):
+    """``paginate`` in one query: the page's rows carry the count of all rows instead of
+    a COUNT query of their own before them. ``fields``: read only these, as tuples
+    (``values_list``); otherwise model instances (or a ``values()`` queryset's dicts).
+
+    The count is ``COUNT(*) OVER ()`` by default: right when the filters are the costly
+    part, which a second COUNT would run again (the matching pool). ``count_apart``: the
+    same COUNT asked inside the rows' query, run once (``_CountOf``): right for a long
+    list, where a window holds every matching row to count them (the audit trail: 570
+    ms against 200 on a million rows). A union takes no annotation, a page number below
+    1 is no page, and a page past the end has no row to carry the count: those are
+    paginated as ``paginate`` does.
+    """
+    listed = queryset.values_list(*fields) if fields else queryset
     try:
         number = int(request.GET.get("page") or 1)
     except (TypeError, ValueError):
         number = 1
-    if number >= 1:
-        bottom = (number - 1) * per_page
-        counted = queryset.annotate(rows_in_all=Window(Count("pk")))
-        if fields:
-            counted = counted.values_list(*fields, "rows_in_all")
-        rows = list(counted[bottom : bottom + per_page])
-        if rows:
-            # Paginator.count is a cached property: the count rode along with the rows.
-            paginator.count = rows[0][-1] if fields else rows[0].rows_in_all
-            page = paginator.page(number)
-            page.object_list = [row[:-1] for row in rows] if fields else rows
-            return page
-    return paginator.get_page(number)
+    if queryset.query.combinator or number < 1:
+        return paginate(request, listed, per_page)
+    bottom = (number - 1) * per_page
+    count = _count_of(queryset) if count_apart else Window(Count("pk"))
+    counted = queryset.annotate(rows_in_all=count)
+    if fields:
+        counted = counted.values_list(*fields, "rows_in_all")
+    rows = list(counted[bottom : bottom + per_page])
+    if not rows and number > 1:
+        return paginate(request, listed, per_page)
+    paginator = Paginator(listed, per_page)
+    if not rows:
+        paginator.count = 0
+    elif fields:
+        paginator.count = rows[0][-1]
+        rows = [row[:-1] for row in rows]
+    elif isinstance(rows[0], dict):  # a values() queryset
+        paginator.count = rows[0]["rows_in_all"]
+    else:
+        paginator.count = rows[0].rows_in_all
+    return Page(rows, number, paginator)
 
 
 # A cell starting with one of these is read as a formula by some spreadsheet: "="

@@ -3,7 +3,8 @@
 Two stores make one trail. The access log (accounts.AccessLog) holds every read,
 export, share and sign-in; django-simple-history holds every change, one table per
 model. ``trail_entries`` merges them in one ``UNION ALL`` ordered by time, so a page
-of the trail is two queries (its count and its rows) whatever it holds; ``resolve``
+of the trail is two queries (its count and its rows) whatever it holds, and one when
+the filter leaves a single part (reads only, say: the rows carry the count); ``resolve``
 then names a page's people and objects in bulk, one query per kind of object on the
 page (never per row), and diffs each change against the version before it.
 
@@ -510,7 +511,10 @@ def trail_entries(f: TrailFilter):
         # Changes to no object: there are none (sign-ins and searches are only read).
         return _log_part(f).none()
     first, *others = parts
-    return first.union(*others, all=True).order_by("-moment", "-row")
+    # One part (the access log alone, or one kind's history) is a plain query, which the
+    # page's count can ride along with (``paginate_counted``); a union cannot.
+    trail = first.union(*others, all=True) if others else first
+    return trail.order_by("-moment", "-row")
 
 
 # Naming a page of it in bulk ---------------------------------------------------------------

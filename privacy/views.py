@@ -17,7 +17,7 @@ from accounts.audit import log_access
 from accounts.models import AccessLog, User
 from coreMembers.access import core_member_for_user
 from coreMembers.models import CoreMember
-from cosa.views import csv_streaming_response, paginate, roles_required
+from cosa.views import csv_streaming_response, paginate, paginate_counted, roles_required
 from formpages import tokens
 from formpages.pages import form_page
 from privacy import retention
@@ -164,7 +164,8 @@ def audit(request):
     form = AuditFilterForm(request.GET)
     page = entries = None
     if form.is_valid():
-        page = paginate(request, trail_entries(form.trail_filter()), per_page=AUDIT_PAGE_SIZE)
+        trail = trail_entries(form.trail_filter())
+        page = paginate_counted(request, trail, per_page=AUDIT_PAGE_SIZE, count_apart=True)
         entries = resolve(page.object_list, show_sensitive=sees_sensitive_audit_values(user))
         log_access(request, AccessLog.Action.LIST, detail=f"audit trail: {form.described()}")
     query = request.GET.copy()

@@ -265,7 +265,12 @@ def detail(request, pk):
     volunteer = volunteer_for_user(request.user, pk)
     staff = can_change_volunteers(request.user)
     today = timezone.localdate()
-    dbs_checks = list(volunteer.dbs_checks.all())
+    dbs_checks = volunteer.dbs_checks.all()
+    if staff:
+        # With each check's decision (documents'): the documents section, shown to staff,
+        # lists them from this read rather than reading the checks again.
+        dbs_checks = dbs_checks.select_related("decision")
+    dbs_checks = list(dbs_checks)
     totals, total_hours, recent_hours = _hours_totals_and_recent(volunteer)
     districts = list(volunteer.districts.all())
     training = list(volunteer.training.all())

@@ -10,7 +10,12 @@ from django.utils import timezone
 from accounts.models import Notification
 from circles import services
 from circles.models import Concern, Meeting, MeetingNote
-from circles.tests.factories import MeetingFactory, launchable_circle
+from circles.tests.factories import (
+    ConcernFactory,
+    MeetingFactory,
+    MeetingNoteFactory,
+    launchable_circle,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +275,19 @@ def test_a_volunteer_sees_only_the_concerns_they_raised(client, circle, members)
     page = client.get(url).content.decode()
     assert "Worried about him." in page
     assert "Triage" not in page
+
+
+def test_the_concern_page_links_its_meetings_minutes_only_once_there_are_some(
+    client, circle, members, meeting, coordinator
+):
+    concern = ConcernFactory(circle=circle, meeting=meeting, raised_by=members[0].user)
+    minutes = reverse("circles:note_detail", args=[circle.pk, meeting.pk])
+    url = reverse("circles:concern_detail", args=[circle.pk, concern.pk])
+    client.force_login(coordinator)
+    page = client.get(url)
+    assert page.context["minutes_exist"] is False
+    assert minutes not in page.content.decode()
+    MeetingNoteFactory(meeting=meeting, author=members[0].user)
+    page = client.get(url)
+    assert page.context["minutes_exist"] is True
+    assert minutes in page.content.decode()

@@ -408,8 +408,8 @@ def render_concern_detail(request, concern, *, triage_form=None, close_form=None
         "show_emergency": concern.needs_immediate_attention
         and not staff
         and concern.status == Concern.Status.RAISED,
-        "minutes_exist": concern.meeting_id is not None
-        and MeetingNote.objects.filter(meeting_id=concern.meeting_id).exists(),
+        # Read with the concern (concern_for_user).
+        "minutes_exist": concern.minutes_exist,
         **safeguarding_context(request, concern, can_change=can_triage),
     }
     return render(request, "circles/concern_detail.html", context, status=status)

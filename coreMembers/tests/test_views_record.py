@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.models import AccessLog
 from accounts.tests.factories import AgencyFactory, LiaisonFactory, VolunteerUserFactory
+from circles.models import Circle
+from circles.tests.factories import CircleFactory
 from coreMembers import services
 from coreMembers.models import (
     CoreMember,
@@ -119,17 +121,42 @@ def test_record_shows_no_current_agreement_and_open_referral(client, coordinator
     assert response.context["open_referral"] == core_member.referrals.get()
 
 
+@pytest.mark.django_db
+def test_record_names_his_latest_circle(client, coordinator, core_member):
+    login(client, coordinator)
+    response = client.get(url("detail", core_member.pk))
+    assert response.context["circle"] is None
+    assert b"None yet" in response.content
+    first = CircleFactory(
+        core_member=core_member,
+        coordinator=coordinator,
+        name="Tuesday circle",
+        status=Circle.Status.ENDED,
+        launched_on=days_ago(400),
+        ended_on=days_ago(30),
+        end_reason=Circle.EndReason.COMPLETED,
+    )
+    second = CircleFactory(core_member=core_member, coordinator=coordinator, name="Friday circle")
+    Circle.objects.filter(pk=first.pk).update(created_at=timezone.now() - datetime.timedelta(400))
+    response = client.get(url("detail", core_member.pk))
+    assert response.context["circle"] == second
+    assert b"Friday circle" in response.content
+    assert b"Tuesday circle" not in response.content
+    assert b"None yet" not in response.content
+
+
 def _detail_queries(client, core_member, django_assert_max_num_queries):
     with django_assert_max_num_queries(DETAIL_QUERIES) as captured:
         assert client.get(url("detail", core_member.pk)).status_code == 200
     return len(captured.captured_queries)
 
 
-# Twenty: session, user and device, the access-log row, the circle, the record's parts one
-# query each, the agreements' agencies prefetch, the permission check for the edit links,
-# the shared records, the other numbers to call, the notification badge, the session's
-# savepoints. Equal at one and at five rows of each part.
-DETAIL_QUERIES = 21
+# Fifteen: session, user (with the bell's count) and device, the request's savepoint and
+# its release, the Core Member with his latest circle, the access-log row, the record's
+# parts one query each (agreements with their agencies, referrals, liaisons, MAPPA
+# history, risk assessments), the other numbers to call, the shared records and the
+# documents. Equal at one and at five rows of each part.
+DETAIL_QUERIES = 15
 
 
 @pytest.mark.django_db

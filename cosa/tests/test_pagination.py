@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from accounts.models import User
+from accounts.models import Agency, User
 from accounts.tests.factories import CoordinatorFactory
 from cosa.views import paginate, paginate_counted
 
@@ -97,3 +97,74 @@ def test_without_fields_the_rows_are_the_models_themselves():
     page = _page(users, fields=())
     assert page.paginator.count == 4
     assert [user.pk for user in page.object_list] == pks[:3]
+
+
+# One query a page: the rows carry their count --------------------------------------------
+
+
+def _agencies(n):
+    Agency.objects.bulk_create(
+        Agency(name=f"Delivery unit {i:03}", kind=Agency.Kind.PROBATION) for i in range(n)
+    )
+    return Agency.objects.order_by("name")
+
+
+def _as_seen(page):
+    return (
+        [row.name for row in page.object_list],
+        page.number,
+        page.paginator.count,
+        page.paginator.num_pages,
+        page.has_previous(),
+        page.has_next(),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count_apart", [False, True])
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "abc", "2.5"])
+def test_a_counted_page_is_the_usual_page_in_one_query(
+    number, count_apart, django_assert_num_queries
+):
+    agencies = _agencies(60)
+    request = RequestFactory().get("/", {} if number is None else {"page": number})
+    expected = _as_seen(paginate(request, agencies))
+    with django_assert_num_queries(1):
+        page = paginate_counted(request, agencies, count_apart=count_apart)
+        seen = _as_seen(page)
+    assert seen == expected
+    assert seen[2] == 60
+
+
+@pytest.mark.django_db
+def test_an_empty_list_is_one_empty_page_in_one_query(django_assert_num_queries):
+    request = RequestFactory().get("/")
+    with django_assert_num_queries(1):
+        page = paginate_counted(request, Agency.objects.order_by("name"))
+        assert _as_seen(page) == ([], 1, 0, 1, False, False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["4", "99", "0", "-1"])
+def test_a_page_out_of_range_is_the_last_as_usual(number):
+    agencies = _agencies(60)
+    request = RequestFactory().get("/", {"page": number})
+    page = paginate_counted(request, agencies)
+    assert _as_seen(page) == _as_seen(paginate(request, agencies))
+    assert page.number == 3
+
+
+@pytest.mark.django_db
+def test_a_union_is_counted_by_a_query_of_its_own(django_assert_num_queries):
+    agencies = _agencies(30)
+    union = (
+        agencies.filter(name__lt="Delivery unit 010")
+        .order_by()
+        .union(agencies.filter(name__gte="Delivery unit 020").order_by(), all=True)
+        .order_by("name")
+    )
+    request = RequestFactory().get("/", {"page": "1"})
+    with django_assert_num_queries(2):
+        page = paginate_counted(request, union)
+        assert page.paginator.count == 20
+        assert len(page.object_list) == 20

@@ -31,19 +31,22 @@ PINNED = {
     "circle_meetings": 8,
     "circle_match": 15,  # + the volunteers his exclusion areas keep out
     "core_members_list": 7,
-    "core_member_page": 16,  # + his documents
+    # + his documents; his latest circle is read with him (one LEFT JOIN)
+    "core_member_page": 15,
     # The Core Member, the access log's row and each app's kinds in one query (UNION
     # ALL): circles' (+ the meetings) and lone working's two (check-ins, their alerts).
     "coordinator_chronology": 15,
     "referral_list": 8,
     "referral_page": 9,
-    "concern_page": 14,  # + action log, liaisons, stored contacts, on-call, action token
+    # + action log, liaisons, stored contacts, on-call, action token; whether its
+    # meeting has minutes is asked with the concern
+    "concern_page": 13,
     "minutes_review": 12,
     "coordinator_records": 7,
     "volunteer_pool": 7,
-    # + their documents, DBS decisions and travel/conflict districts; hours and
-    # supervision one query each
-    "volunteer_page": 16,
+    # + their documents and travel/conflict districts; the DBS checks read once, with
+    # the decisions the documents section lists; hours and supervision one query each
+    "volunteer_page": 15,
     "coordinator_notifications": 6,
     # + the Core Member with his grants, then one read per section of the report
     "mappa_report": 15,
@@ -65,7 +68,7 @@ PINNED = {
     # Liaison
     "liaison_inbox": 8,  # 7 on SQLite, 8 on PostgreSQL at this size
     "liaison_record": 9,
-    "liaison_core_member": 10,
+    "liaison_core_member": 9,  # his latest circle read with him, as for the coordinator
     "liaison_chronology": 10,  # circles, meetings, records sent to them with their responses
     "liaison_my_core_members": 8,
     # Manager
@@ -75,9 +78,10 @@ PINNED = {
     "manager_dashboard": 10,
     "manager_notifications": 6,
     "manager_mileage_rate": 7,  # + the rate in force today and the count (none generated)
-    # + one query per kind of object read on the page; the values permission in one,
-    # the access log's detail read with the page's rows
-    "manager_audit_reads": 16,
+    # + one query per kind of object read on the page; the values permission in one;
+    # the page's count and the access log's detail read with its rows (reads alone are
+    # one part, no union, so the count rides along as a subquery run once)
+    "manager_audit_reads": 15,
     # Search (one query per kind of result, whatever matches)
     "coordinator_search": 10,  # + the caseload's circle ids, read once
     "manager_search": 9,

@@ -24,9 +24,13 @@ DOCUMENTS_ON_PAGE = 10
 
 
 @register.inclusion_tag("documents/_section.html", takes_context=True)
-def documents_section(context, owner):
+def documents_section(context, owner, dbs_checks=None):
     """The latest documents on ``owner`` the signed-in user may read, and the upload form
-    for those who may add one (one query for the list and its count)."""
+    for those who may add one (one query for the list and its count).
+
+    On a volunteer's page, ``dbs_checks`` is the page's own read of their DBS checks, each
+    with its decision (``select_related("decision")``): listed here, not read again.
+    """
     request = context["request"]
     user = request.user
     kind = owner_kind(owner)
@@ -41,6 +45,8 @@ def documents_section(context, owner):
     if may_add_document(user, owner):
         section["form"] = guard.prepare(request, DocumentForm(kind=kind))
     if kind == "volunteer":
-        section["dbs_checks"] = list(owner.dbs_checks.select_related("decision"))
+        if dbs_checks is None:
+            dbs_checks = list(owner.dbs_checks.select_related("decision"))
+        section["dbs_checks"] = dbs_checks
     section["csrf_token"] = context.get("csrf_token")
     return section

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,6 +97,20 @@ def test_staff_record_a_decision_with_a_scan_and_download_it(
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
     assert AccessLog.objects.filter(object_type="documents.dbsdecision", action="VIEW").exists()
+
+
+def test_the_volunteers_page_reads_their_dbs_checks_once_decisions_and_all(
+    client, world, media, volunteer, check
+):
+    _record(check, world.users["owner"])
+    client.force_login(world.users["owner"])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("volunteers:detail", args=[volunteer.pk]))
+    # The record's DBS table and the documents section's certificates, from one read.
+    assert b"DBS checks" in page.content and b"DBS certificates" in page.content
+    assert b"Clear: nothing disclosed" in page.content
+    reads = [q for q in captured if q["sql"].startswith('SELECT "volunteers_dbscheck"."id"')]
+    assert len(reads) == 1
 
 
 def test_a_scan_that_is_not_an_image_or_pdf_is_refused(client, world, media, decision_url):

@@ -20,6 +20,7 @@ from circles.models import MeetingNote
 from circles.tests.factories import MeetingFactory, MeetingNoteFactory
 from coreMembers import services
 from coreMembers.tests.factories import CoreMemberFactory
+from privacy.views import AUDIT_PAGE_SIZE
 from sharing.tests.sharing_support import build_case
 
 AUDIT = reverse("privacy:audit")
@@ -320,6 +321,30 @@ def test_a_page_of_the_trail_costs_the_same_queries_at_two_sizes(
         large = _text(client.get(AUDIT, params))
     assert small.count("<tr>") < large.count("<tr>")
     assert "Shared record about" in large and "Changed" in large
+
+
+def test_a_page_of_reads_counts_them_with_its_rows(case, as_user, django_assert_num_queries):
+    client = as_user(case.manager)
+    params = {"what": "read"}
+    _activity(case, client, 2)
+    client.get(AUDIT, params)
+    # Session, user, device; the page's rows with their count (reads only: no union);
+    # the Core Members and records named; the people named; the permission check; the
+    # access log's write; SAVEPOINT and RELEASE: 11, whatever the rows.
+    with django_assert_num_queries(11):
+        _text(client.get(AUDIT, params))
+    _activity(case, client, 30)
+    reads = AccessLog.objects.filter(action__in=["VIEW", "LIST", "SEARCH"]).count()
+    assert reads > AUDIT_PAGE_SIZE
+    with django_assert_num_queries(11):
+        first = _text(client.get(AUDIT, params))
+    assert f"{reads} entries." in first
+    assert "Page 1 of 2" in first
+    last = _text(client.get(AUDIT, {**params, "page": "2"}))
+    # The first page's own read is counted now.
+    assert f"{reads + 1} entries." in last
+    assert "Page 2 of 2" in last
+    assert last.count("<tr>") == reads + 1 - AUDIT_PAGE_SIZE + 1  # and the header's
 
 
 # Giving the permission --------------------------------------------------------------------
