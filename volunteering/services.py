@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.notifications import notify
-from circles.access import CHANGE, circles_visible_to
 from circles.models import Circle, CircleMembership, Concern, MeetingNote, Reminder
 from cosa.services import service, transition, validated_save
-from volunteering.access import may_decide, may_pay, may_set_mileage_rate
+from volunteering.access import may_decide, may_pay, may_record_debrief, may_set_mileage_rate
 from volunteering.models import ExpenseClaim, MileageRate, SupervisionDebrief, mileage_amount
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer, VolunteerHours
@@ -261,10 +260,7 @@ def debriefs_offer_signal(sender, concern, acting_user, **kwargs):
 def debrief_record(
     *, debrief: SupervisionDebrief, held_on: datetime.date, acting_user: User
 ) -> SupervisionDebrief:
-    if not acting_user.is_case_staff or not (
-        acting_user.is_manager
-        or circles_visible_to(acting_user, CHANGE).filter(pk=debrief.circle_id).exists()
-    ):
+    if not may_record_debrief(acting_user, debrief):
         raise ValidationError("Only the circle's coordinator records a debrief.")
     if debrief.held_on is not None:
         raise ValidationError("This debrief is already recorded.")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +38,22 @@ def test_outsiders_get_404_on_supervision_and_debriefs(client, liaison, other_co
     assert client.post(url, {"held_on": TODAY().isoformat()}).status_code == 404
     debrief.refresh_from_db()
     assert debrief.held_on is None
+
+
+def test_only_the_circles_coordinator_or_a_manager_records_a_debrief(
+    liaison, other_coordinator, manager
+):
+    membership = coordinated_membership()
+    concern = ConcernFactory(circle=membership.circle, severity=Concern.Severity.RED)
+    (debrief,) = services.debriefs_offer(concern=concern, acting_user=membership.circle.coordinator)
+    for user in (membership.volunteer.user, liaison, other_coordinator):
+        with pytest.raises(ValidationError):
+            services.debrief_record(debrief=debrief, held_on=_ago(1), acting_user=user)
+    debrief.refresh_from_db()
+    assert debrief.held_on is None
+    services.debrief_record(debrief=debrief, held_on=_ago(1), acting_user=manager)
+    debrief.refresh_from_db()
+    assert debrief.held_by == manager
 
 
 def test_overdue_supervision_is_on_the_coordinators_dashboard(client, settings):
