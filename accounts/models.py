@@ -298,6 +298,14 @@ class NotificationQuerySet(models.QuerySet):
     def email_pending(self):
         return self.filter(email_wanted=True, emailed_at__isnull=True)
 
+    def linking_under(self, *paths):
+        """Alerts whose link is one of ``paths`` or a page below it (the alerts about
+        whatever those pages show)."""
+        match = Q()
+        for path in paths:
+            match |= Q(link__startswith=path)
+        return self.filter(match) if paths else self.none()
+
 
 class Notification(models.Model):
     """An alert in the recipient's bell, and (optionally) the e-mail that carries it.

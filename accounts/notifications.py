@@ -3,6 +3,10 @@
 The contract other apps rely on: ``notify(recipient=, subject=, link=, ...)``. The
 subject and body must hold nothing the recipient's role may not see, and never case
 details: the e-mail carries only a link to the page, which checks access on its own.
+Nor a volunteer's (or anyone else's) name: the row outlives that person's erasure,
+which cannot find a name in free text, while the page the link opens shows the name
+as it stands. An alert that must say whose account it is (the lockout alert below)
+links to that person's own page, and erasure finds and rewords it by that link.
 
 Each call leaves a ``Notification`` row for the recipient's bell, written in the
 caller's transaction (a rolled-back request alerts nobody). The e-mail goes through

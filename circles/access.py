@@ -371,12 +371,20 @@ def contact_for_user(user, core_member_pk, pk):
     return contact
 
 
+def may_hand_over(user):
+    """Who hands a case, a circle or a whole caseload to another coordinator: an active
+    manager. The coordinator handing over does not choose who takes the case on; and
+    the volunteers' supervision moves with the circles (volunteers.services
+    ``supervision_hand_over`` is a manager's act too)."""
+    return user is not None and user.is_authenticated and user.is_active and user.is_manager
+
+
 def caseload_owner_for_user(user, coordinator_pk):
     """The coordinator whose caseload a manager is about to move: 404 for anyone else
     (nobody but a manager learns who coordinates what from this page)."""
     from accounts.models import User
 
-    if not (user.is_authenticated and user.is_active and user.is_manager):
+    if not may_hand_over(user):
         raise Http404("No such coordinator.")
     coordinator = User.objects.filter(pk=coordinator_pk, role=User.Role.COORDINATOR).first()
     if coordinator is None:

@@ -14,7 +14,7 @@ from accounts.grants import circle_group, grant, revoke
 from accounts.models import User
 from accounts.notifications import notify
 from circles import bank_holidays, scheduling
-from circles.access import MinutesTaken, may_review_in_circle, may_write_in_circle
+from circles.access import MinutesTaken, may_hand_over, may_review_in_circle, may_write_in_circle
 from circles.models import (
     Circle,
     CircleMembership,
@@ -29,7 +29,7 @@ from circles.models import (
     ReviewMilestone,
     minutes_due_expression,
 )
-from circles.signals import caseload_reassigned, concern_raised, minutes_reviewed
+from circles.signals import circles_handed_over, concern_raised, minutes_reviewed
 from coreMembers.models import CoreMember, Referral
 from coreMembers.services import core_member_assign_coordinator
 from cosa.services import service, transition, validated_save
@@ -120,6 +120,29 @@ def _circle_move_to(circle, coordinator):
     grant(coordinator, circle, *COORDINATOR_CIRCLE_PERMS)
 
 
+def _circles_hand_over(circles, coordinator, acting_user):
+    """Move ``circles`` to ``coordinator``: every path that hands a circle on comes here.
+
+    The apps above are told once per coordinator handing over (``circles_handed_over``),
+    after the circles are theirs no more, so that what follows the circles (the
+    volunteers' supervision) is decided on the circles as they now stand.
+    """
+    handed = {}
+    for circle in circles:
+        previous = circle.coordinator
+        _circle_move_to(circle, coordinator)
+        if previous.pk != coordinator.pk:
+            handed.setdefault(previous.pk, (previous, []))[1].append(circle.pk)
+    for previous, circle_ids in handed.values():
+        circles_handed_over.send(
+            sender=Circle,
+            coordinator=previous,
+            to=coordinator,
+            circle_ids=circle_ids,
+            acting_user=acting_user,
+        )
+
+
 @service
 @transaction.atomic
 def coordinator_handover(
@@ -130,8 +153,11 @@ def coordinator_handover(
     The record, the open and accepted referrals and the open circle move together,
     whether the manager starts from the circle page or the Core Member's page, so that
     nobody keeps half a case. ``circle`` also moves a circle that has already ended
-    (a handover started from that circle's page).
+    (a handover started from that circle's page). A manager's act: the supervision of
+    the open circle's volunteers follows it (``circles_handed_over``).
     """
+    if not may_hand_over(acting_user):
+        raise ValidationError("Only a manager hands a case to another coordinator.")
     _require_coordinator(coordinator)
     moving = list(core_member.circles.open().select_related("coordinator"))
     if circle is not None and circle.pk not in {open_circle.pk for open_circle in moving}:
@@ -146,10 +172,9 @@ def coordinator_handover(
     ).exclude(coordinator=coordinator):
         referral.coordinator = coordinator
         referral.save(update_fields=["coordinator"])
-    for each in moving:
-        _circle_move_to(each, coordinator)
-        if circle is not None and each.pk == circle.pk:
-            circle.coordinator = coordinator
+    _circles_hand_over(moving, coordinator, acting_user)
+    if circle is not None:
+        circle.coordinator = coordinator
     # The coordinators handing over lose the case, and their unsent drafts about it.
     for previous in leaving - {None, coordinator.pk}:
         drafts.purge(author=previous, core_member_id=core_member.pk)
@@ -197,10 +222,11 @@ def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Case
     circle, grants and drafts together); then the circles and referrals left over (ended
     circles; a referral for a Core Member someone else coordinates). All or nothing, in
     one transaction; every moved row gets a history row naming the manager.
-    The supervision of the circles' volunteers follows (``caseload_reassigned``: the
-    notes become the new coordinator's to read; each session still names who held it).
+    The supervision of the circles' volunteers follows each move (``circles_handed_over``:
+    the notes become the new coordinator's to read; each session still names who held
+    it), so nothing is moved twice.
     """
-    if acting_user is None or not acting_user.is_manager or not acting_user.is_active:
+    if not may_hand_over(acting_user):
         raise ValidationError("Only a manager reassigns a caseload.")
     _require_coordinator(to, field="to")
     if to.pk == coordinator.pk:
@@ -210,8 +236,11 @@ def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Case
     caseload = caseload_of(coordinator)
     for core_member in caseload.core_members:
         coordinator_handover(core_member=core_member, coordinator=to, acting_user=acting_user)
-    for circle in Circle.objects.filter(coordinator=coordinator).select_related("coordinator"):
-        _circle_move_to(circle, to)
+    _circles_hand_over(
+        Circle.objects.filter(coordinator=coordinator).select_related("coordinator"),
+        to,
+        acting_user,
+    )
     from coreMembers.services import referral_assign
 
     for referral in (
@@ -220,13 +249,6 @@ def caseload_reassign(*, coordinator: User, to: User, acting_user: User) -> Case
         .select_related("core_member__coordinator")
     ):
         referral_assign(referral=referral, coordinator=to, acting_user=acting_user)
-    caseload_reassigned.send(
-        sender=Circle,
-        coordinator=coordinator,
-        to=to,
-        circle_ids=[circle.pk for circle in caseload.circles],
-        acting_user=acting_user,
-    )
     return caseload
 
 

@@ -10,7 +10,9 @@ minutes_reviewed = Signal()
 # concern offers every volunteer of the circle a debrief.
 concern_raised = Signal()
 
-# Sent inside the transaction that reassigns a departing coordinator's caseload
-# (``coordinator=``, ``to=``, ``circle_ids=``, ``acting_user=``): the supervision of the
-# circles' volunteers moves with them, in the same commit or not at all.
-caseload_reassigned = Signal()
+# Sent inside the transaction that hands circles from one coordinator to another, once
+# per coordinator handing over, whichever path moved them (one Core Member's case from
+# the circle or the Core Member page, a whole caseload): ``coordinator=`` (handing over),
+# ``to=``, ``circle_ids=``, ``acting_user=``. The supervision of the circles' volunteers
+# follows, in the same commit or not at all.
+circles_handed_over = Signal()

@@ -571,10 +571,11 @@ def subject_access_export(core_member: CoreMember) -> dict:
 def volunteer_export(volunteer: Volunteer) -> dict:
     """Everything held about one volunteer (their subject-access request): the record,
     vetting, training, supervision, hours, expense claims, debriefs, lone-working
-    check-ins, documents and drafts. Core Members appear by their circle's name only;
-    supervision notes are the volunteer's data too."""
+    check-ins, documents, drafts, their bell and staff alerts about them. Core Members
+    appear by their circle's name only; supervision notes are the volunteer's data too."""
     from documents.models import DBSDecision
     from loneworking.models import CheckIn
+    from privacy.volunteers import alerts_about
 
     user = volunteer.user
     return {
@@ -644,5 +645,16 @@ def volunteer_export(volunteer: Volunteer) -> dict:
         "notifications": [
             {"subject": n.subject, "body": n.body, "at": n.created_at.isoformat()}
             for n in user.notifications.order_by("created_at", "pk")
+        ],
+        # Staff alerts about them (their account locked, a DBS recheck due): the rule
+        # erasure rewords them by. Whose bell by role only.
+        "alerts_to_staff_about_them": [
+            {
+                "subject": n.subject,
+                "body": n.body,
+                "at": n.created_at.isoformat(),
+                "to": n.recipient.get_role_display(),
+            }
+            for n in alerts_about(volunteer).order_by("created_at", "pk")
         ],
     }

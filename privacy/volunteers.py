@@ -5,7 +5,10 @@
 e-mail, phone, home and travel districts, availability, conflicts, skills, languages,
 gender, notes; vetting, references, training, supervision, debriefs, check-ins,
 documents and receipts, their bell, drafts, tokens and devices, and the change
-history holding the old values), and their account is deactivated. What the circles'
+history holding the old values), and their account is deactivated. Alerts in other
+people's bells never name a volunteer (accounts.notifications), except those about
+their own record (a locked account names its e-mail address): those are found by the
+page they link to (``alerts_about``), kept as dated rows, and reworded. What the circles'
 record needs stays, pointing at "Former volunteer N": the memberships, minutes they
 wrote or attended, concerns they raised, hours (totals, without notes) and expense
 claims (kind, date, amount and decision, for the accounts; no description, no
@@ -19,9 +22,10 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 from accounts.services import user_deactivate
 from cosa.services import service
 from privacy.models import ErasureLog
@@ -35,6 +39,32 @@ def reference_of(volunteer) -> str:
 
 def anonymous_name(volunteer) -> tuple[str, str]:
     return "Former volunteer", str(volunteer.pk)
+
+
+# What an alert about an erased volunteer says from then on (migration 0003 writes the
+# same words into the alerts of volunteers erased before it).
+ERASED_ALERT_SUBJECT = "An alert about a former volunteer"
+ERASED_ALERT_BODY = "The volunteer's record has since been erased."
+
+
+def volunteer_pages(volunteer) -> list[str]:
+    """The pages about this volunteer alone: their record and their account's admin page."""
+    return [
+        reverse("volunteers:detail", args=[volunteer.pk]),
+        reverse("admin:accounts_user_change", args=[volunteer.user_id]),
+    ]
+
+
+def alerts_about(volunteer):
+    """Alerts in other people's bells about this volunteer: those linking to their own
+    pages (a DBS recheck due, their account locked). Erasure rewords them and the
+    subject-access export lists them, so both go by this one rule. The volunteer's own
+    bell is not among them."""
+    return (
+        Notification.objects.linking_under(*volunteer_pages(volunteer))
+        .exclude(recipient_id=volunteer.user_id)
+        .select_related("recipient")
+    )
 
 
 def volunteer_retention_cutoff(today: datetime.date | None = None) -> datetime.date:
@@ -137,6 +167,12 @@ def volunteer_erase(
     _count(counts, Draft, Draft.objects.filter(author=user).delete()[0])
     SubmitToken.objects.filter(user=user).delete()
     user.notifications.all().delete()
+    # Other people's alerts about them keep their date and read state, not their words.
+    scrubbed = alerts_about(volunteer).update(
+        subject=ERASED_ALERT_SUBJECT, body=ERASED_ALERT_BODY, email_error=""
+    )
+    if scrubbed:
+        counts["accounts.notification (reworded)"] = scrubbed
     FeedToken.objects.filter(user=user).delete()
     _devices_delete(user)
     _throttle_events_delete(user.email)

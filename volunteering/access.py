@@ -21,6 +21,18 @@ def _active(user):
     return user.is_authenticated and user.is_active
 
 
+def may_decide_claims(user):
+    """Whether the user decides claims at all (has a queue): a coordinator or a manager.
+    Which claims is ``claims_to_decide_for``."""
+    return _active(user) and user.is_case_staff
+
+
+def require_claims_decider(user):
+    """The claims queue: 404 for anyone who decides no claims (volunteers, liaisons)."""
+    if not may_decide_claims(user):
+        raise Http404("No such page.")
+
+
 def claims_visible_to(user):
     if not _active(user):
         return ExpenseClaim.objects.none()
@@ -35,7 +47,7 @@ def claims_visible_to(user):
 
 def claims_to_decide_for(user):
     """The claims this user decides: a volunteer's own claims are never among them."""
-    if not _active(user) or not user.is_case_staff:
+    if not may_decide_claims(user):
         return ExpenseClaim.objects.none()
     return claims_visible_to(user)
 
@@ -51,7 +63,7 @@ def claim_for_user(user, pk, perm=VIEW):
 
 
 def may_decide(user, claim):
-    if not _active(user) or not user.is_case_staff:
+    if not may_decide_claims(user):
         return False
     return claims_to_decide_for(user).filter(pk=claim.pk).exists()
 
@@ -86,10 +98,22 @@ def own_volunteer(user):
     return volunteer
 
 
+def may_supervise(user):
+    """Whether the user supervises volunteers at all (the supervision page, debriefs):
+    a coordinator or a manager. Whom is ``supervised_volunteers_for``."""
+    return _active(user) and user.is_case_staff
+
+
+def require_supervisor(user):
+    """The supervision page: 404 for anyone who supervises nobody."""
+    if not may_supervise(user):
+        raise Http404("No such page.")
+
+
 def supervised_volunteers_for(user):
     """The volunteers a coordinator supervises: those in the open circles they may change.
     A manager sees every active volunteer."""
-    if not _active(user) or not user.is_case_staff:
+    if not may_supervise(user):
         return Volunteer.objects.none()
     if user.is_manager:
         return Volunteer.objects.active()
@@ -101,7 +125,7 @@ def supervised_volunteers_for(user):
 
 
 def debriefs_visible_to(user):
-    if not _active(user) or not user.is_case_staff:
+    if not may_supervise(user):
         return SupervisionDebrief.objects.none()
     if user.is_manager:
         return SupervisionDebrief.objects.all()
@@ -113,3 +137,10 @@ def debrief_for_user(user, pk):
     if debrief is None:
         raise Http404("No such debrief.")
     return debrief
+
+
+def may_record_debrief(user, debrief):
+    """The debrief's circle's coordinator (or whoever covers it) or a manager records it."""
+    if not may_supervise(user):
+        return False
+    return user.is_manager or circles_visible_to(user, CHANGE).filter(pk=debrief.circle_id).exists()

@@ -10,7 +10,7 @@ class VolunteeringConfig(AppConfig):
         # The circles app never imports this one: it sends minutes_reviewed, this app
         # credits the hours inside the same transaction.
         from circles import reminders
-        from circles.signals import caseload_reassigned, concern_raised, minutes_reviewed
+        from circles.signals import circles_handed_over, concern_raised, minutes_reviewed
         from volunteering import reminders as volunteering_reminders
         from volunteering import services
 
@@ -22,7 +22,7 @@ class VolunteeringConfig(AppConfig):
         concern_raised.connect(
             services.debriefs_offer_signal, dispatch_uid="volunteering.offer_debriefs"
         )
-        caseload_reassigned.connect(
-            services.supervision_follow_caseload_signal,
-            dispatch_uid="volunteering.supervision_follows_caseload",
+        circles_handed_over.connect(
+            services.supervision_follow_circles_signal,
+            dispatch_uid="volunteering.supervision_follows_circles",
         )

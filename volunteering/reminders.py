@@ -59,17 +59,16 @@ def due_supervision(now):
 
 
 def _compose_supervision(reminder, now):
-    volunteer = (
-        Volunteer.objects.with_last_supervision().select_related("user").get(pk=reminder.object_id)
-    )
+    volunteer = Volunteer.objects.with_last_supervision().get(pk=reminder.object_id)
     if volunteer.status != Volunteer.Status.ACTIVE:
         raise NotNeeded("volunteer not active")
     due_on = _due_on(volunteer.started_on, volunteer.last_supervised_on)
     if due_on is None or due_on.isoformat() != reminder.period:
         raise NotNeeded("supervised since")
+    # No name: the bell entry outlives the volunteer's erasure; the page names them.
     return Message(
-        subject=f"Supervision due: {volunteer.user.first_name}",
-        body="A volunteer in your circles is due supervision.",
+        subject=f"Supervision due on {due_on.day} {due_on:%B %Y} for a volunteer",
+        body="A volunteer in your circles is due supervision. The supervision page lists them.",
         link=reverse("volunteering:supervision"),
     )
 

@@ -1,5 +1,5 @@
 """Writes: hours credited from reviewed minutes, expense claims, debriefs, supervision
-following a reassigned caseload."""
+following circles handed to another coordinator."""
 
 import datetime
 from decimal import Decimal
@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.notifications import notify
-from circles.access import CHANGE, circles_visible_to
 from circles.models import Circle, CircleMembership, Concern, MeetingNote, Reminder
 from cosa.services import service, transition, validated_save
-from volunteering.access import may_decide, may_pay, may_set_mileage_rate
+from volunteering.access import may_decide, may_pay, may_record_debrief, may_set_mileage_rate
 from volunteering.models import ExpenseClaim, MileageRate, SupervisionDebrief, mileage_amount
 from volunteers import services as volunteer_services
 from volunteers.models import Volunteer, VolunteerHours
@@ -261,10 +260,7 @@ def debriefs_offer_signal(sender, concern, acting_user, **kwargs):
 def debrief_record(
     *, debrief: SupervisionDebrief, held_on: datetime.date, acting_user: User
 ) -> SupervisionDebrief:
-    if not acting_user.is_case_staff or not (
-        acting_user.is_manager
-        or circles_visible_to(acting_user, CHANGE).filter(pk=debrief.circle_id).exists()
-    ):
+    if not may_record_debrief(acting_user, debrief):
         raise ValidationError("Only the circle's coordinator records a debrief.")
     if debrief.held_on is not None:
         raise ValidationError("This debrief is already recorded.")
@@ -275,15 +271,36 @@ def debrief_record(
     return validated_save(debrief, update_fields=["held_on", "held_by"])
 
 
-# Supervision following a reassigned caseload -------------------------------------------------
+# Supervision following circles handed to another coordinator ---------------------------------
+
+
+def volunteers_following_circles(*, coordinator: User, circle_ids) -> list[int]:
+    """The one rule for whose supervision follows circles handed on by ``coordinator``.
+
+    Each current volunteer of the handed-on circles that are open follows them, unless
+    still in another open circle ``coordinator`` coordinates: then ``coordinator`` still
+    supervises them, and nothing of theirs moves. Read after the move, so the handed-on
+    circles are no longer ``coordinator``'s. A volunteer held back by one handover of a
+    caseload follows when their last circle with ``coordinator`` is handed on.
+    """
+    current = CircleMembership.objects.current().filter(circle__status__in=Circle.OPEN_STATUSES)
+    still_theirs = current.filter(circle__coordinator=coordinator).values("volunteer_id")
+    return sorted(
+        set(
+            current.filter(circle_id__in=list(circle_ids))
+            .exclude(volunteer_id__in=still_theirs)
+            .values_list("volunteer_id", flat=True)
+        )
+    )
 
 
 @service
 @transaction.atomic
-def supervision_follow_caseload(
+def supervision_follow_circles(
     *, coordinator: User, to: User, circle_ids, acting_user: User
 ) -> list[int]:
-    """The volunteers of the reassigned circles are now ``to``'s to supervise.
+    """The volunteers of the circles handed on (``volunteers_following_circles``) are now
+    ``to``'s to supervise, whichever path handed the circles on.
 
     Who supervises, the next supervision due (reminded to the circles' coordinator) and
     the pending debriefs (reached through their circle) follow the circles by
@@ -291,23 +308,17 @@ def supervision_follow_caseload(
     volunteers, and the supervision reminders still waiting to go to ``coordinator``
     (closed as not needed: the next sweep owes them to ``to``). Returns the volunteers.
     """
-    volunteer_ids = sorted(
-        set(
-            CircleMembership.objects.current()
-            .filter(circle_id__in=list(circle_ids), circle__status__in=Circle.OPEN_STATUSES)
-            .values_list("volunteer_id", flat=True)
-        )
-    )
+    volunteer_ids = volunteers_following_circles(coordinator=coordinator, circle_ids=circle_ids)
     volunteer_services.supervision_hand_over(
         volunteer_ids=volunteer_ids, coordinator=coordinator, to=to, acting_user=acting_user
     )
     Reminder.objects.unsent().filter(
         kind=Reminder.Kind.SUPERVISION_DUE, recipient=coordinator, object_id__in=volunteer_ids
-    ).update(sent_at=timezone.now(), skipped_reason="caseload reassigned to another coordinator")
+    ).update(sent_at=timezone.now(), skipped_reason="supervision handed to another coordinator")
     return volunteer_ids
 
 
-def supervision_follow_caseload_signal(sender, coordinator, to, circle_ids, acting_user, **kwargs):
-    supervision_follow_caseload(
+def supervision_follow_circles_signal(sender, coordinator, to, circle_ids, acting_user, **kwargs):
+    supervision_follow_circles(
         coordinator=coordinator, to=to, circle_ids=circle_ids, acting_user=acting_user
     )

@@ -28,8 +28,10 @@ from volunteering.access import (
     debriefs_visible_to,
     may_decide,
     own_volunteer,
+    require_claims_decider,
     require_payer,
     require_rate_setter,
+    require_supervisor,
     supervised_volunteers_for,
 )
 from volunteering.forms import ClaimForm, DebriefForm, DecideForm, MileageRateForm
@@ -77,8 +79,7 @@ def claim_new(request):
 @require_GET
 def queue(request):
     """The claims awaiting the coordinator's (or a manager's) decision, oldest first."""
-    if not request.user.is_case_staff:
-        raise Http404("No such page.")
+    require_claims_decider(request.user)
     claims = claims_to_decide_for(request.user).awaiting_decision().for_list()
     page = paginate(request, claims.order_by("submitted_at", "pk"))
     return render(request, "volunteering/queue.html", {"page": page})
@@ -224,8 +225,7 @@ def mileage_rate(request):
 @require_GET
 def supervision(request):
     """The coordinator's volunteers with their next supervision due; open debriefs."""
-    if not request.user.is_case_staff:
-        raise Http404("No such page.")
+    require_supervisor(request.user)
     today = timezone.localdate()
     interval = supervision_interval()
     volunteers = (

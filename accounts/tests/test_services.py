@@ -131,11 +131,11 @@ def test_deactivating_one_user_leaves_the_others_grants_alone(coordinator, other
     assert Circle.objects.filter(pk=circle.pk).exists()
 
 
-def test_a_deactivated_coordinator_cannot_be_given_a_new_circle(coordinator):
+def test_a_deactivated_coordinator_cannot_be_given_a_new_circle(coordinator, manager):
     circle = launchable_circle()
     user_deactivate(user=coordinator)
     with pytest.raises(ValidationError) as caught:
         circle_services.circle_change_coordinator(
-            circle=circle, coordinator=reload(coordinator), acting_user=circle.coordinator
+            circle=circle, coordinator=reload(coordinator), acting_user=manager
         )
     assert "coordinator" in caught.value.message_dict

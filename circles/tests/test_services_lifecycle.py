@@ -114,12 +114,31 @@ def test_forming_gives_the_coordinator_the_circle_and_the_core_member(coordinato
     assert not reload(CoordinatorFactory()).has_perm("circles.view_circle", circle)
 
 
-def test_changing_the_coordinator_moves_the_circle_and_the_record_at_once(other_coordinator):
+def test_only_a_manager_hands_a_circle_to_another_coordinator(other_coordinator):
+    circle = launchable_circle()
+    previous = circle.coordinator
+    for user in (previous, other_coordinator, circle.memberships.first().volunteer.user):
+        with pytest.raises(ValidationError):
+            services.circle_change_coordinator(
+                circle=circle, coordinator=other_coordinator, acting_user=user
+            )
+        with pytest.raises(ValidationError):
+            services.coordinator_handover(
+                core_member=circle.core_member, coordinator=other_coordinator, acting_user=user
+            )
+    assert reload(circle).coordinator == previous
+    assert reload(circle.core_member).coordinator == previous
+    assert reload(previous).has_perm("circles.change_circle", circle)
+
+
+def test_changing_the_coordinator_moves_the_circle_and_the_record_at_once(
+    other_coordinator, manager
+):
     circle = launchable_circle()
     previous = circle.coordinator
 
     services.circle_change_coordinator(
-        circle=circle, coordinator=other_coordinator, acting_user=previous
+        circle=circle, coordinator=other_coordinator, acting_user=manager
     )
 
     assert reload(circle).coordinator == other_coordinator
@@ -135,30 +154,31 @@ def test_changing_the_coordinator_moves_the_circle_and_the_record_at_once(other_
 
 
 def test_a_handover_from_the_circle_page_moves_the_referral_as_the_core_member_page_does(
-    other_coordinator,
+    other_coordinator, manager
 ):
     circle = launchable_circle()
     referral = circle.core_member.referrals.get()
-    previous = circle.coordinator
 
     services.circle_change_coordinator(
-        circle=circle, coordinator=other_coordinator, acting_user=previous
+        circle=circle, coordinator=other_coordinator, acting_user=manager
     )
 
     referral.refresh_from_db()
     assert referral.coordinator == other_coordinator
     assert reload(circle.core_member).coordinator == other_coordinator
-    # The move is in the referral's history, by whoever handed over.
+    # The move is in the referral's history, by the manager who handed over.
     latest = referral.history.latest()
-    assert (latest.coordinator_id, latest.history_user) == (other_coordinator.pk, previous)
+    assert (latest.coordinator_id, latest.history_user) == (other_coordinator.pk, manager)
 
 
-def test_a_handover_from_the_core_member_moves_the_open_circle_and_its_grants(other_coordinator):
+def test_a_handover_from_the_core_member_moves_the_open_circle_and_its_grants(
+    other_coordinator, manager
+):
     circle = launchable_circle()
     previous = circle.coordinator
 
     services.coordinator_handover(
-        core_member=circle.core_member, coordinator=other_coordinator, acting_user=previous
+        core_member=circle.core_member, coordinator=other_coordinator, acting_user=manager
     )
 
     assert reload(circle).coordinator == other_coordinator
@@ -167,11 +187,11 @@ def test_a_handover_from_the_core_member_moves_the_open_circle_and_its_grants(ot
     assert circle.core_member.referrals.get().coordinator == other_coordinator
 
 
-def test_the_coordinator_cannot_be_changed_to_a_volunteer():
+def test_the_coordinator_cannot_be_changed_to_a_volunteer(manager):
     circle = launchable_circle()
     with pytest.raises(ValidationError) as caught:
         services.circle_change_coordinator(
-            circle=circle, coordinator=VolunteerUserFactory(), acting_user=circle.coordinator
+            circle=circle, coordinator=VolunteerUserFactory(), acting_user=manager
         )
     assert "coordinator" in caught.value.message_dict
     assert reload(circle.coordinator).has_perm("circles.change_circle", circle)

@@ -6,11 +6,9 @@ from decimal import Decimal
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -27,6 +25,7 @@ from loneworking import services as loneworking_services
 from loneworking.models import CheckIn
 from privacy import retention, tasks
 from privacy.models import ErasureLog
+from privacy.tests.planted_support import tables_holding
 from privacy.volunteers import volunteer_erase, volunteer_retention_sweep
 from volunteering.models import ExpenseClaim, SupervisionDebrief
 from volunteers import services as volunteer_services
@@ -213,28 +212,9 @@ def world(db):
     }
 
 
-def _text_fields(model):
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if isinstance(f, models.CharField | models.TextField | models.FileField | models.JSONField)
-    ]
-
-
 def _where(planted: str) -> list[str]:
     """Every table and column (history, tokens, logs included) holding ``planted``."""
-    found = []
-    for model in apps.get_models(include_auto_created=True):
-        if not model._meta.managed:
-            continue
-        for field in _text_fields(model):
-            if isinstance(field, models.JSONField):
-                values = model._default_manager.values_list(field.attname, flat=True)
-                if any(planted.lower() in json.dumps(v).lower() for v in values):
-                    found.append(f"{model._meta.db_table}.{field.column}")
-            elif model._default_manager.filter(**{f"{field.attname}__icontains": planted}).exists():
-                found.append(f"{model._meta.db_table}.{field.column}")
-    return found
+    return tables_holding(planted)
 
 
 def _stored_files(world):

@@ -67,7 +67,8 @@ def owned_circle(
         referral=referral,
         **fields,
     )
-    circle_change_coordinator(circle=circle, coordinator=coordinator, acting_user=coordinator)
+    # A handover is a manager's act (it grants the circle and the record as production does).
+    circle_change_coordinator(circle=circle, coordinator=coordinator, acting_user=ManagerFactory())
     return circle
 
 

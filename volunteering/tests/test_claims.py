@@ -79,6 +79,17 @@ def test_only_volunteers_make_claims_and_only_staff_see_the_queue(client, coordi
         assert client.post(_url("payment")).status_code == 404
 
 
+def test_another_coordinators_queue_does_not_list_the_claim(client, membership, other_coordinator):
+    MileageClaimFactory(membership=membership, description="Private drive")
+    client.force_login(other_coordinator)
+    response = client.get(_url("queue"))
+    assert response.status_code == 200
+    assert list(response.context["page"]) == []
+    assert b"Private drive" not in response.content
+    client.force_login(membership.circle.coordinator)
+    assert len(client.get(_url("queue")).context["page"]) == 1
+
+
 def test_a_volunteer_cannot_decide_their_own_claim(client, membership):
     claim = MileageClaimFactory(membership=membership)
     client.force_login(membership.volunteer.user)

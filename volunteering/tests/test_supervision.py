@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +38,22 @@ def test_outsiders_get_404_on_supervision_and_debriefs(client, liaison, other_co
     assert client.post(url, {"held_on": TODAY().isoformat()}).status_code == 404
     debrief.refresh_from_db()
     assert debrief.held_on is None
+
+
+def test_only_the_circles_coordinator_or_a_manager_records_a_debrief(
+    liaison, other_coordinator, manager
+):
+    membership = coordinated_membership()
+    concern = ConcernFactory(circle=membership.circle, severity=Concern.Severity.RED)
+    (debrief,) = services.debriefs_offer(concern=concern, acting_user=membership.circle.coordinator)
+    for user in (membership.volunteer.user, liaison, other_coordinator):
+        with pytest.raises(ValidationError):
+            services.debrief_record(debrief=debrief, held_on=_ago(1), acting_user=user)
+    debrief.refresh_from_db()
+    assert debrief.held_on is None
+    services.debrief_record(debrief=debrief, held_on=_ago(1), acting_user=manager)
+    debrief.refresh_from_db()
+    assert debrief.held_by == manager
 
 
 def test_overdue_supervision_is_on_the_coordinators_dashboard(client, settings):
@@ -126,7 +143,15 @@ def test_overdue_supervision_is_reminded_once_to_the_coordinator(settings):
     reminder = rows[0]
     assert reminder.recipient == membership.circle.coordinator
     assert reminder.object_id == membership.volunteer.pk
-    assert reminders.compose(reminder).link == reverse("volunteering:supervision")
+    # No name: the bell entry outlives the volunteer's erasure (the page names them).
+    user = membership.volunteer.user
+    user.first_name, user.last_name = "Ottoline", "Brackenridge"
+    user.save(update_fields=["first_name", "last_name"])
+    message = reminders.compose(reminder)
+    assert message.link == reverse("volunteering:supervision")
+    for name in ("Ottoline", "Brackenridge"):
+        assert name not in message.subject and name not in message.body
+    assert message.subject == (f"Supervision due on {_ago(4).day} {_ago(4):%B %Y} for a volunteer")
     # Supervised since: the reminder is no longer needed, and no new one is due.
     session.held_on = _ago(1)
     session.save()
