@@ -108,6 +108,9 @@ class CircleScope:
 
     def __init__(self, user, perm=VIEW):
         self.everywhere = user.is_manager
+        # Whose circles, with which permission: another app given this scope uses its
+        # ids only when they answer the same question (``covers``).
+        self.user_id, self.perm = user.pk, perm
         if self.everywhere:
             self.ids = self.open_ids = None
             return
@@ -120,8 +123,13 @@ class CircleScope:
         """Every circle, as a manager's scope, for counts that no one user asks for."""
         scope = cls.__new__(cls)
         scope.everywhere = True
+        scope.user_id = scope.perm = None
         scope.ids = scope.open_ids = None
         return scope
+
+    def covers(self, user, perm):
+        """Whether this scope is ``user``'s circles with ``perm``, read already."""
+        return self.user_id == user.pk and self.perm == perm and not self.everywhere
 
     def q(self, path="circle", *, open_only=False):
         """The condition on ``path`` (the circle's relation from the listed model)."""

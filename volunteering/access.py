@@ -110,25 +110,34 @@ def require_supervisor(user):
         raise Http404("No such page.")
 
 
-def supervised_volunteers_for(user):
+def supervised_volunteers_for(user, scope=None):
     """The volunteers a coordinator supervises: those in the open circles they may change.
-    A manager sees every active volunteer."""
+    A manager sees every active volunteer. ``scope``: the user's circles with CHANGE as a
+    page has read them already (a CircleScope; the dashboard's), used by their ids
+    rather than asked of the grants again."""
     if not may_supervise(user):
         return Volunteer.objects.none()
     if user.is_manager:
         return Volunteer.objects.active()
-    circles = circles_visible_to(user, CHANGE).open()
+    if scope is not None and scope.covers(user, CHANGE):
+        circles = scope.open_ids
+    else:
+        circles = circles_visible_to(user, CHANGE).open()
     # An IN over the memberships, not a join: no duplicates, so no DISTINCT to get in the
     # way of the dashboard's COUNT(*) OVER ().
     members = CircleMembership.objects.filter(circle__in=circles, left_on__isnull=True)
     return Volunteer.objects.active().filter(pk__in=members.values("volunteer_id"))
 
 
-def debriefs_visible_to(user):
+def debriefs_visible_to(user, scope=None):
+    """The debriefs of the circles the user may change (``scope`` as for
+    ``supervised_volunteers_for``)."""
     if not may_supervise(user):
         return SupervisionDebrief.objects.none()
     if user.is_manager:
         return SupervisionDebrief.objects.all()
+    if scope is not None and scope.covers(user, CHANGE):
+        return SupervisionDebrief.objects.filter(circle__in=scope.ids)
     return SupervisionDebrief.objects.filter(circle__in=circles_visible_to(user, CHANGE))
 
 

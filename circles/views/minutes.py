@@ -528,6 +528,8 @@ def dashboard(request):
     )
     context = {
         "service_wide": scope.everywhere,
+        # The caseload's circles as read once, for the other apps' sections (supervision).
+        "scope": scope,
         "concerns": concerns,
         "concern_count": concern_count,
         "emergencies": emergencies[:DASHBOARD_LIMIT],

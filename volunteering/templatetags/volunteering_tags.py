@@ -12,12 +12,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("volunteering/_supervision_overdue.html", takes_context=True)
-def supervision_overdue(context, *, limit):
-    """The user's volunteers whose supervision is overdue, longest first; open debriefs."""
+def supervision_overdue(context, *, limit, scope=None):
+    """The user's volunteers whose supervision is overdue, longest first; open debriefs.
+    ``scope``: the page's CircleScope of the user's circles, when it has one."""
     user = context["request"].user
     cutoff = timezone.localdate() - supervision_interval()
     overdue = (
-        supervised_volunteers_for(user)
+        supervised_volunteers_for(user, scope)
         .supervision_overdue(cutoff)
         .select_related("user")
         .only("pk", "started_on", "user__first_name", "user__last_name")
@@ -27,6 +28,6 @@ def supervision_overdue(context, *, limit):
     return {
         "overdue": rows,
         "overdue_count": count,
-        "debriefs_open": debriefs_visible_to(user).filter(held_on__isnull=True).count(),
+        "debriefs_open": debriefs_visible_to(user, scope).filter(held_on__isnull=True).count(),
         "limit": limit,
     }

@@ -78,6 +78,29 @@ def test_overdue_supervision_is_on_the_coordinators_dashboard(client, settings):
     assert not rows[recent.volunteer.pk].supervision_overdue
 
 
+def test_a_scope_read_for_someone_else_or_another_permission_is_not_used(other_coordinator):
+    """The dashboard hands its CircleScope to the supervision section; a scope that does
+    not answer "this user's circles they may change" is ignored, never trusted."""
+    from circles.access import CHANGE, VIEW, CircleScope
+    from volunteering.access import debriefs_visible_to, supervised_volunteers_for
+
+    membership = coordinated_membership()
+    coordinator = membership.circle.coordinator
+    ConcernFactory(circle=membership.circle, severity=Concern.Severity.RED)
+    services.debriefs_offer(
+        concern=Concern.objects.get(circle=membership.circle), acting_user=coordinator
+    )
+    own = CircleScope(coordinator, CHANGE)
+    assert list(supervised_volunteers_for(coordinator, own)) == [membership.volunteer]
+    assert debriefs_visible_to(coordinator, own).count() == 1
+    # The other coordinator given the first one's scope still sees only their own.
+    assert not supervised_volunteers_for(other_coordinator, own).exists()
+    assert not debriefs_visible_to(other_coordinator, own).exists()
+    for borrowed in (CircleScope(coordinator, VIEW), CircleScope.service_wide()):
+        assert not supervised_volunteers_for(other_coordinator, borrowed).exists()
+        assert not debriefs_visible_to(other_coordinator, borrowed).exists()
+
+
 def test_a_debrief_is_recorded_once_and_never_in_the_future(client):
     membership = coordinated_membership()
     coordinator = membership.circle.coordinator
