@@ -37,12 +37,34 @@ def _fresh_cache():
 # The world: the one builder (cosa/tests/world.py) every matrix and leak test uses ---------
 
 
-@pytest.fixture
-def world(db):
-    """Two circles (A: owner; B: other_coordinator) and one of every kind of user."""
+@pytest.fixture(scope="module")
+def _world_of_the_module(request, django_db_setup, django_db_blocker):
+    """The world, built once for a module whose every database test takes it (and
+    none commits); None for any other module (cosa/tests/module_data.py)."""
+    from cosa.tests.module_data import built_once, every_database_test_takes
     from cosa.tests.world import build_world
 
-    return build_world()
+    if not every_database_test_takes(request, "world"):
+        yield None
+        return
+    yield from built_once(django_db_blocker, build_world)
+
+
+@pytest.fixture
+def world(_world_of_the_module, db):
+    """Two circles (A: owner; B: other_coordinator) and one of every kind of user.
+
+    Every test starts from the same rows as a world built for it alone: in a module
+    where all database tests take the world it is built once and each test's writes
+    are rolled back, and each test gets its own copy of the objects; elsewhere it is
+    built for each test.
+    """
+    from cosa.tests.module_data import fresh_copy
+    from cosa.tests.world import build_world
+
+    if _world_of_the_module is None:
+        return build_world()
+    return fresh_copy(_world_of_the_module)
 
 
 # People --------------------------------------------------------------------------------
