@@ -17,6 +17,47 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 pytest_plugins = ["circles.tests.worker_support"]
 
 
+# `make test` hands whole modules to its processes (--dist loadfile) in the order they
+# were collected (--no-loadscope-reorder). These modules take far longer than their
+# number of tests suggests (a real `make run`, real workers, the demo seeded, every page
+# as every user), longest first: they start first, so that no process is left running
+# one of them alone at the end while the other has finished. Measured one module at a
+# time on a 2-core machine; the rest follow by number of tests, largest first (the order
+# xdist itself would choose).
+LONGEST_MODULES = (
+    "devtools/tests/test_make_run.py",  # a fresh clone's `make run`: migrate, seed, serve
+    "cosa/tests/test_permission_matrix.py",
+    "cosa/tests/test_hostile_input.py",
+    "cosa/tests/test_admin_registry.py",
+    "circles/tests/test_reminders_integration.py",
+    "loneworking/tests/test_alerts_integration.py",
+    "devtools/tests/test_seed_demo.py",
+    "devtools/tests/test_seed_demo_outcomes.py",
+    "cosa/tests/test_volunteer_protection.py",
+    "devtools/tests/test_bench_query_counts.py",
+    "circles/tests/test_minutes_matrix.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under --dist loadfile, the longest modules first, then by number of tests.
+
+    Each module's own tests keep their order (pytest-django's: database tests first).
+    """
+    if config.getoption("dist", "no") != "loadfile":
+        return
+    by_module = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    longest = {path: rank for rank, path in enumerate(LONGEST_MODULES)}
+
+    def order(path):
+        return (longest.get(path, len(longest)), -len(by_module[path]))
+
+    items[:] = [item for path in sorted(by_module, key=order) for item in by_module[path]]
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     engine = "PostgreSQL" if url.startswith(("postgres", "postgresql")) else "SQLite"
