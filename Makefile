@@ -48,10 +48,13 @@ run: seed
 # TEST_WORKERS says otherwise (TEST_WORKERS=0: one process). --dist loadfile keeps
 # each test module on one process: its module-scoped data is built once, and the
 # two tests that share var/test-make-run/ (one module) never run at the same time.
+# --no-loadscope-reorder hands the modules out in the order conftest.py collects
+# them: the longest (LONGEST_MODULES) first, then by number of tests, so that no
+# process is left running a long module alone at the end.
 # `.venv/bin/pytest path` still runs a file in one process.
 TEST_WORKERS ?= auto
 test: venv
-	COSA_DEVTOOLS=true $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	COSA_DEVTOOLS=true $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Browser tests (README "Browser tests"): Playwright drives Debian's Chromium
 # (/usr/bin/chromium, never a downloaded browser) against a live server on the

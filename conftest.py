@@ -17,6 +17,47 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 pytest_plugins = ["circles.tests.worker_support"]
 
 
+# `make test` hands whole modules to its processes (--dist loadfile) in the order they
+# were collected (--no-loadscope-reorder). These modules take far longer than their
+# number of tests suggests (a real `make run`, real workers, the demo seeded, every page
+# as every user), longest first: they start first, so that no process is left running
+# one of them alone at the end while the other has finished. Measured one module at a
+# time on a 2-core machine; the rest follow by number of tests, largest first (the order
+# xdist itself would choose).
+LONGEST_MODULES = (
+    "devtools/tests/test_make_run.py",  # a fresh clone's `make run`: migrate, seed, serve
+    "cosa/tests/test_permission_matrix.py",
+    "cosa/tests/test_hostile_input.py",
+    "cosa/tests/test_admin_registry.py",
+    "circles/tests/test_reminders_integration.py",
+    "loneworking/tests/test_alerts_integration.py",
+    "devtools/tests/test_seed_demo.py",
+    "devtools/tests/test_seed_demo_outcomes.py",
+    "cosa/tests/test_volunteer_protection.py",
+    "devtools/tests/test_bench_query_counts.py",
+    "circles/tests/test_minutes_matrix.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under --dist loadfile, the longest modules first, then by number of tests.
+
+    Each module's own tests keep their order (pytest-django's: database tests first).
+    """
+    if config.getoption("dist", "no") != "loadfile":
+        return
+    by_module = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    longest = {path: rank for rank, path in enumerate(LONGEST_MODULES)}
+
+    def order(path):
+        return (longest.get(path, len(longest)), -len(by_module[path]))
+
+    items[:] = [item for path in sorted(by_module, key=order) for item in by_module[path]]
+
+
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     engine = "PostgreSQL" if url.startswith(("postgres", "postgresql")) else "SQLite"
@@ -37,12 +78,34 @@ def _fresh_cache():
 # The world: the one builder (cosa/tests/world.py) every matrix and leak test uses ---------
 
 
-@pytest.fixture
-def world(db):
-    """Two circles (A: owner; B: other_coordinator) and one of every kind of user."""
+@pytest.fixture(scope="module")
+def _world_of_the_module(request, django_db_setup, django_db_blocker):
+    """The world, built once for a module whose every database test takes it (and
+    none commits); None for any other module (cosa/tests/module_data.py)."""
+    from cosa.tests.module_data import built_once, every_database_test_takes
     from cosa.tests.world import build_world
 
-    return build_world()
+    if not every_database_test_takes(request, "world"):
+        yield None
+        return
+    yield from built_once(django_db_blocker, build_world)
+
+
+@pytest.fixture
+def world(_world_of_the_module, db):
+    """Two circles (A: owner; B: other_coordinator) and one of every kind of user.
+
+    Every test starts from the same rows as a world built for it alone: in a module
+    where all database tests take the world it is built once and each test's writes
+    are rolled back, and each test gets its own copy of the objects; elsewhere it is
+    built for each test.
+    """
+    from cosa.tests.module_data import fresh_copy
+    from cosa.tests.world import build_world
+
+    if _world_of_the_module is None:
+        return build_world()
+    return fresh_copy(_world_of_the_module)
 
 
 # People --------------------------------------------------------------------------------

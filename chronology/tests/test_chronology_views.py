@@ -17,12 +17,7 @@ from chronology.tests.chronology_support import (
 )
 from circles import services as circle_services
 from circles.models import Meeting, MeetingNote
-from cosa.tests.world import LEAK_MARKERS, build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
+from cosa.tests.world import LEAK_MARKERS
 
 
 @pytest.fixture

@@ -12,14 +12,8 @@ from chronology import sources
 from circles import chronology as circle_entries
 from coreMembers import chronology as core_member_entries
 from cosa.chronology import Entry, Window
-from cosa.tests.world import build_world
 from outcomes import chronology as outcome_entries
 from sharing import chronology as record_entries
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from cosa.tests.admin_support import (
     rewrite_payload,
     snapshot,
 )
+from cosa.tests.module_data import built_once, fresh_copy
 from sharing.models import InformationSharingRecord
 
 pytestmark = pytest.mark.django_db
@@ -64,9 +65,17 @@ PROJECT_APPS = (
 )
 
 
+@pytest.fixture(scope="module")
+def rows_of_every_model(django_db_setup, django_db_blocker):
+    """``one_of_each()``, built once for the module and rolled back after its last test;
+    each test's writes are rolled back with its own transaction (cosa/tests/module_data.py).
+    The module's tests that do not take it read no rows."""
+    yield from built_once(django_db_blocker, one_of_each)
+
+
 @pytest.fixture
-def world(db):
-    return one_of_each()
+def world(rows_of_every_model, db):
+    return fresh_copy(rows_of_every_model)
 
 
 @pytest.fixture

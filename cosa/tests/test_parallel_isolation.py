@@ -3,7 +3,7 @@
 The tests that start a real Celery worker purge their broker and count their own
 deliveries, so each process gets a Redis database of its own; the tests that share
 ``var/test-make-run/`` live in one module, which ``--dist loadfile`` keeps in one
-process.
+process. The longest modules are handed out first (conftest.py).
 """
 
 import pathlib
@@ -12,6 +12,7 @@ import re
 import pytest
 from django.conf import settings
 
+from conftest import LONGEST_MODULES, pytest_collection_modifyitems
 from cosa import test_settings
 
 
@@ -39,3 +40,62 @@ def test_make_test_keeps_each_module_in_one_process():
 
     assert re.search(r"\s-n\s", recipe), recipe
     assert "--dist loadfile" in recipe, recipe
+    # The order is conftest.py's (the longest modules first), not xdist's.
+    assert "--no-loadscope-reorder" in recipe, recipe
+
+
+def test_the_longest_modules_named_in_conftest_exist():
+    base = pathlib.Path(settings.BASE_DIR)
+
+    assert [path for path in LONGEST_MODULES if not (base / path).is_file()] == []
+
+
+class _Item:
+    def __init__(self, nodeid):
+        self.nodeid = nodeid
+
+
+class _Config:
+    def __init__(self, dist):
+        self.dist = dist
+
+    def getoption(self, name, default=None):
+        assert name == "dist"
+        return self.dist
+
+
+def test_the_longest_modules_go_first_then_the_largest():
+    longest, second = LONGEST_MODULES[:2]
+    nodeids = [
+        "a/test_small.py::one",
+        "a/test_large.py::one",
+        f"{second}::test",
+        "a/test_large.py::two",
+        f"{longest}::test",
+        "a/test_small.py::two",
+        "a/test_large.py::three",
+    ]
+    items = [_Item(nodeid) for nodeid in nodeids]
+
+    pytest_collection_modifyitems(_Config("loadfile"), items)
+
+    assert [item.nodeid for item in items] == [
+        f"{longest}::test",
+        f"{second}::test",
+        "a/test_large.py::one",
+        "a/test_large.py::two",
+        "a/test_large.py::three",
+        "a/test_small.py::one",
+        "a/test_small.py::two",
+    ]
+
+
+def test_without_loadfile_the_order_is_left_alone():
+    items = [_Item("a/test_small.py::one"), _Item(f"{LONGEST_MODULES[0]}::test")]
+
+    pytest_collection_modifyitems(_Config("no"), items)
+
+    assert [item.nodeid for item in items] == [
+        "a/test_small.py::one",
+        f"{LONGEST_MODULES[0]}::test",
+    ]

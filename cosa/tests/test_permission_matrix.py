@@ -15,13 +15,18 @@ answers 404 too, even to those who may see but not change A.
 """
 
 import re
+import time
+from http.cookies import SimpleCookie
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.urls import get_resolver, reverse
 
+from conftest import TwoFactorClient
 from cosa.tests.matrix_rows import MATRIX
 from cosa.tests.matrix_support import ACTORS, LOGGED_IN, LOGGED_OUT
+from cosa.tests.module_data import built_once
 from cosa.tests.urlwalk import all_url_names, all_url_patterns
 from cosa.tests.world import build_world
 
@@ -37,20 +42,58 @@ def matrix_world(django_db_setup, django_db_blocker):
 
     Each test's own transaction (pytest-django) nests inside this one as a savepoint.
     """
+    yield from built_once(django_db_blocker, build_world)
+
+
+# Logging in (a session, its second factor, the login's access-log row) costs more than
+# most requests, and the matrix makes thousands of requests. Each actor logs in once for
+# the module, inside the module's transaction; every request then starts from a client
+# holding only that session's cookie, as the client does straight after a login, and
+# runs in a savepoint that is rolled back, so the session row is as the login left it.
+# A session is used for a few minutes at most, well inside the idle limit; after that a
+# test logs its actors in again for itself.
+SESSION_REUSE_SECONDS = settings.SESSION_IDLE_SECONDS // 3
+
+
+def _session_of(world, actor):
+    """A logged-in session for the actor (None for anonymous): its key."""
+    if actor == "anonymous":
+        return None
+    client = TwoFactorClient()
+    client.force_login(world.users[actor])
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture(scope="module")
+def module_sessions(matrix_world, django_db_blocker):
     with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        sessions = {actor: _session_of(matrix_world, actor) for actor in ACTORS}
+    return sessions, time.monotonic()
 
 
-def _login(client, world, actor):
-    client.logout()
-    if actor != "anonymous":
-        client.force_login(world.users[actor])
+@pytest.fixture
+def log_in(client, matrix_world, module_sessions):
+    """``log_in(actor)``: the test client becomes that actor, freshly logged in."""
+    sessions, made_at = module_sessions
+    if time.monotonic() - made_at > SESSION_REUSE_SECONDS:
+        sessions = {}  # logged in again, when first needed, inside this test
+
+    def log_in(actor):
+        if actor not in sessions:
+            sessions[actor] = _session_of(matrix_world, actor)
+        client.cookies = SimpleCookie()
+        if sessions[actor] is not None:
+            client.cookies[settings.SESSION_COOKIE_NAME] = sessions[actor]
+
+    return log_in
+
+
+def _request(client, method, url):
+    """One request, its writes (the session's among them) rolled back."""
+    with transaction.atomic():
+        response = getattr(client, method)(url)
+        transaction.set_rollback(True)
+    return response
 
 
 # Who sees the object a URL names ---------------------------------------------------------
@@ -328,7 +371,7 @@ def test_every_url_pattern_is_classified():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_permission_matrix(client, matrix_world, name):
+def test_permission_matrix(client, matrix_world, log_in, name):
     world = matrix_world
     kwargs_for, table = MATRIX[name]
     url = reverse(name, kwargs=kwargs_for(world))
@@ -337,10 +380,8 @@ def test_permission_matrix(client, matrix_world, name):
     failures = [] if seers is None else _unseen_must_be_404(name, url, table, seers)
     for actor, (get_status, post_status) in table.items():
         for method, wanted in (("get", get_status), ("post", post_status)):
-            _login(client, world, actor)
-            with transaction.atomic():
-                response = getattr(client, method)(url)
-                transaction.set_rollback(True)
+            log_in(actor)
+            response = _request(client, method, url)
             if response.status_code != wanted:
                 failures.append(
                     f"{method.upper()} {url} as {actor}: {response.status_code} != {wanted}"
@@ -374,7 +415,7 @@ def test_nested_rows_are_found():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", NESTED_ROWS)
-def test_another_objects_nested_object_is_not_found(client, matrix_world, name):
+def test_another_objects_nested_object_is_not_found(client, matrix_world, log_in, name):
     """``/circles/A/meetings/<B's meeting>/...``: 404 to every actor who sees A, even one
     who may see but not change it (the nested object is looked up before the role)."""
     world = matrix_world
@@ -388,10 +429,8 @@ def test_another_objects_nested_object_is_not_found(client, matrix_world, name):
         for actor in sorted(seers or ()):
             for method, listed in zip(("get", "post"), table[actor], strict=True):
                 wanted = 405 if listed == 405 else 404
-                _login(client, world, actor)
-                with transaction.atomic():
-                    response = getattr(client, method)(url)
-                    transaction.set_rollback(True)
+                log_in(actor)
+                response = _request(client, method, url)
                 if response.status_code != wanted:
                     failures.append(
                         f"{method.upper()} {url} as {actor}: {response.status_code} != {wanted}"
@@ -402,9 +441,8 @@ def test_another_objects_nested_object_is_not_found(client, matrix_world, name):
 
 
 @pytest.mark.django_db
-def test_admin_patterns_refuse_everyone_but_managers(client, matrix_world):
+def test_admin_patterns_refuse_everyone_but_managers(client, log_in):
     """Every admin URL pattern: non-managers are sent to a login page, never served."""
-    world = matrix_world
     checked = 0
     patterns = [(name, path) for name, path in all_url_patterns() if name.startswith("admin:")]
     assert len(patterns) > 50
@@ -412,8 +450,8 @@ def test_admin_patterns_refuse_everyone_but_managers(client, matrix_world):
         for actor in ACTORS:
             if actor == "manager":
                 continue
-            _login(client, world, actor)
-            response = client.get(path)
+            log_in(actor)
+            response = _request(client, "get", path)
             checked += 1
             assert b"Zebediah" not in response.content, (name, actor)
             if name in ADMIN_OPEN:
@@ -421,8 +459,8 @@ def test_admin_patterns_refuse_everyone_but_managers(client, matrix_world):
                 continue
             assert response.status_code == 302, (name, path, actor, response.status_code)
             assert "/login/" in response["Location"], (name, actor, response["Location"])
-        _login(client, world, "manager")
-        response = client.get(path)
+        log_in("manager")
+        response = _request(client, "get", path)
         checked += 1
         assert response.status_code in (200, 302, 403, 404, 405), (name, path, response.status_code)
     print(f"\nadmin patterns: {checked} cases over {len(patterns)} patterns")

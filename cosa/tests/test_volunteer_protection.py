@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from cosa.tests.matrix_rows import MATRIX
+from cosa.tests.module_data import built_once
 from cosa.tests.world import build_world
 
 SURNAME = "Zanzibarova"
@@ -21,30 +22,27 @@ NO_SURNAME = ("liaison_assigned", "liaison_unassigned", "volunteer_other_circle"
 NO_CONTACT = NO_SURNAME + ("volunteer_in_circle", "volunteer_left")
 
 
+def _planted():
+    world = build_world()
+    member = (
+        world.objects["circle"]
+        .memberships.select_related("volunteer__user")
+        # Not Ida Second: the two-factor rows find her by her name.
+        .get(volunteer__user__first_name="Iris", left_on__isnull=True)
+    )
+    volunteer = member.volunteer
+    volunteer.user.last_name = SURNAME
+    volunteer.user.phone = PHONE
+    volunteer.user.email = EMAIL
+    volunteer.user.save()
+    volunteer.postcode_area = AREA
+    volunteer.save()
+    return world
+
+
 @pytest.fixture(scope="module")
 def planted_world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            member = (
-                world.objects["circle"]
-                .memberships.select_related("volunteer__user")
-                # Not Ida Second: the two-factor rows find her by her name.
-                .get(volunteer__user__first_name="Iris", left_on__isnull=True)
-            )
-            volunteer = member.volunteer
-            volunteer.user.last_name = SURNAME
-            volunteer.user.phone = PHONE
-            volunteer.user.email = EMAIL
-            volunteer.user.save()
-            volunteer.postcode_area = AREA
-            volunteer.save()
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    yield from built_once(django_db_blocker, _planted)
 
 
 def _body(response):

@@ -47,7 +47,7 @@ def _search(client, user, query):
 # Refusals first ---------------------------------------------------------------------------
 
 
-def test_it_sends_the_logged_out_to_login(client):
+def test_it_sends_the_logged_out_to_login(client, named):
     response = client.get(URL, {"q": "Lowther"})
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
