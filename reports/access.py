@@ -25,3 +25,8 @@ def may_write_summary(user, core_member):
 
 def may_manage_templates(user):
     return user.is_authenticated and user.is_active and user.is_manager
+
+
+def may_see_service_workload(user):
+    """The work waiting across the whole service, by coordinator: managers only."""
+    return user.is_authenticated and user.is_active and user.is_manager

@@ -5,14 +5,18 @@ from django import template
 
 from accounts.models import User
 from reports import services, workload
+from reports.access import may_see_service_workload
 
 register = template.Library()
 
 
-@register.inclusion_tag("reports/_service_workload.html")
-def service_workload():
+@register.inclusion_tag("reports/_service_workload.html", takes_context=True)
+def service_workload(context):
     """The stored counts across the service, when they were counted, and the busiest
-    coordinators by name (one query for the summary, one for the names)."""
+    coordinators by name (one query for the summary, one for the names); nothing for
+    anyone but a manager, whatever page includes it."""
+    if not may_see_service_workload(context["request"].user):
+        return {"hidden": True}
     summary = services.summary_current()
     shaped = workload.read(summary)
     names = (

@@ -93,3 +93,21 @@ def test_the_manager_dashboard_costs_the_same_queries_with_more_work(
     with django_assert_max_num_queries(14) as large:
         client.get(DASHBOARD)
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_service_section_renders_nothing_for_anyone_but_a_manager(
+    coordinator, other_coordinator, manager
+):
+    """Whatever page includes the tag, the service's counts and names are a manager's."""
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    _overdue_review(launchable_circle(coordinator=other_coordinator), 5)
+    services.summary_refresh()
+    template = Template("{% load workload_tags %}{% service_workload %}")
+    for user, shown in ((coordinator, False), (manager, True)):
+        request = RequestFactory().get("/")
+        request.user = user
+        html = template.render(Context({"request": request}))
+        assert ("Across the service" in html) is shown
+        assert (other_coordinator.get_full_name() in html) is shown
